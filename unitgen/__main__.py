@@ -1,0 +1,3 @@
+from unitgen.cli import main
+
+main()

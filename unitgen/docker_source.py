@@ -1,0 +1,228 @@
+"""The only module that talks to Docker: inspect data in, frozen specs out.
+
+`spec_from_inspect` and `network_from_inspect` are pure (golden tests feed them recorded
+`docker inspect` JSON); `DockerSource` wraps the engine. The docker SDK is imported lazily so
+that `unitgen --help` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+from unitgen.errors import (
+    ContainerNotFound,
+    DockerUnavailable,
+    PermissionDenied,
+    UnitgenError,
+)
+from unitgen.model import (
+    BUILTIN_NETWORKS,
+    ContainerSpec,
+    HealthCheck,
+    NetworkSpec,
+    RestartPolicy,
+)
+
+Inspect = Mapping[str, Any]
+DEFAULT_STOP_TIMEOUT = 10
+_NS = 1_000_000_000
+# Inspect fields whose change makes a unit stale (drift compares this hash).
+_HASHED_CONFIG = ("Image", "Env", "Cmd", "Entrypoint", "Labels", "Healthcheck", "User",
+                  "WorkingDir", "ExposedPorts", "StopSignal", "StopTimeout")
+_HASHED_HOST = ("Binds", "Mounts", "PortBindings", "Links", "NetworkMode", "VolumesFrom",
+                "Devices", "CapAdd", "CapDrop", "Privileged", "SecurityOpt")
+
+
+def _health(config: Inspect) -> HealthCheck | None:
+    check = config.get("Healthcheck") or {}
+    test = check.get("Test") or []
+    if not test or test[0] == "NONE":
+        return None
+    default = HealthCheck()
+    return HealthCheck(
+        interval=(check.get("Interval") or 0) / _NS or default.interval,
+        timeout=(check.get("Timeout") or 0) / _NS or default.timeout,
+        start_period=(check.get("StartPeriod") or 0) / _NS,
+        retries=check.get("Retries") or default.retries,
+    )
+
+
+def _strip(name: str) -> str:
+    return name.lstrip("/")
+
+
+def _resolve(ref: str, names_by_id: Mapping[str, str]) -> str:
+    """Docker stores some references as ids; unitgen works with names."""
+    ref = _strip(ref)
+    if ref in names_by_id:
+        return names_by_id[ref]
+    matches = [name for cid, name in names_by_id.items() if cid.startswith(ref) and len(ref) >= 12]
+    return matches[0] if len(matches) == 1 else ref
+
+
+def spec_hash(data: Inspect) -> str:
+    config = data.get("Config") or {}
+    host = data.get("HostConfig") or {}
+    subset = {
+        "image_id": data.get("Image"),
+        "config": {k: config.get(k) for k in _HASHED_CONFIG},
+        "host": {k: host.get(k) for k in _HASHED_HOST},
+        "networks": sorted((data.get("NetworkSettings") or {}).get("Networks") or {}),
+    }
+    blob = json.dumps(subset, sort_keys=True, default=str).encode()
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
+def spec_from_inspect(data: Inspect, names_by_id: Mapping[str, str]) -> ContainerSpec:
+    """One container's `docker inspect` object -> ContainerSpec (pure)."""
+    config = data.get("Config") or {}
+    host = data.get("HostConfig") or {}
+    policy = host.get("RestartPolicy") or {}
+    network_mode = host.get("NetworkMode") or "default"
+    netns = None
+    if network_mode.startswith("container:"):
+        netns = _resolve(network_mode.partition(":")[2], names_by_id)
+    networks = sorted(
+        name
+        for name in (data.get("NetworkSettings") or {}).get("Networks") or {}
+        if name not in BUILTIN_NETWORKS
+    )
+    if netns is None and network_mode not in BUILTIN_NETWORKS and network_mode not in networks:
+        networks = sorted([*networks, network_mode])
+    links = sorted({_resolve(link.partition(":")[0], names_by_id) for link in host.get("Links") or []})
+    volumes_from = sorted(
+        {_resolve(ref.partition(":")[0], names_by_id) for ref in host.get("VolumesFrom") or []}
+    )
+    binds = sorted(
+        {m["Source"] for m in data.get("Mounts") or [] if m.get("Type") == "bind" and m.get("Source")}
+    )
+    stop_timeout = config.get("StopTimeout")
+    return ContainerSpec(
+        name=_strip(data["Name"]),
+        id=data["Id"],
+        image=config.get("Image") or data.get("Image", ""),
+        image_id=data.get("Image", ""),
+        restart_policy=RestartPolicy(
+            policy.get("Name") or "no", int(policy.get("MaximumRetryCount") or 0)
+        ),
+        stop_timeout=DEFAULT_STOP_TIMEOUT if stop_timeout is None else int(stop_timeout),
+        health=_health(config),
+        binds=tuple(binds),
+        links=tuple(links),
+        netns_container=netns,
+        networks=tuple(networks),
+        volumes_from=tuple(volumes_from),
+        labels=tuple(sorted((config.get("Labels") or {}).items())),
+        running=bool((data.get("State") or {}).get("Running")),
+        spec_hash=spec_hash(data),
+    )
+
+
+def network_from_inspect(data: Inspect) -> NetworkSpec:
+    ipam = data.get("IPAM") or {}
+    subnets = tuple(
+        (c.get("Subnet", ""), c.get("Gateway", ""), c.get("IPRange", ""))
+        for c in ipam.get("Config") or []
+    )
+    return NetworkSpec(
+        name=data["Name"],
+        id=data["Id"],
+        driver=data.get("Driver") or "bridge",
+        ipam_driver=ipam.get("Driver") or "default",
+        subnets=subnets,
+        options=tuple(sorted((data.get("Options") or {}).items())),
+        labels=tuple(sorted((data.get("Labels") or {}).items())),
+        internal=bool(data.get("Internal")),
+        attachable=bool(data.get("Attachable")),
+        ipv6=bool(data.get("EnableIPv6")),
+    )
+
+
+def socket_path() -> str:
+    """The engine's Unix socket, as the units will reach it."""
+    host = os.environ.get("DOCKER_HOST", "")
+    if host.startswith("unix://"):
+        return host[len("unix://") :]
+    return "/run/docker.sock"
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Docker SDK and socket errors -> unitgen errors with a hint."""
+    import docker.errors
+    import requests.exceptions
+
+    try:
+        yield
+    except docker.errors.NotFound as exc:
+        raise ContainerNotFound(
+            f"{what}: {exc.explanation or exc}", "check the name with `docker ps -a`"
+        ) from exc
+    except docker.errors.APIError as exc:
+        raise UnitgenError(f"{what}: Docker said: {exc.explanation or exc}") from exc
+    except PermissionError as exc:
+        raise PermissionDenied(
+            f"{what}: permission denied on the Docker socket {socket_path()}",
+            "run as root or as a member of the docker group",
+        ) from exc
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
+        if "Permission denied" in str(exc):
+            raise PermissionDenied(
+                f"{what}: permission denied on the Docker socket {socket_path()}",
+                "run as root or as a member of the docker group",
+            ) from exc
+        raise DockerUnavailable(
+            f"{what}: cannot reach the Docker engine at {socket_path()}",
+            "start it (systemctl start docker) or set DOCKER_HOST",
+        ) from exc
+
+
+class DockerSource:
+    """A connection to the engine, with the few calls unitgen makes."""
+
+    def __init__(self, timeout: int = 30, workers: int = 8) -> None:
+        import docker
+
+        self._workers = workers
+        with _translated("connecting"):
+            self._api = docker.APIClient(
+                **docker.utils.kwargs_from_env(), version="auto", timeout=timeout
+            )
+
+    def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        """Every container (fully inspected, concurrently) and every network."""
+        with _translated("listing containers"):
+            listed = self._api.containers(all=True)
+            networks = [network_from_inspect(n) for n in self._api.networks()]
+        names_by_id = {c["Id"]: _strip(c["Names"][0]) for c in listed if c.get("Names")}
+        with ThreadPoolExecutor(self._workers) as pool:
+            inspected = list(pool.map(self._inspect_or_none, names_by_id))
+        specs = [spec_from_inspect(d, names_by_id) for d in inspected if d is not None]
+        return specs, networks
+
+    def _inspect_or_none(self, container_id: str) -> Inspect | None:
+        import docker.errors
+
+        try:
+            with _translated(f"inspecting {container_id[:12]}"):
+                data: Inspect = self._api.inspect_container(container_id)
+                return data
+        except ContainerNotFound:
+            return None  # removed while we listed: it is simply not there any more
+        except UnitgenError as exc:
+            if isinstance(exc.__cause__, docker.errors.NotFound):
+                return None
+            raise
+
+    def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
+        with _translated(f"setting the restart policy of {container}"):
+            self._api.update_container(
+                container,
+                restart_policy={"Name": policy.name, "MaximumRetryCount": policy.max_retries},
+            )

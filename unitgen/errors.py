@@ -1,0 +1,86 @@
+"""One error hierarchy; `cli.main` turns it into exit codes (the library never exits)."""
+
+from __future__ import annotations
+
+
+class UnitgenError(Exception):
+    """Base of every error unitgen reports: what went wrong, where, and how to fix it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class UsageError(UnitgenError):
+    """The command line asks for something that makes no sense."""
+
+    exit_code = 2
+
+
+class DockerUnavailable(UnitgenError):
+    """The Docker engine cannot be reached."""
+
+    exit_code = 3
+
+
+class ContainerNotFound(UnitgenError):
+    """A container (or a container a dependency names) does not exist."""
+
+    exit_code = 4
+
+
+class PermissionDenied(UnitgenError):
+    """The Docker socket or a unit directory refused us."""
+
+    exit_code = 5
+
+
+class DependencyError(UnitgenError):
+    """The dependency graph is unusable: a cycle, or a label naming nothing."""
+
+    exit_code = 6
+
+
+class UnsafeValue(UnitgenError):
+    """A value from a container cannot be written into a unit safely."""
+
+    exit_code = 7
+
+
+class ForeignUnit(UnitgenError):
+    """A unit file exists that unitgen did not make, or that was edited by hand."""
+
+    exit_code = 8
+
+
+class SystemdFailed(UnitgenError):
+    """systemctl reported an error."""
+
+    exit_code = 9
+
+
+class WriteFailed(UnitgenError):
+    """A unit file could not be written or removed."""
+
+    exit_code = 10
+
+
+EXIT_CODES: dict[int, str] = {
+    0: "success (also: nothing to do)",
+    1: "unexpected internal error (run with --debug and report it)",
+    UsageError.exit_code: "bad command line",
+    DockerUnavailable.exit_code: "Docker engine unreachable",
+    ContainerNotFound.exit_code: "container not found",
+    PermissionDenied.exit_code: "permission denied (Docker socket or unit directory)",
+    DependencyError.exit_code: "dependency cycle or unresolvable dependency",
+    UnsafeValue.exit_code: "a container value cannot be written into a unit safely",
+    ForeignUnit.exit_code: "unit exists and was not made by unitgen, or was edited (use --force)",
+    SystemdFailed.exit_code: "systemctl failed",
+    WriteFailed.exit_code: "a unit file could not be written or removed",
+}

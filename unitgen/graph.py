@@ -1,0 +1,162 @@
+"""The dependency graph between containers and networks (pure).
+
+Each container's needs come from Docker's own state (links, `--network container:X`,
+`--volumes-from`, user-defined networks, compose's depends_on label) and from unitgen's labels
+for what Docker cannot express (`unitgen.requires=`, `unitgen.after=`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from unitgen.errors import ContainerNotFound, DependencyError
+from unitgen.model import CONTAINER_NAME_RE, ContainerSpec, Dependency, Edge, NetworkSpec
+
+LABEL_REQUIRES = "unitgen.requires"
+LABEL_AFTER = "unitgen.after"
+COMPOSE_DEPENDS_ON = "com.docker.compose.depends_on"
+_NAME = re.compile(CONTAINER_NAME_RE)
+
+
+def _label_names(spec: ContainerSpec, label: str) -> list[str]:
+    raw = spec.label(label)
+    if raw is None:
+        return []
+    names = [part.strip() for part in raw.split(",") if part.strip()]
+    for name in names:
+        if not _NAME.fullmatch(name.lstrip("/")):
+            raise DependencyError(
+                f"container {spec.name}: label {label}={raw!r} names {name!r}, "
+                "which is not a container name",
+                "list container names separated by commas",
+            )
+    return [name.lstrip("/") for name in names]
+
+
+def compose_services(raw: str) -> list[str]:
+    """Service names from Compose v2's `svc:condition:restart,...` depends_on label."""
+    return [part.split(":", 1)[0].strip() for part in raw.split(",") if part.strip()]
+
+
+def _compose_dependencies(
+    spec: ContainerSpec, containers: Mapping[str, ContainerSpec]
+) -> list[Dependency]:
+    raw = spec.label(COMPOSE_DEPENDS_ON)
+    project = spec.compose_project
+    if not raw or project is None:
+        return []
+    found = []
+    for service in compose_services(raw):
+        peers = sorted(
+            other.name
+            for other in containers.values()
+            if other.compose_project == project and other.compose_service == service
+        )
+        if not peers:
+            raise ContainerNotFound(
+                f"container {spec.name}: compose service {service!r} of project {project!r} "
+                "(from its depends_on label) has no container",
+                f"create it first (docker compose -p {project} create {service})",
+            )
+        found.extend(Dependency(Edge.COMPOSE, peer, service) for peer in peers)
+    return found
+
+
+def direct_dependencies(
+    spec: ContainerSpec, containers: Mapping[str, ContainerSpec]
+) -> list[Dependency]:
+    """What `spec` needs, in a stable order, without duplicates (the strongest edge wins)."""
+    deps: list[Dependency] = []
+    deps += [Dependency(Edge.NETWORK, net) for net in spec.networks]
+    if spec.netns_container:
+        deps.append(Dependency(Edge.NETNS, spec.netns_container))
+    deps += [Dependency(Edge.LINK, name) for name in spec.links]
+    deps += [Dependency(Edge.VOLUMES_FROM, name) for name in spec.volumes_from]
+    deps += _compose_dependencies(spec, containers)
+    deps += [Dependency(Edge.LABEL_REQUIRES, n) for n in _label_names(spec, LABEL_REQUIRES)]
+    deps += [Dependency(Edge.LABEL_AFTER, n) for n in _label_names(spec, LABEL_AFTER)]
+    seen: set[tuple[bool, str]] = set()
+    unique = []
+    for dep in deps:
+        key = (dep.kind is Edge.NETWORK, dep.target)
+        if key not in seen and not (dep.kind is not Edge.NETWORK and dep.target == spec.name):
+            seen.add(key)
+            unique.append(dep)
+    return unique
+
+
+@dataclass(frozen=True)
+class Graph:
+    containers: Mapping[str, ContainerSpec]
+    networks: Mapping[str, NetworkSpec]
+    edges: Mapping[str, tuple[Dependency, ...]]
+
+    @classmethod
+    def build(
+        cls, containers: Iterable[ContainerSpec], networks: Iterable[NetworkSpec]
+    ) -> Graph:
+        by_name = {spec.name: spec for spec in containers}
+        nets = {net.name: net for net in networks}
+        edges = {name: tuple(direct_dependencies(spec, by_name)) for name, spec in by_name.items()}
+        for name, deps in edges.items():
+            for dep in deps:
+                known = nets if dep.kind is Edge.NETWORK else by_name
+                if dep.target not in known:
+                    what = "network" if dep.kind is Edge.NETWORK else "container"
+                    raise ContainerNotFound(
+                        f"container {name} needs {what} {dep.target} ({dep.kind.value}), "
+                        "which does not exist",
+                        f"create {dep.target} or fix {name}'s configuration",
+                    )
+        return cls(by_name, nets, edges)
+
+    def container_deps(self, name: str) -> list[Dependency]:
+        return [d for d in self.edges[name] if d.kind is not Edge.NETWORK]
+
+    def closure(self, names: Iterable[str]) -> list[str]:
+        """`names` and everything they need, transitively, dependencies first.
+
+        A cycle among them raises DependencyError naming it.
+        """
+        names = list(names)
+        for name in names:
+            if name not in self.containers:
+                raise ContainerNotFound(
+                    f"no container named {name}",
+                    "check the name with `docker ps -a`",
+                )
+        order: list[str] = []
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        for root in names:
+            self._visit(root, state, order, [])
+        return order
+
+    def dependents(self, name: str) -> list[str]:
+        return sorted(
+            other
+            for other in self.containers
+            if any(d.target == name for d in self.container_deps(other))
+        )
+
+    def topological_order(self) -> list[str]:
+        """Every container, dependencies first."""
+        return self.closure(sorted(self.containers))
+
+    def _visit(self, name: str, state: dict[str, int], order: list[str], path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = [*path[path.index(name) :], name]
+            raise DependencyError(
+                "dependency cycle: " + " -> ".join(cycle),
+                "remove one of these links or unitgen labels; nothing was written",
+            )
+        state[name] = 1
+        path.append(name)
+        for dep in sorted(self.container_deps(name), key=lambda d: d.target):
+            self._visit(dep.target, state, order, path)
+        path.pop()
+        state[name] = 2
+        order.append(name)

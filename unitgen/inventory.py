@@ -1,0 +1,112 @@
+"""What is installed: the unit files unitgen made, read back from a unit directory.
+
+Reading is the only I/O here; `classify` is pure. A unit counts as unitgen's when it carries
+an [X-Unitgen] section; it counts as edited when its text no longer matches its ContentHash.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from unitgen.errors import UnitgenError
+from unitgen.model import RestartPolicy
+from unitgen.render import CONTAINER_PREFIX, HASH_KEY, NETWORK_PREFIX, X_SECTION
+from unitgen.unitfile import UnitFile, content_hash
+
+UNIT_DIR = Path("etc/systemd/system")
+VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))
+
+
+@dataclass(frozen=True)
+class InstalledUnit:
+    name: str
+    path: Path
+    text: str
+    unit: UnitFile
+    edited: bool
+
+    @property
+    def container(self) -> str | None:
+        return self.unit.get(X_SECTION, "Container")
+
+    @property
+    def network(self) -> str | None:
+        return self.unit.get(X_SECTION, "Network")
+
+    @property
+    def container_id(self) -> str | None:
+        return self.unit.get(X_SECTION, "ContainerId")
+
+    @property
+    def recorded_policy(self) -> RestartPolicy | None:
+        raw = self.unit.get(X_SECTION, "DockerRestartPolicy")
+        return RestartPolicy.parse(raw) if raw else None
+
+    def requires(self) -> list[str]:
+        """Every unit this one pulls in or orders after."""
+        keys = ("Requires", "BindsTo", "Wants", "After")
+        found: list[str] = []
+        for key in keys:
+            for value in self.unit.get_all("Unit", key):
+                found.extend(v for v in value.split() if v not in found)
+        return found
+
+
+def is_unitgen_text(text: str) -> bool:
+    return f"\n[{X_SECTION}]" in text
+
+
+def classify(name: str, path: Path, text: str) -> InstalledUnit | None:
+    """A unit file's text -> InstalledUnit, or None when unitgen did not make it."""
+    if not is_unitgen_text(text):
+        return None
+    try:
+        unit = UnitFile.parse(text, where=str(path))
+    except UnitgenError:
+        return InstalledUnit(name, path, text, UnitFile(), edited=True)
+    recorded = unit.get(X_SECTION, HASH_KEY)
+    return InstalledUnit(name, path, text, unit, edited=recorded != content_hash(text, HASH_KEY))
+
+
+def unit_dir(root: Path) -> Path:
+    return root / UNIT_DIR
+
+
+def read_text(path: Path) -> str | None:
+    """A unit file's text; None when absent. Symlinks are reported, never followed."""
+    try:
+        if path.is_symlink():
+            return None
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        return None
+
+
+def scan(root: Path) -> dict[str, InstalledUnit]:
+    """Every unitgen unit in ROOT/etc/systemd/system, by unit name."""
+    directory = unit_dir(root)
+    found: dict[str, InstalledUnit] = {}
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return found
+    for name in names:
+        if not name.endswith(".service") or not name.startswith((CONTAINER_PREFIX, NETWORK_PREFIX)):
+            continue
+        path = directory / name
+        text = read_text(path)
+        installed = classify(name, path, text) if text is not None else None
+        if installed is not None:
+            found[name] = installed
+    return found
+
+
+def vendor_unit(root: Path, name: str) -> Path | None:
+    """A unit of the same name shipped by a package, which ours would silently override."""
+    for directory in VENDOR_DIRS:
+        candidate = root / directory / name
+        if candidate.exists() and not candidate.is_symlink():
+            return candidate
+    return None

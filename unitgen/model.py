@@ -1,0 +1,129 @@
+"""Typed, frozen descriptions of containers and networks, as unitgen needs them (pure).
+
+`docker_source` builds these from `docker inspect`; nothing past it sees a raw Docker dict.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from unitgen.errors import UsageError
+
+# Docker's own rule for container names (daemon/names.go).
+CONTAINER_NAME_RE = r"[a-zA-Z0-9][a-zA-Z0-9_.-]+"
+BUILTIN_NETWORKS = frozenset({"bridge", "host", "none", "default"})
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """Docker's restart policy: `no`, `always`, `unless-stopped` or `on-failure[:N]`."""
+
+    name: str = "no"
+    max_retries: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> RestartPolicy:
+        name, _, count = text.partition(":")
+        name = name or "no"
+        if name not in ("no", "always", "unless-stopped", "on-failure"):
+            raise UsageError(
+                f"unknown restart policy {text!r}",
+                "use no, always, unless-stopped or on-failure[:N]",
+            )
+        if count and (name != "on-failure" or not count.isdigit()):
+            raise UsageError(f"bad restart policy {text!r}", "only on-failure takes a count")
+        return cls(name, int(count or 0))
+
+    def __str__(self) -> str:
+        if self.name == "on-failure" and self.max_retries:
+            return f"on-failure:{self.max_retries}"
+        return self.name
+
+    @property
+    def is_off(self) -> bool:
+        return self.name == "no"
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """A container's HEALTHCHECK, in seconds (Docker's defaults filled in)."""
+
+    interval: float = 30.0
+    timeout: float = 30.0
+    start_period: float = 0.0
+    retries: int = 3
+
+    def worst_case_seconds(self) -> float:
+        """How long Docker may take to call a starting container healthy or unhealthy."""
+        return self.start_period + self.retries * (self.interval + self.timeout)
+
+
+class Edge(enum.Enum):
+    """Why one unit depends on another; the value names it in README tables and errors."""
+
+    LINK = "link"
+    NETNS = "network container:"
+    VOLUMES_FROM = "volumes-from"
+    NETWORK = "network"
+    COMPOSE = "compose depends_on"
+    LABEL_REQUIRES = "label unitgen.requires"
+    LABEL_AFTER = "label unitgen.after"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    kind: Edge
+    target: str  # a container name, or for Edge.NETWORK a network name
+    detail: str = ""  # e.g. the compose service, for messages
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What it takes to recreate a user-defined network with the same driver and options."""
+
+    name: str
+    id: str
+    driver: str
+    ipam_driver: str = "default"
+    subnets: tuple[tuple[str, str, str], ...] = ()  # (subnet, gateway, ip-range)
+    options: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    internal: bool = False
+    attachable: bool = False
+    ipv6: bool = False
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """Everything unitgen decides on, for one container."""
+
+    name: str
+    id: str
+    image: str
+    image_id: str
+    restart_policy: RestartPolicy
+    stop_timeout: int
+    health: HealthCheck | None
+    binds: tuple[str, ...]  # host paths of bind mounts
+    links: tuple[str, ...]  # container names
+    netns_container: str | None  # --network container:X
+    networks: tuple[str, ...]  # user-defined networks, sorted
+    volumes_from: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]
+    running: bool
+    spec_hash: str  # hash of the inspect fields the unit depends on, for drift
+
+    def label(self, key: str) -> str | None:
+        for name, value in self.labels:
+            if name == key:
+                return value
+        return None
+
+    @property
+    def compose_project(self) -> str | None:
+        return self.label("com.docker.compose.project")
+
+    @property
+    def compose_service(self) -> str | None:
+        return self.label("com.docker.compose.service")

@@ -1,0 +1,237 @@
+"""The library API the CLI is a client of: generate, plan and apply install/uninstall, list.
+
+Data flows one way: Docker -> specs -> graph -> desired units -> plan -> apply.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from unitgen import inventory, plan, systemd
+from unitgen.docker_source import socket_path
+from unitgen.errors import ForeignUnit, UsageError
+from unitgen.graph import Graph
+from unitgen.inventory import InstalledUnit
+from unitgen.render import RenderedUnit, Renderer, RenderOptions, container_unit_name
+
+if TYPE_CHECKING:
+    from unitgen.docker_source import DockerSource
+
+Report = Callable[[str], None]
+
+
+def resolve_root(root: str | None) -> Path:
+    """--root, else DPKG_ROOT, else /. A `..` component is refused: it hides where files go."""
+    raw = root if root is not None else os.environ.get("DPKG_ROOT") or "/"
+    if ".." in Path(raw).parts:
+        raise UsageError(f"root {raw!r} contains '..'", "give the real path of the image root")
+    path = Path(os.path.abspath(raw))
+    if not path.is_dir():
+        raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
+    return path
+
+
+@dataclass(frozen=True)
+class ListRow:
+    unit: str
+    container: str
+    active: str
+    enabled: bool
+    docker: str  # the container's state, "gone" or "unknown"
+    edited: bool
+
+
+class Unitgen:
+    def __init__(
+        self,
+        *,
+        root: str | None = None,
+        templates: Sequence[Path] = (),
+        source: Callable[[], DockerSource] | None = None,
+    ) -> None:
+        self.root = resolve_root(root)
+        self._source_factory = source
+        self.renderer_options = RenderOptions(
+            docker_socket=socket_path(), templates=tuple(templates)
+        )
+        self.online = systemd.is_online(self.root)
+        self.systemctl = systemd.Systemctl(self.root, online=self.online)
+
+    # --- inputs -------------------------------------------------------------------------
+
+    @cached_property
+    def source(self) -> DockerSource:
+        if self._source_factory is not None:
+            return self._source_factory()
+        from unitgen.docker_source import DockerSource
+
+        return DockerSource()
+
+    @cached_property
+    def graph(self) -> Graph:
+        containers, networks = self.source.snapshot()
+        return Graph.build(containers, networks)
+
+    @cached_property
+    def installed(self) -> dict[str, InstalledUnit]:
+        return inventory.scan(self.root)
+
+    @property
+    def touches_docker(self) -> bool:
+        """Docker's restart policies are changed only for the running system, not an image."""
+        return self.root == Path("/")
+
+    # --- generate -----------------------------------------------------------------------
+
+    def desired(self, names: Sequence[str], *, all_: bool = False) -> list[RenderedUnit]:
+        """The units `names` need (dependencies first, then their networks)."""
+        graph = self.graph
+        order = graph.topological_order() if all_ else graph.closure(names)
+        renderer = Renderer(self.renderer_options)
+        units = []
+        networks: list[str] = []
+        for name in order:
+            spec = graph.containers[name]
+            unit_name = container_unit_name(name)
+            policy = plan.effective_policy(spec.restart_policy, self.installed.get(unit_name))
+            units.append(renderer.container(spec, graph, policy))
+            networks += [n for n in spec.networks if n not in networks]
+        units += [renderer.network(graph.networks[n]) for n in networks]
+        return units
+
+    # --- install ------------------------------------------------------------------------
+
+    def plan_install(
+        self, names: Sequence[str], *, all_: bool = False, force: bool = False,
+        start: bool = True,
+    ) -> plan.Plan:
+        plan.require_names(names, all_=all_, command="install")
+        rendered = self.desired(names, all_=all_)
+        directory = inventory.unit_dir(self.root)
+        existing = {}
+        for unit in rendered:
+            path = directory / unit.name
+            text = inventory.read_text(path)
+            existing[unit.name] = text
+            plan.check_replaceable(
+                unit.name, path, text, self.installed.get(unit.name),
+                is_symlink=path.is_symlink(), vendor=inventory.vendor_unit(self.root, unit.name),
+                force=force,
+            )
+        result = plan.Plan(files=plan.file_actions(rendered, directory, self.installed, existing))
+        containers = [self.graph.containers[u.container] for u in rendered if u.container]
+        if self.touches_docker:
+            result.policies = plan.policy_changes(containers)
+        units = [u.name for u in rendered if u.container]
+        result.enable = [u for u in units if not systemd.enabled(self.root, u)]
+        if not self.online:
+            result.notes.append("systemd is not running here: units enabled, nothing started")
+        elif start:
+            self._plan_start(result, units)
+        return result
+
+    def _plan_start(self, result: plan.Plan, units: list[str]) -> None:
+        states = self.systemctl.active_states(units)
+        updated = {f.unit for f in result.files if f.verb == "write"}
+        for unit in units:
+            if states[unit] != "active":
+                if self.systemctl.policy_allows(unit, "start"):
+                    result.start.append(unit)
+                else:
+                    result.notes.append(f"policy-rc.d forbids starting {unit}: enabled only")
+            elif unit in updated:
+                result.notes.append(f"{unit} runs the old unit; apply: systemctl restart {unit}")
+
+    # --- uninstall ----------------------------------------------------------------------
+
+    def plan_uninstall(self, names: Sequence[str], *, force: bool = False) -> plan.Plan:
+        plan.require_names(names, all_=False, command="uninstall")
+        installed = self.installed
+        doomed = {container_unit_name(n) for n in names}
+        result = plan.Plan()
+        for name in names:
+            unit = container_unit_name(name)
+            if unit not in installed:
+                result.notes.append(f"{unit} is not installed by unitgen; nothing to do for it")
+                continue
+            if installed[unit].edited and not force:
+                raise ForeignUnit(
+                    f"{unit} was edited by hand since unitgen wrote it",
+                    "use --force to remove it anyway",
+                )
+        doomed &= set(installed)
+        users = self._users(doomed)
+        if users and not force:
+            raise UsageError(
+                f"{', '.join(sorted(doomed & set(users)))} still needed by: "
+                + ", ".join(sorted({u for deps in users.values() for u in deps})),
+                "uninstall those too, or use --force",
+            )
+        doomed |= self._unused_networks(doomed)
+        self._plan_removal(result, sorted(doomed))
+        return result
+
+    def _users(self, doomed: set[str]) -> dict[str, list[str]]:
+        """Installed units (not being removed) that need a doomed one."""
+        found: dict[str, list[str]] = {}
+        for name, unit in self.installed.items():
+            if name in doomed:
+                continue
+            for needed in unit.requires():
+                if needed in doomed:
+                    found.setdefault(needed, []).append(name)
+        return found
+
+    def _unused_networks(self, doomed: set[str]) -> set[str]:
+        remaining = [u for n, u in self.installed.items() if n not in doomed and u.container]
+        needed = {dep for u in remaining for dep in u.requires()}
+        return {
+            name for name, unit in self.installed.items()
+            if unit.network is not None and name not in needed
+        }
+
+    def _plan_removal(self, result: plan.Plan, doomed: list[str]) -> None:
+        containers = [u for u in doomed if self.installed[u].container]
+        states = self.systemctl.active_states(doomed)
+        result.stop = [u for u in doomed if states[u] not in ("inactive", "failed", "offline")]
+        result.disable = [u for u in containers if systemd.enabled(self.root, u)]
+        for unit in doomed:
+            result.files.append(plan.FileAction("remove", self.installed[unit].path, unit))
+        if not self.touches_docker:
+            return
+        live = self.graph.containers
+        for unit in containers:
+            record = self.installed[unit]
+            name, policy = record.container, record.recorded_policy
+            if name in live and policy is not None and live[name].restart_policy != policy:
+                result.policies.append(
+                    plan.PolicyChange(name, policy, live[name].restart_policy)
+                )
+
+    # --- apply and list -----------------------------------------------------------------
+
+    def apply(self, todo: plan.Plan, report: Report) -> None:
+        from unitgen.install import apply
+
+        set_policy = self.source.set_restart_policy if todo.policies else None
+        apply(todo, self.systemctl, set_policy, report=report)
+
+    def list_units(self, *, with_docker: bool = True) -> list[ListRow]:
+        installed = [u for u in self.installed.values() if u.container]
+        states = self.systemctl.active_states([u.name for u in installed])
+        live = self.graph.containers if with_docker else {}
+        rows = []
+        for unit in installed:
+            container = unit.container or ""
+            docker_state = "unknown"
+            if with_docker:
+                spec = live.get(container)
+                docker_state = "gone" if spec is None else ("running" if spec.running else "stopped")
+            rows.append(ListRow(unit.name, container, states[unit.name],
+                                systemd.enabled(self.root, unit.name), docker_state, unit.edited))
+        return rows

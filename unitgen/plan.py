@@ -1,0 +1,159 @@
+"""Desired units + what is installed -> a plan of actions (pure).
+
+Every check happens here, before anything is touched, so a refused run writes nothing.
+`--dry-run` prints the plan and stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unitgen.errors import ForeignUnit, UsageError
+from unitgen.inventory import InstalledUnit
+from unitgen.model import ContainerSpec, RestartPolicy
+from unitgen.render import RenderedUnit
+
+
+@dataclass(frozen=True)
+class FileAction:
+    verb: str  # "write", "keep" or "remove"
+    path: Path
+    unit: str
+    text: str | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    container: str
+    policy: RestartPolicy
+    was: RestartPolicy
+
+
+@dataclass
+class Plan:
+    files: list[FileAction] = field(default_factory=list)
+    policies: list[PolicyChange] = field(default_factory=list)
+    stop: list[str] = field(default_factory=list)
+    disable: list[str] = field(default_factory=list)
+    enable: list[str] = field(default_factory=list)
+    start: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def reload(self) -> bool:
+        return any(f.verb != "keep" for f in self.files)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.reload or self.policies or self.stop or self.disable or self.enable
+                    or self.start)
+
+    def describe(self, *, online: bool) -> list[str]:
+        """The plan as lines an admin can read (and, for systemctl, paste)."""
+        lines = [f"{f.verb:<7} {f.path}" + (f"  ({f.why})" if f.why else "") for f in self.files]
+        lines += [
+            f"docker  update --restart={c.policy} {c.container}  (was {c.was})"
+            for c in self.policies
+        ]
+        systemctl = "systemctl" if online else "systemctl --root=ROOT"
+        if self.stop and online:
+            lines.append(f"run     systemctl stop {' '.join(self.stop)}")
+        if self.disable:
+            lines.append(f"run     {systemctl} disable {' '.join(self.disable)}")
+        if self.reload and online:
+            lines.append("run     systemctl daemon-reload")
+        if self.enable:
+            lines.append(f"run     {systemctl} enable {' '.join(self.enable)}")
+        if self.start and online:
+            lines.append(f"run     systemctl start {' '.join(self.start)}")
+        lines += [f"note    {note}" for note in self.notes]
+        return lines or ["nothing to do"]
+
+
+def effective_policy(current: RestartPolicy, installed: InstalledUnit | None) -> RestartPolicy:
+    """The policy a unit translates: Docker's own, or, once unitgen has set Docker's to `no`,
+    the one recorded in the installed unit. A policy the admin set again since wins."""
+    recorded = installed.recorded_policy if installed else None
+    if current.is_off and recorded is not None:
+        return recorded
+    return current
+
+
+def check_replaceable(
+    unit: str, path: Path, existing_text: str | None, installed: InstalledUnit | None,
+    *, is_symlink: bool, vendor: Path | None, force: bool,
+) -> None:
+    """Refuse to replace what unitgen did not make, or what was edited, unless forced."""
+    if is_symlink:
+        raise ForeignUnit(
+            f"{path} is a symlink; unitgen never writes through one",
+            "remove it (and check who planted it), then run again",
+        )
+    if force:
+        return
+    if existing_text is not None and installed is None:
+        raise ForeignUnit(
+            f"{unit} exists at {path} and was not made by unitgen",
+            "use --force to replace it",
+        )
+    if installed is not None and installed.edited:
+        raise ForeignUnit(
+            f"{unit} at {path} was edited by hand since unitgen wrote it",
+            f"see the changes with `diff` against `unitgen generate`; use --force to replace it",
+        )
+    if existing_text is None and vendor is not None:
+        raise ForeignUnit(
+            f"{unit} is shipped by a package at {vendor}; a unit in /etc would override it",
+            "rename the container, or use --force to override the packaged unit",
+        )
+
+
+def file_actions(
+    rendered: Sequence[RenderedUnit],
+    directory: Path,
+    installed: Mapping[str, InstalledUnit],
+    existing: Mapping[str, str | None],
+) -> list[FileAction]:
+    actions = []
+    for unit in rendered:
+        path = directory / unit.name
+        old = existing.get(unit.name)
+        if old == unit.text:
+            actions.append(FileAction("keep", path, unit.name, why="unchanged"))
+        else:
+            why = "new" if old is None else "updated"
+            if unit.name in installed and installed[unit.name].container_id not in (
+                None, _x(unit.text, "ContainerId")
+            ):
+                why = "container was recreated"
+            actions.append(FileAction("write", path, unit.name, unit.text, why))
+    return actions
+
+
+def _x(text: str, key: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith(f"{key}="):
+            return line.partition("=")[2]
+    return None
+
+
+def policy_changes(specs: Sequence[ContainerSpec]) -> list[PolicyChange]:
+    """Docker's restart policy goes to `no`: two supervisors fight (Docker's docs say so)."""
+    return [
+        PolicyChange(spec.name, RestartPolicy("no"), spec.restart_policy)
+        for spec in specs
+        if not spec.restart_policy.is_off
+    ]
+
+
+def require_names(names: Sequence[str], *, all_: bool, command: str) -> None:
+    if not names and not all_:
+        raise UsageError(
+            f"`unitgen {command}` needs container names or --all",
+            f"for example: unitgen {command} web1",
+        )
+    if names and all_:
+        raise UsageError(f"`unitgen {command}` takes container names or --all, not both")

@@ -1,0 +1,269 @@
+"""Specs + graph -> unit files (pure but for reading templates).
+
+Every decision is made here, on typed data: names, dependencies, restart mapping, timeouts,
+escaping. The Jinja2 templates only place the resulting strings, so an admin's override
+template cannot get escaping wrong by accident, and `_check_rendered` makes sure no value
+added a line or a directive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from unitgen import __version__, scripts
+from unitgen.errors import UnsafeValue
+from unitgen.graph import Graph
+from unitgen.model import CONTAINER_NAME_RE, ContainerSpec, Dependency, Edge, NetworkSpec
+from unitgen.model import RestartPolicy as Policy
+from unitgen.unitfile import (
+    UnitFile,
+    check_unit_name,
+    content_hash,
+    escape_specifiers,
+    escape_unit_name_part,
+    exec_line,
+    quote_path_list_item,
+)
+
+if TYPE_CHECKING:
+    import jinja2
+
+X_SECTION = "X-Unitgen"
+HASH_KEY = "ContentHash"
+CONTAINER_PREFIX = "docker-"
+NETWORK_PREFIX = "unitgen-network-"
+RESTART_SEC = "1s"
+STOP_MARGIN = 15  # seconds above the container's own stop timeout
+START_TIMEOUT = 120  # seconds for `docker start` plus readiness without a health check
+SYSTEM_TEMPLATES = Path("/etc/unitgen/templates")
+_NAME = re.compile(CONTAINER_NAME_RE)
+
+# Edge kind -> the unit dependency it becomes (always with After=).
+REQUIREMENT = {
+    Edge.LINK: "Requires",
+    Edge.NETNS: "BindsTo",
+    Edge.VOLUMES_FROM: "Wants",
+    Edge.NETWORK: "Requires",
+    Edge.COMPOSE: "Requires",
+    Edge.LABEL_REQUIRES: "Requires",
+    Edge.LABEL_AFTER: "Wants",
+}
+
+
+def container_unit_name(container: str) -> str:
+    """`docker-NAME.service`. Docker's name alphabet is inside systemd's, so no escaping."""
+    if not _NAME.fullmatch(container):
+        raise UnsafeValue(f"container name {container!r} is not a valid Docker name")
+    return check_unit_name(f"{CONTAINER_PREFIX}{container}.service")
+
+
+def network_unit_name(network: str) -> str:
+    """`unitgen-network-NAME.service`; a different prefix, so it never meets a container's."""
+    return check_unit_name(f"{NETWORK_PREFIX}{escape_unit_name_part(network)}.service")
+
+
+def dependency_unit(dep: Dependency) -> str:
+    if dep.kind is Edge.NETWORK:
+        return network_unit_name(dep.target)
+    return container_unit_name(dep.target)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    docker_socket: str = "/run/docker.sock"
+    docker_cli: str = "/usr/bin/docker"
+    shell: str = "/bin/sh"
+    templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
+
+
+@dataclass(frozen=True)
+class RenderedUnit:
+    name: str
+    text: str
+    container: str | None = None  # None for a network unit
+    network: str | None = None
+
+
+@dataclass
+class _Deps:
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, key: str, unit: str) -> None:
+        for pair in ((key, unit), ("After", unit)):
+            if pair not in self.pairs:
+                self.pairs.append(pair)
+
+
+def restart_settings(policy: Policy) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table."""
+    if policy.name in ("always", "unless-stopped"):
+        return [("StartLimitIntervalSec", "0")], [
+            ("Restart", "always"),
+            ("RestartSec", RESTART_SEC),
+        ]
+    if policy.name == "on-failure":
+        limits = (
+            [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", str(policy.max_retries + 1))]
+            if policy.max_retries
+            else [("StartLimitIntervalSec", "0")]
+        )
+        return limits, [("Restart", "on-failure"), ("RestartSec", RESTART_SEC)]
+    return [], [("Restart", "no")]
+
+
+def start_timeout(spec: ContainerSpec) -> int:
+    if spec.health is None:
+        return START_TIMEOUT
+    return START_TIMEOUT + int(spec.health.worst_case_seconds())
+
+
+def _container_context(
+    spec: ContainerSpec, graph: Graph, policy: Policy, options: RenderOptions
+) -> dict[str, object]:
+    what = f"container {spec.name}"
+    deps = _Deps()
+    deps.add("Requires", "docker.service")
+    for dep in graph.edges[spec.name]:
+        deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
+    unit_limits, service_restart = restart_settings(policy)
+    sh, cli = options.shell, options.docker_cli
+    return {
+        "version": __version__,
+        "container": spec.name,
+        "unit_name": container_unit_name(spec.name),
+        "description": escape_specifiers(f"Docker container {spec.name} ({spec.image})", what),
+        "dependencies": deps.pairs,
+        "mounts_for": [quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds],
+        "unit_limits": unit_limits,
+        "exec_start_pre": exec_line([cli, "start", "--", spec.name], what),
+        "exec_start": exec_line(
+            [sh, "-c", scripts.WAIT, "unitgen-wait", spec.name, options.docker_socket], what
+        ),
+        "exec_start_post": exec_line([sh, "-c", scripts.READY, "unitgen-ready", spec.name], what),
+        "exec_stop": exec_line(
+            [sh, "-c", scripts.STOP, "unitgen-stop", str(spec.stop_timeout), spec.name], what
+        ),
+        "service_restart": service_restart,
+        "timeout_start": f"{start_timeout(spec)}s",
+        "timeout_stop": f"{spec.stop_timeout + STOP_MARGIN}s",
+        "x_unitgen": [
+            ("Container", spec.name),
+            ("ContainerId", spec.id),
+            ("Image", escape_specifiers(spec.image, f"{what}: image")),
+            ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
+            ("DockerRestartPolicy", str(policy)),
+            ("SpecHash", spec.spec_hash),
+            ("Generator", f"unitgen {__version__}"),
+        ],
+    }
+
+
+def _network_args(net: NetworkSpec) -> list[str]:
+    args = ["--driver", net.driver]
+    if net.ipam_driver != "default":
+        args += ["--ipam-driver", net.ipam_driver]
+    for subnet, gateway, ip_range in net.subnets:
+        args += ["--subnet", subnet] if subnet else []
+        args += ["--gateway", gateway] if gateway else []
+        args += ["--ip-range", ip_range] if ip_range else []
+    for key, value in net.options:
+        args += ["--opt", f"{key}={value}"]
+    for key, value in net.labels:
+        args += ["--label", f"{key}={value}"]
+    args += ["--internal"] if net.internal else []
+    args += ["--attachable"] if net.attachable else []
+    args += ["--ipv6"] if net.ipv6 else []
+    return args
+
+
+def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, object]:
+    what = f"network {net.name}"
+    argv = [options.shell, "-c", scripts.NETWORK, "unitgen-network", net.name, *_network_args(net)]
+    return {
+        "version": __version__,
+        "network": escape_specifiers(net.name, what),
+        "unit_name": network_unit_name(net.name),
+        "description": escape_specifiers(f"Docker network {net.name}", what),
+        "exec_start": exec_line(argv, what),
+        "x_unitgen": [
+            ("Network", escape_specifiers(net.name, what)),
+            ("NetworkId", net.id),
+            ("Driver", escape_specifiers(net.driver, what)),
+            ("Generator", f"unitgen {__version__}"),
+        ],
+    }
+
+
+def builtin_template_dir() -> Path:
+    try:
+        import unitgen.templates as package  # installed: templates/ is shipped in the package
+
+        return Path(next(iter(package.__path__)))
+    except ImportError:  # a source checkout
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
+def _environment(options: RenderOptions) -> jinja2.Environment:
+    import jinja2
+
+    search = [*options.templates, SYSTEM_TEMPLATES, builtin_template_dir()]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _finish(text: str, name: str, expected: int) -> str:
+    """Check the rendered unit, then stamp its content hash."""
+    _check_rendered(text, name, expected)
+    return text.rstrip("\n") + f"\n{HASH_KEY}={content_hash(text, HASH_KEY)}\n"
+
+
+def _check_rendered(text: str, name: str, expected: int) -> None:
+    """No value may add a line or a directive: count what the template produced."""
+    parsed = UnitFile.parse(text, where=name)
+    found = sum(1 for _ in parsed.directives())
+    if found != expected:
+        raise UnsafeValue(
+            f"{name}: the template produced {found} directives where {expected} were expected",
+            "a template override adds or drops settings, or a value broke a line; fix it",
+        )
+    if parsed.section(X_SECTION) is None or parsed.get(X_SECTION, "Generator") is None:
+        raise UnsafeValue(f"{name}: the template lost the [{X_SECTION}] section")
+
+
+def _count(context: dict[str, object], fixed: int) -> int:
+    lists = ("dependencies", "mounts_for", "unit_limits", "service_restart", "x_unitgen")
+    return fixed + sum(len(context[key]) for key in lists if key in context)  # type: ignore[arg-type]
+
+
+CONTAINER_FIXED_DIRECTIVES = 11
+NETWORK_FIXED_DIRECTIVES = 8
+
+
+class Renderer:
+    def __init__(self, options: RenderOptions | None = None) -> None:
+        self.options = options or RenderOptions()
+        self._env = _environment(self.options)
+
+    def container(self, spec: ContainerSpec, graph: Graph, policy: Policy) -> RenderedUnit:
+        context = _container_context(spec, graph, policy, self.options)
+        name = str(context["unit_name"])
+        text = self._env.get_template("container.service.j2").render(u=context)
+        text = _finish(text, name, _count(context, CONTAINER_FIXED_DIRECTIVES))
+        return RenderedUnit(name, text, container=spec.name)
+
+    def network(self, net: NetworkSpec) -> RenderedUnit:
+        context = _network_context(net, self.options)
+        name = str(context["unit_name"])
+        text = self._env.get_template("network.service.j2").render(u=context)
+        text = _finish(text, name, _count(context, NETWORK_FIXED_DIRECTIVES))
+        return RenderedUnit(name, text, network=net.name)

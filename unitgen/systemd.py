@@ -1,0 +1,100 @@
+"""The only module that runs systemctl or asks whether systemd is running.
+
+Online (systemd is PID 1, no DPKG_ROOT, root is /): daemon-reload, enable, start, stop.
+Offline (chroot, image build, `--root`, DPKG_ROOT): enable and disable with
+`systemctl --root=ROOT`, which needs no running systemd; reload, start and stop are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from unitgen.errors import SystemdFailed
+
+log = logging.getLogger("unitgen")
+POLICY_RC_D = Path("usr/sbin/policy-rc.d")
+POLICY_FORBIDDEN = 101
+
+
+def booted() -> bool:
+    """sd_booted(3): python-systemd when present, else the same check it makes."""
+    try:
+        from systemd import daemon
+    except ImportError:
+        return os.path.isdir("/run/systemd/system")
+    return bool(daemon.booted())
+
+
+def is_online(root: Path) -> bool:
+    return root == Path("/") and not os.environ.get("DPKG_ROOT") and booted()
+
+
+class Systemctl:
+    def __init__(self, root: Path, *, online: bool) -> None:
+        self.root = root
+        self.online = online
+
+    def _run(self, *args: str) -> str:
+        argv = ["systemctl", *args] if self.online else ["systemctl", f"--root={self.root}", *args]
+        log.debug("running %s", " ".join(argv))
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        except FileNotFoundError as exc:
+            raise SystemdFailed("systemctl is not installed", "install systemd") from exc
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise SystemdFailed(
+                f"`{' '.join(argv)}` failed: {detail[-1] if detail else done.returncode}",
+                "see `journalctl -xe` and `systemctl status` for the units named",
+            )
+        return done.stdout
+
+    def daemon_reload(self) -> None:
+        if self.online:
+            self._run("daemon-reload")
+
+    def enable(self, units: Sequence[str]) -> None:
+        if units:
+            self._run("enable", "--quiet", *units)
+
+    def disable(self, units: Sequence[str]) -> None:
+        if units:
+            self._run("disable", "--quiet", *units)
+
+    def start(self, units: Sequence[str]) -> None:
+        if units and self.online:
+            self._run("start", *units)
+
+    def stop(self, units: Sequence[str]) -> None:
+        if units and self.online:
+            self._run("stop", *units)
+
+    def active_states(self, units: Sequence[str]) -> dict[str, str]:
+        """ActiveState of each unit; 'offline' when systemd is not running."""
+        if not self.online or not units:
+            return dict.fromkeys(units, "offline")
+        out = self._run("show", "--property=Id,ActiveState", *units)
+        states: dict[str, str] = {}
+        for block in out.strip().split("\n\n"):
+            fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+            if "Id" in fields:
+                states[fields["Id"]] = fields.get("ActiveState", "unknown")
+        return {unit: states.get(unit, "unknown") for unit in units}
+
+    def policy_allows(self, unit: str, action: str) -> bool:
+        """Debian's policy-rc.d: exit 101 forbids starting services (chroots, image builds)."""
+        script = self.root / POLICY_RC_D
+        if not os.access(script, os.X_OK):
+            return True
+        done = subprocess.run([str(script), unit, action], capture_output=True, check=False)
+        return done.returncode != POLICY_FORBIDDEN
+
+
+def enabled(root: Path, unit: str, target: str = "multi-user.target") -> bool:
+    """Whether `unit` is enabled for `target`, read from the symlink systemctl enable makes."""
+    link = root / "etc/systemd/system" / f"{target}.wants" / unit
+    return link.is_symlink() or link.exists()
