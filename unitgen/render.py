@@ -131,11 +131,12 @@ def _container_context(
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
     unit_limits, service_restart = restart_settings(policy)
     sh, cli = options.shell, options.docker_cli
+    image = escape_specifiers(spec.image, f"{what}: image")
     return {
         "version": __version__,
         "container": spec.name,
         "unit_name": container_unit_name(spec.name),
-        "description": escape_specifiers(f"Docker container {spec.name} ({spec.image})", what),
+        "description": f"Docker container {spec.name} ({image})",
         "dependencies": deps.pairs,
         "mounts_for": [quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds],
         "unit_limits": unit_limits,
@@ -153,7 +154,7 @@ def _container_context(
         "x_unitgen": [
             ("Container", spec.name),
             ("ContainerId", spec.id),
-            ("Image", escape_specifiers(spec.image, f"{what}: image")),
+            ("Image", image),
             ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
             ("DockerRestartPolicy", str(policy)),
             ("SpecHash", spec.spec_hash),

@@ -1,0 +1,48 @@
+"""Shared fixtures. Real-engine tests skip without an engine, except under CI=true, where a
+missing engine is a failure: CI always runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from unitgen.docker_source import network_from_inspect, spec_from_inspect
+from unitgen.graph import Graph
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TEST_IMAGE = "unitgen-test/busybox:latest"
+
+
+def seed_graph() -> Graph:
+    containers = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())
+    networks = json.loads((FIXTURES / "inspect/seed-networks.json").read_text())
+    names_by_id = {c["Id"]: c["Name"].lstrip("/") for c in containers}
+    return Graph.build(
+        [spec_from_inspect(c, names_by_id) for c in containers],
+        [network_from_inspect(n) for n in networks],
+    )
+
+
+def need(what: str, ok: bool) -> None:
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required under CI=true (it is never skipped there)")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def docker_engine() -> Iterator[None]:
+    ok = shutil.which("docker") is not None and subprocess.run(
+        ["docker", "info"], capture_output=True, check=False
+    ).returncode == 0
+    need("a running Docker engine", ok)
+    subprocess.run([str(REPO / "tests/images/build.sh")], check=True, capture_output=True)
+    yield

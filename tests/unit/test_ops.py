@@ -1,0 +1,136 @@
+"""Install and uninstall planning and applying into an image root, with a fake engine.
+
+The real-engine and real-systemd versions of these live in tests/docker and tests/systemd.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import seed_graph
+from unitgen.errors import ForeignUnit, UsageError
+from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
+from unitgen.ops import Unitgen, resolve_root
+from unitgen.plan import effective_policy
+
+
+class FakeSource:
+    def __init__(self) -> None:
+        graph = seed_graph()
+        self.containers: dict[str, ContainerSpec] = dict(graph.containers)
+        self.networks: list[NetworkSpec] = list(graph.networks.values())
+        self.policy_calls: list[tuple[str, str]] = []
+
+    def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        return list(self.containers.values()), self.networks
+
+    def set_restart_policy(self, name: str, policy: RestartPolicy) -> None:
+        self.policy_calls.append((name, str(policy)))
+        self.containers[name] = replace(self.containers[name], restart_policy=policy)
+
+
+def app(root: Path, source: FakeSource) -> Unitgen:
+    return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
+
+
+def units_in(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "etc/systemd/system").glob("*.service"))
+
+
+def test_install_into_a_root_writes_the_closure_and_enables_it_offline(tmp_path: Path) -> None:
+    source = FakeSource()
+    todo = app(tmp_path, source).plan_install(["seed-sidecar"])
+    app(tmp_path, source).apply(todo, lambda _: None)
+    assert units_in(tmp_path) == [
+        "docker-seed-backend1.service", "docker-seed-backend2.service",
+        "docker-seed-proxy.service", "docker-seed-sidecar.service",
+        "unitgen-network-seed-net.service"]
+    wants = tmp_path / "etc/systemd/system/multi-user.target.wants"
+    assert sorted(p.name for p in wants.iterdir()) == [
+        "docker-seed-backend1.service", "docker-seed-backend2.service",
+        "docker-seed-proxy.service", "docker-seed-sidecar.service"]
+    assert source.policy_calls == []  # an image root never touches the engine's policies
+
+
+def test_a_second_install_with_nothing_changed_plans_nothing(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-proxy"]), print)
+    again = app(tmp_path, source).plan_install(["seed-proxy"])
+    assert again.empty
+    assert {f.verb for f in again.files} == {"keep"}
+
+
+def test_a_foreign_unit_is_never_overwritten_without_force(tmp_path: Path) -> None:
+    unit_dir = tmp_path / "etc/systemd/system"
+    unit_dir.mkdir(parents=True)
+    (unit_dir / "docker-seed-vpn.service").write_text("[Service]\nExecStart=/bin/true\n")
+    with pytest.raises(ForeignUnit, match=r"docker-seed-vpn.service exists at .* and was not "
+                       r"made by unitgen; use --force to replace it"):
+        app(tmp_path, FakeSource()).plan_install(["seed-vpn"])
+    assert app(tmp_path, FakeSource()).plan_install(["seed-vpn"], force=True).files[0].verb == (
+        "write")
+
+
+def test_a_hand_edited_unit_is_reported_not_overwritten(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    path = tmp_path / "etc/systemd/system/docker-seed-vpn.service"
+    path.write_text(path.read_text().replace("Restart=no", "Restart=always"))
+    with pytest.raises(ForeignUnit, match="was edited by hand since unitgen wrote it"):
+        app(tmp_path, source).plan_install(["seed-vpn"])
+
+
+def test_a_symlink_where_a_unit_goes_is_refused_even_with_force(tmp_path: Path) -> None:
+    unit_dir = tmp_path / "etc/systemd/system"
+    unit_dir.mkdir(parents=True)
+    (unit_dir / "docker-seed-vpn.service").symlink_to("/etc/passwd")
+    with pytest.raises(ForeignUnit, match="is a symlink; unitgen never writes through one"):
+        app(tmp_path, FakeSource()).plan_install(["seed-vpn"], force=True)
+
+
+def test_uninstall_refuses_while_another_unit_needs_it(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-sidecar"]), print)
+    with pytest.raises(UsageError, match="docker-seed-proxy.service still needed by: "
+                       "docker-seed-sidecar.service"):
+        app(tmp_path, source).plan_uninstall(["seed-proxy"])
+
+
+def test_uninstall_removes_units_links_and_unused_network_units(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-proxy"]), print)
+    todo = app(tmp_path, source).plan_uninstall(
+        ["seed-proxy", "seed-backend1", "seed-backend2"])
+    app(tmp_path, source).apply(todo, print)
+    assert units_in(tmp_path) == []
+    assert not list((tmp_path / "etc/systemd/system").glob("*.wants/*"))
+
+
+def test_uninstalling_what_is_not_installed_is_not_an_error(tmp_path: Path) -> None:
+    todo = app(tmp_path, FakeSource()).plan_uninstall(["seed-vpn"])
+    assert todo.empty
+    assert todo.notes == ["docker-seed-vpn.service is not installed by unitgen; nothing to do "
+                          "for it"]
+
+
+def test_the_recorded_policy_survives_dockers_being_set_to_no() -> None:
+    assert effective_policy(RestartPolicy("always"), None) == RestartPolicy("always")
+
+
+def test_a_root_with_dotdot_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="contains '..'"):
+        resolve_root(f"{tmp_path}/../x")
+
+
+def test_dry_run_plan_names_files_and_commands(tmp_path: Path) -> None:
+    lines = app(tmp_path, FakeSource()).plan_install(["seed-reader"]).describe(online=False)
+    assert lines == [
+        f"write   {tmp_path}/etc/systemd/system/docker-seed-data.service  (new)",
+        f"write   {tmp_path}/etc/systemd/system/docker-seed-reader.service  (new)",
+        "run     systemctl --root=ROOT enable docker-seed-data.service "
+        "docker-seed-reader.service",
+        "note    systemd is not running here: units enabled, nothing started",
+    ]

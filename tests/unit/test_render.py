@@ -1,0 +1,136 @@
+"""Rendering: restart mapping, timeouts, dependencies, and that no value adds a directive."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import seed_graph
+from tests.unit.test_graph import spec
+from unitgen.errors import UnsafeValue
+from unitgen.graph import Graph
+from unitgen.model import HealthCheck, RestartPolicy
+from unitgen.render import (
+    Renderer,
+    RenderOptions,
+    container_unit_name,
+    network_unit_name,
+    restart_settings,
+)
+from unitgen.unitfile import UnitFile
+
+
+def render(name: str, policy: RestartPolicy | None = None) -> UnitFile:
+    graph = seed_graph()
+    container = graph.containers[name]
+    text = Renderer().container(container, graph, policy or container.restart_policy).text
+    return UnitFile.parse(text)
+
+
+@pytest.mark.parametrize(
+    ("docker", "unit", "service"),
+    [
+        ("no", [], [("Restart", "no")]),
+        ("always", [("StartLimitIntervalSec", "0")], [("Restart", "always"), ("RestartSec", "1s")]),
+        ("unless-stopped", [("StartLimitIntervalSec", "0")],
+         [("Restart", "always"), ("RestartSec", "1s")]),
+        ("on-failure", [("StartLimitIntervalSec", "0")],
+         [("Restart", "on-failure"), ("RestartSec", "1s")]),
+        ("on-failure:3", [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", "4")],
+         [("Restart", "on-failure"), ("RestartSec", "1s")]),
+    ],
+)
+def test_docker_restart_policies_map_to_restart_and_start_limits(
+    docker: str, unit: list[tuple[str, str]], service: list[tuple[str, str]]
+) -> None:
+    assert restart_settings(RestartPolicy.parse(docker)) == (unit, service)
+
+
+def test_unless_stopped_maps_to_restart_always() -> None:
+    assert render("seed-unless").get("Service", "Restart") == "always"
+
+
+def test_the_unit_records_the_policy_it_translated() -> None:
+    unit = render("seed-always", RestartPolicy("always"))
+    assert unit.get("X-Unitgen", "DockerRestartPolicy") == "always"
+
+
+def test_every_kind_of_dependency_becomes_requirement_plus_after() -> None:
+    unit = render("seed-sidecar")
+    assert unit.get_all("Unit", "BindsTo") == ["docker-seed-proxy.service"]
+    assert "docker-seed-proxy.service" in unit.get_all("Unit", "After")
+    proxy = render("seed-proxy")
+    assert proxy.get_all("Unit", "Requires") == ["docker.service",
+                                                 "unitgen-network-seed-net.service"]
+    assert proxy.get_all("Unit", "Wants") == ["docker-seed-backend1.service",
+                                              "docker-seed-backend2.service"]
+    assert render("seed-reader").get_all("Unit", "Wants") == ["docker-seed-data.service"]
+
+
+def test_bind_mount_sources_are_required_mounts_escaped() -> None:
+    assert render("seed-container1").get_all("Unit", "RequiresMountsFor") == [
+        "/tmp/unitgen-seed/data"]
+    assert render("seed-always").get_all("Unit", "RequiresMountsFor") == [
+        '"/tmp/unitgen-seed/dir with space%%b"']
+
+
+def test_stop_timeout_is_the_containers_own_plus_a_margin() -> None:
+    unit = render("seed-proxy")
+    assert unit.get("Service", "TimeoutStopSec") == "45s"
+    assert "unitgen-stop 30 seed-proxy" in (unit.get("Service", "ExecStop") or "")
+
+
+def test_a_health_check_extends_the_start_timeout_to_its_worst_case() -> None:
+    assert render("seed-healthy").get("Service", "TimeoutStartSec") == "189s"  # 120 + 5 + 2 * (2 + 30)
+    assert render("seed-vpn").get("Service", "TimeoutStartSec") == "120s"
+
+
+def test_network_and_container_units_cannot_collide() -> None:
+    assert container_unit_name("network-x") == "docker-network-x.service"
+    assert network_unit_name("x") == "unitgen-network-x.service"
+    assert network_unit_name("a b/c") == "unitgen-network-a\\x20b\\x2fc.service"
+
+
+def test_a_hostile_image_name_cannot_add_a_line() -> None:
+    hostile = spec("web", image="img\nExecStartPre=/bin/rm -rf /")
+    graph = Graph.build([hostile], [])
+    with pytest.raises(UnsafeValue, match="container web: image"):
+        Renderer().container(hostile, graph, RestartPolicy())
+
+
+def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -> None:
+    builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
+    (tmp_path / "container.service.j2").write_text(
+        builtin.read_text().replace("[Service]\n", "[Service]\nUser=nobody\n"))
+    graph = seed_graph()
+    renderer = Renderer(RenderOptions(templates=(tmp_path,)))
+    with pytest.raises(UnsafeValue, match="template produced 22 directives where 21"):
+        renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
+
+
+def test_an_override_template_may_change_comments(tmp_path: Path) -> None:
+    builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
+    (tmp_path / "container.service.j2").write_text(
+        builtin.read_text().replace("# Do not edit", "# Site policy: do not edit"))
+    graph = seed_graph()
+    text = Renderer(RenderOptions(templates=(tmp_path,))).container(
+        graph.containers["seed-vpn"], graph, RestartPolicy()).text
+    assert "# Site policy: do not edit" in text
+
+
+def test_rendering_is_deterministic() -> None:
+    graph = seed_graph()
+    one = Renderer().container(graph.containers["seed-proxy"], graph, RestartPolicy()).text
+    two = Renderer().container(graph.containers["seed-proxy"], graph, RestartPolicy()).text
+    assert one == two
+
+
+def test_spec_changes_change_the_spec_hash_not_the_container_id() -> None:
+    graph = seed_graph()
+    a = graph.containers["seed-vpn"]
+    b = replace(a, spec_hash="other")
+    ra = Renderer().container(a, graph, RestartPolicy()).text
+    rb = Renderer().container(b, Graph.build([b], []), RestartPolicy()).text
+    assert ra != rb
