@@ -40,9 +40,10 @@ def need(what: str, ok: bool) -> None:
 
 @pytest.fixture(scope="session")
 def docker_engine() -> Iterator[None]:
-    ok = shutil.which("docker") is not None and subprocess.run(
-        ["docker", "info"], capture_output=True, check=False
-    ).returncode == 0
+    ok = (
+        shutil.which("docker") is not None
+        and subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
+    )
     need("a running Docker engine", ok)
     subprocess.run([str(REPO / "tests/images/build.sh")], check=True, capture_output=True)
     yield

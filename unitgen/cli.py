@@ -45,12 +45,16 @@ def _setup_logging(debug: bool) -> None:
 def common(func: F) -> F:
     """--root and --templates, shared by every command that renders or installs."""
     func = click.option(
-        "--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
+        "--templates",
+        "templates",
+        type=click.Path(file_okay=False, path_type=Path),
         multiple=True,
         help="Directory of template overrides, searched before /etc/unitgen/templates.",
     )(func)
     func = click.option(
-        "--root", metavar="DIR", default=None,
+        "--root",
+        metavar="DIR",
+        default=None,
         help="Operate on an image root: write and enable there, start nothing, leave Docker's "
         "restart policies alone. Default: $DPKG_ROOT, else /.",
     )(func)
@@ -93,11 +97,21 @@ def cli(debug: bool) -> None:
 @cli.command()
 @click.argument("containers", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
-@click.option("--output", "-o", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the unit files into DIR instead of printing them.")
+@click.option(
+    "--output",
+    "-o",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the unit files into DIR instead of printing them.",
+)
 @common
-def generate(containers: tuple[str, ...], all_: bool, output: Path | None, root: str | None,
-             templates: tuple[Path, ...]) -> None:
+def generate(
+    containers: tuple[str, ...],
+    all_: bool,
+    output: Path | None,
+    root: str | None,
+    templates: tuple[Path, ...],
+) -> None:
     """Print the units CONTAINERS need (their dependencies' too). No side effects.
 
     Each unit is printed after a `---NAME---` line. With --output, the files are written
@@ -128,12 +142,20 @@ def generate(containers: tuple[str, ...], all_: bool, output: Path | None, root:
 @click.argument("containers", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
-@click.option("--force", is_flag=True,
-              help="Replace units unitgen did not make or that were edited by hand.")
+@click.option(
+    "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
+)
 @click.option("--no-start", is_flag=True, help="Write and enable, but do not start.")
 @common
-def install(containers: tuple[str, ...], all_: bool, dry_run: bool, force: bool, no_start: bool,
-            root: str | None, templates: tuple[Path, ...]) -> None:
+def install(
+    containers: tuple[str, ...],
+    all_: bool,
+    dry_run: bool,
+    force: bool,
+    no_start: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
+) -> None:
     """Write, enable and start the units of CONTAINERS and of all they depend on.
 
     Docker's restart policy of each container becomes `no` (systemd supervises now); the
@@ -160,11 +182,17 @@ def install(containers: tuple[str, ...], all_: bool, dry_run: bool, force: bool,
 @cli.command()
 @click.argument("containers", nargs=-1)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
-@click.option("--force", is_flag=True,
-              help="Remove even edited units, or units that others still need.")
+@click.option(
+    "--force", is_flag=True, help="Remove even edited units, or units that others still need."
+)
 @common
-def uninstall(containers: tuple[str, ...], dry_run: bool, force: bool, root: str | None,
-              templates: tuple[Path, ...]) -> None:
+def uninstall(
+    containers: tuple[str, ...],
+    dry_run: bool,
+    force: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
+) -> None:
     """Stop, disable and remove the units of CONTAINERS; restore Docker's restart policy.
 
     Networks' units go too once no remaining unit needs them. The containers themselves
@@ -200,8 +228,14 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
         return
     header = ("UNIT", "CONTAINER", "ACTIVE", "ENABLED", "DOCKER", "EDITED")
     table = [header] + [
-        (r.unit, r.container, r.active, "yes" if r.enabled else "no", r.docker,
-         "yes" if r.edited else "no")
+        (
+            r.unit,
+            r.container,
+            r.active,
+            "yes" if r.enabled else "no",
+            r.docker,
+            "yes" if r.edited else "no",
+        )
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -241,7 +275,6 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             raise
-        click.echo(f"unitgen: internal error: {exc!r}; rerun with --debug and report it",
-                   err=True)
+        click.echo(f"unitgen: internal error: {exc!r}; rerun with --debug and report it", err=True)
         sys.exit(1)
     sys.exit(0)

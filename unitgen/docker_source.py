@@ -33,10 +33,32 @@ Inspect = Mapping[str, Any]
 DEFAULT_STOP_TIMEOUT = 10
 _NS = 1_000_000_000
 # Inspect fields whose change makes a unit stale (drift compares this hash).
-_HASHED_CONFIG = ("Image", "Env", "Cmd", "Entrypoint", "Labels", "Healthcheck", "User",
-                  "WorkingDir", "ExposedPorts", "StopSignal", "StopTimeout")
-_HASHED_HOST = ("Binds", "Mounts", "PortBindings", "Links", "NetworkMode", "VolumesFrom",
-                "Devices", "CapAdd", "CapDrop", "Privileged", "SecurityOpt")
+_HASHED_CONFIG = (
+    "Image",
+    "Env",
+    "Cmd",
+    "Entrypoint",
+    "Labels",
+    "Healthcheck",
+    "User",
+    "WorkingDir",
+    "ExposedPorts",
+    "StopSignal",
+    "StopTimeout",
+)
+_HASHED_HOST = (
+    "Binds",
+    "Mounts",
+    "PortBindings",
+    "Links",
+    "NetworkMode",
+    "VolumesFrom",
+    "Devices",
+    "CapAdd",
+    "CapDrop",
+    "Privileged",
+    "SecurityOpt",
+)
 
 
 def _health(config: Inspect) -> HealthCheck | None:
@@ -95,12 +117,18 @@ def spec_from_inspect(data: Inspect, names_by_id: Mapping[str, str]) -> Containe
     )
     if netns is None and network_mode not in BUILTIN_NETWORKS and network_mode not in networks:
         networks = sorted([*networks, network_mode])
-    links = sorted({_resolve(link.partition(":")[0], names_by_id) for link in host.get("Links") or []})
+    links = sorted(
+        {_resolve(link.partition(":")[0], names_by_id) for link in host.get("Links") or []}
+    )
     volumes_from = sorted(
         {_resolve(ref.partition(":")[0], names_by_id) for ref in host.get("VolumesFrom") or []}
     )
     binds = sorted(
-        {m["Source"] for m in data.get("Mounts") or [] if m.get("Type") == "bind" and m.get("Source")}
+        {
+            m["Source"]
+            for m in data.get("Mounts") or []
+            if m.get("Type") == "bind" and m.get("Source")
+        }
     )
     stop_timeout = config.get("StopTimeout")
     return ContainerSpec(
@@ -188,12 +216,11 @@ class DockerSource:
 
     def __init__(self, timeout: int = 30, workers: int = 8) -> None:
         import docker
+        from docker.utils import kwargs_from_env
 
         self._workers = workers
         with _translated("connecting"):
-            self._api = docker.APIClient(
-                **docker.utils.kwargs_from_env(), version="auto", timeout=timeout
-            )
+            self._api = docker.APIClient(**kwargs_from_env(), version="auto", timeout=timeout)
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
@@ -222,7 +249,5 @@ class DockerSource:
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
         with _translated(f"setting the restart policy of {container}"):
-            self._api.update_container(
-                container,
-                restart_policy={"Name": policy.name, "MaximumRetryCount": policy.max_retries},
-            )
+            wanted: Any = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
+            self._api.update_container(container, restart_policy=wanted)

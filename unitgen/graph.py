@@ -47,7 +47,7 @@ def _compose_dependencies(
     project = spec.compose_project
     if not raw or project is None:
         return []
-    found = []
+    found: list[Dependency] = []
     for service in compose_services(raw):
         peers = sorted(
             other.name
@@ -94,9 +94,7 @@ class Graph:
     edges: Mapping[str, tuple[Dependency, ...]]
 
     @classmethod
-    def build(
-        cls, containers: Iterable[ContainerSpec], networks: Iterable[NetworkSpec]
-    ) -> Graph:
+    def build(cls, containers: Iterable[ContainerSpec], networks: Iterable[NetworkSpec]) -> Graph:
         by_name = {spec.name: spec for spec in containers}
         nets = {net.name: net for net in networks}
         edges = {name: tuple(direct_dependencies(spec, by_name)) for name, spec in by_name.items()}

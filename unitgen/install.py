@@ -8,6 +8,7 @@ then Docker's policy, then systemd.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -28,11 +29,15 @@ def _fail(exc: OSError, action: str, path: Path) -> Exception:
     if exc.errno in (errno.EACCES, errno.EPERM):
         return PermissionDenied(f"cannot {action} {path}: permission denied", "run as root")
     if exc.errno == errno.EROFS:
-        return WriteFailed(f"cannot {action} {path}: read-only file system",
-                           "remount it read-write, or use --root on a writable tree")
+        return WriteFailed(
+            f"cannot {action} {path}: read-only file system",
+            "remount it read-write, or use --root on a writable tree",
+        )
     if exc.errno == errno.ENOSPC:
-        return WriteFailed(f"cannot {action} {path}: no space left on device",
-                           "free some space; the old unit is untouched")
+        return WriteFailed(
+            f"cannot {action} {path}: no space left on device",
+            "free some space; the old unit is untouched",
+        )
     return WriteFailed(f"cannot {action} {path}: {exc.strerror}")
 
 
@@ -63,10 +68,8 @@ def atomic_write(path: Path, text: str) -> None:
         os.rename(tmp, path)
         _fsync_dir(directory)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise _fail(exc, "write", path) from exc
 
 
@@ -83,8 +86,9 @@ def remove(path: Path) -> None:
 SetPolicy = Callable[[str, RestartPolicy], None]
 
 
-def apply(plan: Plan, systemctl: Systemctl, set_policy: SetPolicy | None,
-          *, report: Callable[[str], None]) -> None:
+def apply(
+    plan: Plan, systemctl: Systemctl, set_policy: SetPolicy | None, *, report: Callable[[str], None]
+) -> None:
     """Do what the plan says, in the order that lets a rerun finish an interrupted run.
 
     Files are written before Docker's policy changes (they record the old policy) and removed

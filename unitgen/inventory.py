@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from unitgen.errors import UnitgenError
+from unitgen.errors import PermissionDenied, UnitgenError
 from unitgen.model import RestartPolicy
 from unitgen.render import CONTAINER_PREFIX, HASH_KEY, NETWORK_PREFIX, X_SECTION
 from unitgen.unitfile import UnitFile, content_hash
@@ -92,6 +92,10 @@ def scan(root: Path) -> dict[str, InstalledUnit]:
         names = sorted(os.listdir(directory))
     except FileNotFoundError:
         return found
+    except PermissionError as exc:
+        raise PermissionDenied(
+            f"cannot read {directory}: permission denied", "run as root"
+        ) from exc
     for name in names:
         if not name.endswith(".service") or not name.startswith((CONTAINER_PREFIX, NETWORK_PREFIX)):
             continue

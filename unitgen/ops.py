@@ -107,7 +107,11 @@ class Unitgen:
     # --- install ------------------------------------------------------------------------
 
     def plan_install(
-        self, names: Sequence[str], *, all_: bool = False, force: bool = False,
+        self,
+        names: Sequence[str],
+        *,
+        all_: bool = False,
+        force: bool = False,
         start: bool = True,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
@@ -119,8 +123,12 @@ class Unitgen:
             text = inventory.read_text(path)
             existing[unit.name] = text
             plan.check_replaceable(
-                unit.name, path, text, self.installed.get(unit.name),
-                is_symlink=path.is_symlink(), vendor=inventory.vendor_unit(self.root, unit.name),
+                unit.name,
+                path,
+                text,
+                self.installed.get(unit.name),
+                is_symlink=path.is_symlink(),
+                vendor=inventory.vendor_unit(self.root, unit.name),
                 force=force,
             )
         result = plan.Plan(files=plan.file_actions(rendered, directory, self.installed, existing))
@@ -191,7 +199,8 @@ class Unitgen:
         remaining = [u for n, u in self.installed.items() if n not in doomed and u.container]
         needed = {dep for u in remaining for dep in u.requires()}
         return {
-            name for name, unit in self.installed.items()
+            name
+            for name, unit in self.installed.items()
             if unit.network is not None and name not in needed
         }
 
@@ -208,10 +217,10 @@ class Unitgen:
         for unit in containers:
             record = self.installed[unit]
             name, policy = record.container, record.recorded_policy
-            if name in live and policy is not None and live[name].restart_policy != policy:
-                result.policies.append(
-                    plan.PolicyChange(name, policy, live[name].restart_policy)
-                )
+            if name is None or policy is None or name not in live:
+                continue
+            if live[name].restart_policy != policy:
+                result.policies.append(plan.PolicyChange(name, policy, live[name].restart_policy))
 
     # --- apply and list -----------------------------------------------------------------
 
@@ -231,7 +240,17 @@ class Unitgen:
             docker_state = "unknown"
             if with_docker:
                 spec = live.get(container)
-                docker_state = "gone" if spec is None else ("running" if spec.running else "stopped")
-            rows.append(ListRow(unit.name, container, states[unit.name],
-                                systemd.enabled(self.root, unit.name), docker_state, unit.edited))
+                docker_state = (
+                    "gone" if spec is None else ("running" if spec.running else "stopped")
+                )
+            rows.append(
+                ListRow(
+                    unit.name,
+                    container,
+                    states[unit.name],
+                    systemd.enabled(self.root, unit.name),
+                    docker_state,
+                    unit.edited,
+                )
+            )
         return rows

@@ -48,8 +48,9 @@ class Plan:
 
     @property
     def empty(self) -> bool:
-        return not (self.reload or self.policies or self.stop or self.disable or self.enable
-                    or self.start)
+        return not (
+            self.reload or self.policies or self.stop or self.disable or self.enable or self.start
+        )
 
     def describe(self, *, online: bool) -> list[str]:
         """The plan as lines an admin can read (and, for systemctl, paste)."""
@@ -83,8 +84,14 @@ def effective_policy(current: RestartPolicy, installed: InstalledUnit | None) ->
 
 
 def check_replaceable(
-    unit: str, path: Path, existing_text: str | None, installed: InstalledUnit | None,
-    *, is_symlink: bool, vendor: Path | None, force: bool,
+    unit: str,
+    path: Path,
+    existing_text: str | None,
+    installed: InstalledUnit | None,
+    *,
+    is_symlink: bool,
+    vendor: Path | None,
+    force: bool,
 ) -> None:
     """Refuse to replace what unitgen did not make, or what was edited, unless forced."""
     if is_symlink:
@@ -102,7 +109,7 @@ def check_replaceable(
     if installed is not None and installed.edited:
         raise ForeignUnit(
             f"{unit} at {path} was edited by hand since unitgen wrote it",
-            f"see the changes with `diff` against `unitgen generate`; use --force to replace it",
+            "see the changes with `diff` against `unitgen generate`; use --force to replace it",
         )
     if existing_text is None and vendor is not None:
         raise ForeignUnit(
@@ -126,7 +133,8 @@ def file_actions(
         else:
             why = "new" if old is None else "updated"
             if unit.name in installed and installed[unit.name].container_id not in (
-                None, _x(unit.text, "ContainerId")
+                None,
+                _x(unit.text, "ContainerId"),
             ):
                 why = "container was recreated"
             actions.append(FileAction("write", path, unit.name, unit.text, why))

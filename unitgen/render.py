@@ -8,6 +8,7 @@ added a line or a directive.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -107,7 +108,10 @@ def restart_settings(policy: Policy) -> tuple[list[tuple[str, str]], list[tuple[
         ]
     if policy.name == "on-failure":
         limits = (
-            [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", str(policy.max_retries + 1))]
+            [
+                ("StartLimitIntervalSec", "infinity"),
+                ("StartLimitBurst", str(policy.max_retries + 1)),
+            ]
             if policy.max_retries
             else [("StartLimitIntervalSec", "0")]
         )
@@ -200,12 +204,11 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
 
 
 def builtin_template_dir() -> Path:
-    try:
-        import unitgen.templates as package  # installed: templates/ is shipped in the package
-
-        return Path(next(iter(package.__path__)))
-    except ImportError:  # a source checkout
-        return Path(__file__).resolve().parent.parent / "templates"
+    """Installed, templates/ is the package `unitgen.templates`; in a checkout, ../templates."""
+    spec = importlib.util.find_spec("unitgen.templates")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parent.parent / "templates"
 
 
 def _environment(options: RenderOptions) -> jinja2.Environment:
@@ -242,8 +245,9 @@ def _check_rendered(text: str, name: str, expected: int) -> None:
 
 
 def _count(context: dict[str, object], fixed: int) -> int:
+    """How many directives the template must produce from this context."""
     lists = ("dependencies", "mounts_for", "unit_limits", "service_restart", "x_unitgen")
-    return fixed + sum(len(context[key]) for key in lists if key in context)  # type: ignore[arg-type]
+    return fixed + sum(len(value) for key in lists if isinstance(value := context.get(key), list))
 
 
 CONTAINER_FIXED_DIRECTIVES = 11

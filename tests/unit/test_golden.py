@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, seed_graph
-from unitgen.render import Renderer, RenderedUnit
+from unitgen.render import RenderedUnit, Renderer
 
 GOLDEN = FIXTURES / "golden"
 
@@ -21,8 +21,10 @@ GOLDEN = FIXTURES / "golden"
 def rendered() -> list[RenderedUnit]:
     graph = seed_graph()
     renderer = Renderer()
-    units = [renderer.container(graph.containers[n], graph, graph.containers[n].restart_policy)
-             for n in graph.topological_order()]
+    units = [
+        renderer.container(graph.containers[n], graph, graph.containers[n].restart_policy)
+        for n in graph.topological_order()
+    ]
     return units + [renderer.network(net) for net in graph.networks.values()]
 
 
@@ -47,9 +49,16 @@ def test_every_golden_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None
     if not Path("/lib/systemd/system/docker.service").exists():
         (tmp_path / "docker.service").write_text("[Service]\nExecStart=/bin/true\n")
     done = subprocess.run(
-        [analyze, "verify", "--man=no", "--recursive-errors=yes",
-         *sorted(str(p) for p in tmp_path.glob("*.service"))],
-        capture_output=True, text=True, check=False,
+        [
+            analyze,
+            "verify",
+            "--man=no",
+            "--recursive-errors=yes",
+            *sorted(str(p) for p in tmp_path.glob("*.service")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "SYSTEMD_UNIT_PATH": f"{tmp_path}:"},
     )
     assert done.returncode == 0, done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -14,9 +15,21 @@ from unitgen.model import ContainerSpec, Edge, RestartPolicy
 
 def spec(name: str, **kw: object) -> ContainerSpec:
     base = ContainerSpec(
-        name=name, id=name * 4, image="img", image_id="sha256:1", restart_policy=RestartPolicy(),
-        stop_timeout=10, health=None, binds=(), links=(), netns_container=None, networks=(),
-        volumes_from=(), labels=(), running=True, spec_hash="h",
+        name=name,
+        id=name * 4,
+        image="img",
+        image_id="sha256:1",
+        restart_policy=RestartPolicy(),
+        stop_timeout=10,
+        health=None,
+        binds=(),
+        links=(),
+        netns_container=None,
+        networks=(),
+        volumes_from=(),
+        labels=(),
+        running=True,
+        spec_hash="h",
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 
@@ -29,18 +42,22 @@ def test_seed_links_become_dependencies_of_the_proxy() -> None:
 
 def test_seed_label_after_names_the_backends_and_the_network() -> None:
     deps = {(d.kind, d.target) for d in seed_graph().edges["seed-proxy"]}
-    assert deps == {(Edge.NETWORK, "seed-net"), (Edge.LABEL_AFTER, "seed-backend1"),
-                    (Edge.LABEL_AFTER, "seed-backend2")}
+    assert deps == {
+        (Edge.NETWORK, "seed-net"),
+        (Edge.LABEL_AFTER, "seed-backend1"),
+        (Edge.LABEL_AFTER, "seed-backend2"),
+    }
 
 
 def test_seed_netns_volumes_from_and_compose_are_resolved_to_names() -> None:
     graph = seed_graph()
-    assert [(d.kind, d.target) for d in graph.edges["seed-sidecar"]] == [
-        (Edge.NETNS, "seed-proxy")]
+    assert [(d.kind, d.target) for d in graph.edges["seed-sidecar"]] == [(Edge.NETNS, "seed-proxy")]
     assert [(d.kind, d.target) for d in graph.edges["seed-reader"]] == [
-        (Edge.VOLUMES_FROM, "seed-data")]
+        (Edge.VOLUMES_FROM, "seed-data")
+    ]
     assert (Edge.COMPOSE, "seed-compose-db-1") in {
-        (d.kind, d.target) for d in graph.edges["seed-compose-web-1"]}
+        (d.kind, d.target) for d in graph.edges["seed-compose-web-1"]
+    }
 
 
 def test_closure_lists_dependencies_before_dependants() -> None:
@@ -62,18 +79,25 @@ def test_a_missing_link_target_names_both_containers() -> None:
 
 
 def test_a_label_with_a_bad_name_is_refused_naming_the_label() -> None:
-    with pytest.raises(DependencyError, match="label unitgen.after='x y'"):
+    with pytest.raises(DependencyError, match=re.escape("label unitgen.after='x y'")):
         Graph.build([spec("aa", labels=(("unitgen.after", "x y"),))], [])
 
 
 def test_compose_depends_on_label_yields_service_names() -> None:
     assert compose_services("db:service_healthy:false, cache:service_started:true") == [
-        "db", "cache"]
+        "db",
+        "cache",
+    ]
 
 
 def test_compose_dependency_without_a_container_is_an_error() -> None:
-    web = spec("web", labels=(("com.docker.compose.depends_on", "db:service_started:false"),
-                              ("com.docker.compose.project", "p")))
+    web = spec(
+        "web",
+        labels=(
+            ("com.docker.compose.depends_on", "db:service_started:false"),
+            ("com.docker.compose.project", "p"),
+        ),
+    )
     with pytest.raises(ContainerNotFound, match="compose service 'db' of project 'p'"):
         Graph.build([web], [])
 

@@ -11,7 +11,7 @@ from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
-from unitgen.model import HealthCheck, RestartPolicy
+from unitgen.model import RestartPolicy
 from unitgen.render import (
     Renderer,
     RenderOptions,
@@ -34,12 +34,21 @@ def render(name: str, policy: RestartPolicy | None = None) -> UnitFile:
     [
         ("no", [], [("Restart", "no")]),
         ("always", [("StartLimitIntervalSec", "0")], [("Restart", "always"), ("RestartSec", "1s")]),
-        ("unless-stopped", [("StartLimitIntervalSec", "0")],
-         [("Restart", "always"), ("RestartSec", "1s")]),
-        ("on-failure", [("StartLimitIntervalSec", "0")],
-         [("Restart", "on-failure"), ("RestartSec", "1s")]),
-        ("on-failure:3", [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", "4")],
-         [("Restart", "on-failure"), ("RestartSec", "1s")]),
+        (
+            "unless-stopped",
+            [("StartLimitIntervalSec", "0")],
+            [("Restart", "always"), ("RestartSec", "1s")],
+        ),
+        (
+            "on-failure",
+            [("StartLimitIntervalSec", "0")],
+            [("Restart", "on-failure"), ("RestartSec", "1s")],
+        ),
+        (
+            "on-failure:3",
+            [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", "4")],
+            [("Restart", "on-failure"), ("RestartSec", "1s")],
+        ),
     ],
 )
 def test_docker_restart_policies_map_to_restart_and_start_limits(
@@ -62,18 +71,24 @@ def test_every_kind_of_dependency_becomes_requirement_plus_after() -> None:
     assert unit.get_all("Unit", "BindsTo") == ["docker-seed-proxy.service"]
     assert "docker-seed-proxy.service" in unit.get_all("Unit", "After")
     proxy = render("seed-proxy")
-    assert proxy.get_all("Unit", "Requires") == ["docker.service",
-                                                 "unitgen-network-seed-net.service"]
-    assert proxy.get_all("Unit", "Wants") == ["docker-seed-backend1.service",
-                                              "docker-seed-backend2.service"]
+    assert proxy.get_all("Unit", "Requires") == [
+        "docker.service",
+        "unitgen-network-seed-net.service",
+    ]
+    assert proxy.get_all("Unit", "Wants") == [
+        "docker-seed-backend1.service",
+        "docker-seed-backend2.service",
+    ]
     assert render("seed-reader").get_all("Unit", "Wants") == ["docker-seed-data.service"]
 
 
 def test_bind_mount_sources_are_required_mounts_escaped() -> None:
     assert render("seed-container1").get_all("Unit", "RequiresMountsFor") == [
-        "/tmp/unitgen-seed/data"]
+        "/tmp/unitgen-seed/data"
+    ]
     assert render("seed-always").get_all("Unit", "RequiresMountsFor") == [
-        '"/tmp/unitgen-seed/dir with space%%b"']
+        '"/tmp/unitgen-seed/dir with space%%b"'
+    ]
 
 
 def test_stop_timeout_is_the_containers_own_plus_a_margin() -> None:
@@ -83,7 +98,9 @@ def test_stop_timeout_is_the_containers_own_plus_a_margin() -> None:
 
 
 def test_a_health_check_extends_the_start_timeout_to_its_worst_case() -> None:
-    assert render("seed-healthy").get("Service", "TimeoutStartSec") == "189s"  # 120 + 5 + 2 * (2 + 30)
+    assert (
+        render("seed-healthy").get("Service", "TimeoutStartSec") == "189s"
+    )  # 120 + 5 + 2 * (2 + 30)
     assert render("seed-vpn").get("Service", "TimeoutStartSec") == "120s"
 
 
@@ -103,7 +120,8 @@ def test_a_hostile_image_name_cannot_add_a_line() -> None:
 def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -> None:
     builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
     (tmp_path / "container.service.j2").write_text(
-        builtin.read_text().replace("[Service]\n", "[Service]\nUser=nobody\n"))
+        builtin.read_text().replace("[Service]\n", "[Service]\nUser=nobody\n")
+    )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
     with pytest.raises(UnsafeValue, match="template produced 22 directives where 21"):
@@ -113,10 +131,14 @@ def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -
 def test_an_override_template_may_change_comments(tmp_path: Path) -> None:
     builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
     (tmp_path / "container.service.j2").write_text(
-        builtin.read_text().replace("# Do not edit", "# Site policy: do not edit"))
+        builtin.read_text().replace("# Do not edit", "# Site policy: do not edit")
+    )
     graph = seed_graph()
-    text = Renderer(RenderOptions(templates=(tmp_path,))).container(
-        graph.containers["seed-vpn"], graph, RestartPolicy()).text
+    text = (
+        Renderer(RenderOptions(templates=(tmp_path,)))
+        .container(graph.containers["seed-vpn"], graph, RestartPolicy())
+        .text
+    )
     assert "# Site policy: do not edit" in text
 
 

@@ -1,0 +1,135 @@
+"""Against a real Docker engine: the seed topology, generate, offline install, errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.topology import Topology, docker, inspect
+
+pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
+
+
+def unitgen(
+    *args: str, env: dict[str, str] | None = None, user: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "unitgen", *args]
+    if user:
+        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    topo = Topology()
+    topo.seed(tmp_path_factory.mktemp("bind"))
+    yield topo
+    topo.remove()
+
+
+def test_generate_prints_the_closure_dependencies_first(seed: Topology) -> None:
+    done = unitgen("generate", seed.n("sidecar"))
+    assert done.returncode == 0, done.stderr
+    headers = [line for line in done.stdout.splitlines() if line.startswith("---")]
+    assert headers == [
+        f"---docker-{seed.n(x)}.service---" for x in ("backend1", "backend2", "proxy", "sidecar")
+    ] + [f"---unitgen-network-{seed.n('net')}.service---"]
+
+
+def test_generate_all_output_passes_systemd_analyze_verify(seed: Topology, tmp_path: Path) -> None:
+    done = unitgen("generate", "--all", "--output", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    ours = sorted(str(p) for p in tmp_path.glob(f"*{seed.prefix}*.service"))
+    assert len(ours) == len(seed.names()) + 2  # every container, and both networks
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", "--recursive-errors=yes", *ours],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "SYSTEMD_UNIT_PATH": f"{tmp_path}:"},
+    )
+    assert verify.returncode == 0 and verify.stderr == "", verify.stderr
+
+
+def test_generate_has_no_side_effects(seed: Topology) -> None:
+    before = inspect(seed.n("always"), "{{.HostConfig.RestartPolicy.Name}}")
+    assert unitgen("generate", seed.n("always")).returncode == 0
+    assert inspect(seed.n("always"), "{{.HostConfig.RestartPolicy.Name}}") == before == "always"
+
+
+def test_install_into_an_image_root_writes_and_enables_and_leaves_docker_alone(
+    seed: Topology, tmp_path: Path
+) -> None:
+    done = unitgen("install", "--root", str(tmp_path), seed.n("container1"), seed.n("always"))
+    assert done.returncode == 0, done.stderr
+    unit_dir = tmp_path / "etc/systemd/system"
+    assert (
+        unit_dir / f"multi-user.target.wants/docker-{seed.n('container1')}.service"
+    ).is_symlink()
+    assert len(list(unit_dir.glob("docker-*.service"))) == 5
+    assert (unit_dir / f"docker-{seed.n('always')}.service").stat().st_mode & 0o777 == 0o644
+    assert inspect(seed.n("always"), "{{.HostConfig.RestartPolicy.Name}}") == "always"
+    again = unitgen("install", "--root", str(tmp_path), seed.n("container1"), seed.n("always"))
+    assert again.returncode == 0 and "nothing to do" in again.stderr
+
+
+def test_dpkg_root_is_honoured_like_root(seed: Topology, tmp_path: Path) -> None:
+    done = unitgen("install", seed.n("vpn"), env={"DPKG_ROOT": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / f"etc/systemd/system/docker-{seed.n('vpn')}.service").exists()
+
+
+def test_a_missing_container_is_exit_4_and_writes_nothing(tmp_path: Path) -> None:
+    done = unitgen("install", "--root", str(tmp_path), "no-such-container")
+    assert (done.returncode, done.stdout) == (4, "")
+    assert done.stderr == (
+        "unitgen: no container named no-such-container; check the name with `docker ps -a`\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) missing")
+def test_a_user_without_socket_access_gets_exit_5() -> None:
+    done = unitgen("list", "--root", "/", user="65534")
+    assert done.returncode == 5, done.stderr
+    assert done.stderr.startswith("unitgen: ") and "permission denied on the Docker socket" in (
+        done.stderr
+    )
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_dependency_cycle_names_it_and_writes_nothing(tmp_path: Path) -> None:
+    topo = Topology()
+    try:
+        topo.create("aa", "--label", f"unitgen.after={topo.n('bb')}")
+        topo.create("bb", "--label", f"unitgen.requires={topo.n('aa')}")
+        done = unitgen("install", "--root", str(tmp_path), topo.n("aa"))
+        assert done.returncode == 6
+        assert f"dependency cycle: {topo.n('aa')} -> {topo.n('bb')} -> {topo.n('aa')}" in (
+            done.stderr
+        )
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        topo.remove()
+
+
+def test_live_inspect_matches_the_recorded_shape(seed: Topology) -> None:
+    done = unitgen("generate", seed.n("sidecar"))
+    assert f"BindsTo=docker-{seed.n('proxy')}.service" in done.stdout
+    assert docker(
+        "inspect", "--format", "{{.HostConfig.NetworkMode}}", seed.n("sidecar")
+    ).startswith("container:")

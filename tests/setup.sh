@@ -1,0 +1,45 @@
+#!/bin/sh
+# Set up everything the test suite and the demo need on a Debian 12 machine, as root:
+# Debian packages, a running Docker engine, the local test images and the Python venv.
+# Idempotent: a second run only checks.
+set -eu
+cd "$(dirname "$0")/.."
+
+need_pkgs="docker.io busybox-static debootstrap netcat-openbsd python3-venv python3-dev gcc
+libsystemd-dev pkg-config util-linux systemd"
+missing=""
+for pkg in $need_pkgs; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# The engine: started by systemd where it runs, else by hand in the background.
+if ! docker info >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ]; then
+        systemctl start docker
+    else
+        echo "setup: starting dockerd (log: /var/log/unitgen-dockerd.log)"
+        nohup dockerd >/var/log/unitgen-dockerd.log 2>&1 &
+    fi
+    i=0
+    until docker info >/dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -le 60 ] || { echo "setup: dockerd did not come up" >&2; tail -20 /var/log/unitgen-dockerd.log >&2; exit 1; }
+        sleep 1
+    done
+fi
+
+tests/images/build.sh
+tests/harness/build-image.sh
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd" 2>/dev/null; then
+    echo "setup: creating .venv"
+    /usr/bin/python3 -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -e '.[test,systemd]'
+fi
+echo "setup: ready (docker $(docker version --format '{{.Server.Version}}'), $(.venv/bin/python --version))"

@@ -1,0 +1,119 @@
+"""Build real containers on the engine for tests, and remove every one of them afterwards."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IMAGE = "unitgen-test/busybox:latest"
+
+
+def docker(*args: str, check: bool = True) -> str:
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+@dataclass
+class Topology:
+    """Containers and networks named PREFIX-..., all labelled for cleanup."""
+
+    prefix: str = field(default_factory=lambda: "ut" + uuid.uuid4().hex[:6])
+    networks: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"unitgen.test={self.prefix}"
+
+    def n(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def network(self, name: str, *args: str) -> str:
+        full = self.n(name)
+        docker("network", "create", "--label", self.label, *args, full)
+        self.networks.append(full)
+        return full
+
+    def create(self, name: str, *args: str, cmd: tuple[str, ...] = ("sleep", "3600")) -> str:
+        full = self.n(name)
+        docker("create", "--name", full, "--label", self.label, *args, IMAGE, *cmd)
+        return full
+
+    def seed(self, data_dir: Path) -> None:
+        """The topology of issue #2: a linked proxy, the same proxy on a user-defined network
+        with unitgen.after, a bind mount, --restart always, a tun device with capabilities,
+        netns sharing, volumes-from, compose labels and a health check."""
+        net = self.network("net")
+        for i in (2, 3, 4):
+            self.create(f"container{i}")
+        self.create(
+            "container1",
+            "--link",
+            self.n("container2"),
+            "--link",
+            self.n("container3"),
+            "--link",
+            self.n("container4"),
+            "-v",
+            f"{data_dir}:/data",
+        )
+        self.create("backend1", "--network", net)
+        self.create("backend2", "--network", net)
+        self.create(
+            "proxy",
+            "--network",
+            net,
+            "--label",
+            f"unitgen.after={self.n('backend1')},{self.n('backend2')}",
+        )
+        self.create("always", "--restart", "always")
+        self.create(
+            "vpn", "--device", "/dev/net/tun", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW"
+        )
+        self.create("sidecar", "--network", f"container:{self.n('proxy')}")
+        self.create("data", "-v", "/data", cmd=("true",))
+        self.create("reader", "--volumes-from", self.n("data"))
+        self.create(
+            "healthy",
+            "--health-cmd",
+            "test -e /tmp",
+            "--health-interval",
+            "1s",
+            "--health-retries",
+            "2",
+            "--health-start-period",
+            "2s",
+        )
+        compose = self.network("compose")
+        labels = ["--label", "com.docker.compose.project=" + self.prefix]
+        self.create(
+            "db-1", "--network", compose, *labels, "--label", "com.docker.compose.service=db"
+        )
+        self.create(
+            "web-1",
+            "--network",
+            compose,
+            *labels,
+            "--label",
+            "com.docker.compose.service=web",
+            "--label",
+            "com.docker.compose.depends_on=db:service_started:false",
+        )
+
+    def names(self) -> list[str]:
+        out = docker("ps", "-a", "--filter", f"label={self.label}", "--format", "{{.Names}}")
+        return sorted(out.split())
+
+    def remove(self) -> None:
+        names = self.names()
+        if names:
+            docker("rm", "-f", *names, check=False)
+        for net in self.networks:
+            docker("network", "rm", net, check=False)
+
+
+def inspect(name: str, template: str) -> str:
+    return docker("inspect", "--format", template, name)

@@ -1,0 +1,73 @@
+"""The command line: help, exit codes, and one clear line per error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from unitgen.cli import cli, main
+from unitgen.errors import EXIT_CODES
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_a_description(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run([command, "--help"], capsys)
+    assert code == 0
+    assert f"Usage: unitgen {command}" in out
+    assert cli.commands[command].help
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_is_documented_in_the_readme(command: str) -> None:
+    assert f"unitgen {command}" in README.read_text()
+
+
+def test_exit_codes_are_listed_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["exit-codes"], capsys)
+    assert code == 0
+    assert out.count("\n") == len(EXIT_CODES)
+
+
+def test_a_command_without_names_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["generate"], capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        "unitgen: `unitgen generate` needs container names or --all; "
+        "for example: unitgen generate web1\n"
+    )
+
+
+def test_docker_unreachable_is_one_line_and_exit_3(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
+    code, out, err = run(["install", "--root", str(tmp_path), "web1"], capsys)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"unitgen: connecting: cannot reach the Docker engine at {tmp_path}/no.sock; "
+        "start it (systemctl start docker) or set DOCKER_HOST\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_option_is_clicks_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["install", "--bogus"], capsys)
+    assert code == 2
+    assert "No such option" in err and "--bogus" in err
+
+
+def test_the_group_is_a_click_group() -> None:
+    assert isinstance(cli, click.Group)

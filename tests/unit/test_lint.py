@@ -1,0 +1,22 @@
+"""ruff (lint and format) and mypy --strict are part of the suite, so CI enforces them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+CHECKS = {
+    "ruff-check": [sys.executable, "-m", "ruff", "check", "unitgen", "tests", "bench"],
+    "ruff-format": [sys.executable, "-m", "ruff", "format", "--check", "unitgen", "tests", "bench"],
+    "mypy": [sys.executable, "-m", "mypy", "unitgen"],
+}
+
+
+@pytest.mark.parametrize("check", sorted(CHECKS))
+def test_the_code_is_clean(check: str) -> None:
+    done = subprocess.run(CHECKS[check], cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
