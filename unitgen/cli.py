@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -243,6 +244,107 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
 
 
+@cli.command()
+@click.argument("containers", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Stable JSON (schema in the README).")
+@common
+def drift(
+    containers: tuple[str, ...], as_json: bool, root: str | None, templates: tuple[Path, ...]
+) -> None:
+    """Report every way the units and Docker disagree (all containers, or CONTAINERS).
+
+    Kinds: restart-policy-conflict, recreated, stale, edited, orphan, not-enabled, masked,
+    started-outside-systemd, container-not-running, unmanaged (informational). Each finding
+    names the command that fixes it. Exit 0 when there is none (or only unmanaged), 20 when
+    drift is found.
+
+    \b
+    Examples:
+      unitgen drift
+      unitgen drift --json web1
+    """
+    from unitgen.drift import exit_worthy
+    from unitgen.errors import DRIFT_FOUND
+    from unitgen.report import drift_json, drift_table
+
+    found = _app(root, templates).drift(containers)
+    if as_json:
+        click.echo(drift_json(found))
+    else:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        for line in drift_table(found, color=color):
+            click.echo(line)
+    if exit_worthy(found):
+        raise click.exceptions.Exit(DRIFT_FOUND)
+
+
+@cli.command()
+@click.argument("containers", nargs=-1)
+@common
+def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
+    """Unified diff: each installed unit against what would be generated now.
+
+    \b
+    Example:
+      unitgen diff web1
+    """
+    click.echo(_app(root, templates).diff(containers), nl=False)
+
+
+@cli.command()
+@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
+@click.option("--force", is_flag=True, help="Also replace units edited by hand.")
+@common
+def sync(
+    dry_run: bool, prune: bool, force: bool, root: str | None, templates: tuple[Path, ...]
+) -> None:
+    """Bring the installed units to the desired state, with one daemon-reload.
+
+    Regenerates stale units and those of recreated containers, sets Docker restart policies
+    back to `no`, reports edited units (replaced only with --force) and orphans (removed only
+    with --prune). Starts nothing.
+
+    \b
+    Examples:
+      unitgen sync --dry-run
+      unitgen sync --prune
+    """
+    app = _app(root, templates)
+    todo = app.plan_sync(prune=prune, force=force)
+    if dry_run:
+        _print_plan(todo.describe(online=app.online))
+        return
+    app.apply(todo, log.info)
+    if todo.empty:
+        log.info("nothing to do: the units are in sync")
+
+
+@cli.command()
+@click.argument("containers", nargs=-1)
+@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@common
+def adopt(
+    containers: tuple[str, ...], dry_run: bool, root: str | None, templates: tuple[Path, ...]
+) -> None:
+    """Take over containers that rely on Docker restart policies (all such, or CONTAINERS).
+
+    Each gets a unit that keeps the meaning of its policy (README, "Restart policies"), and
+    its Docker policy becomes `no`; `unitgen uninstall` reverses it exactly.
+
+    \b
+    Examples:
+      unitgen adopt --dry-run
+      unitgen adopt web1
+    """
+    app = _app(root, templates)
+    todo = app.plan_adopt(containers)
+    if dry_run:
+        _print_plan(todo.describe(online=app.online))
+        return
+    app.apply(todo, log.info)
+
+
 @cli.command("exit-codes")
 def exit_codes() -> None:
     """The exit codes unitgen returns, for scripts."""
@@ -255,7 +357,8 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="unitgen", standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of click.exceptions.Exit.
+        code = cli.main(args=args, prog_name="unitgen", standalone_mode=False)
     except UnitgenError as exc:
         if debug:
             log.exception("failed")
@@ -277,4 +380,4 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"unitgen: internal error: {exc!r}; rerun with --debug and report it", err=True)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

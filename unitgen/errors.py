@@ -83,4 +83,6 @@ EXIT_CODES: dict[int, str] = {
     ForeignUnit.exit_code: "unit exists and was not made by unitgen, or was edited (use --force)",
     SystemdFailed.exit_code: "systemctl failed",
     WriteFailed.exit_code: "a unit file could not be written or removed",
+    20: "drift found (`unitgen drift`): the units and Docker disagree",
 }
+DRIFT_FOUND = 20

@@ -94,9 +94,12 @@ def apply(
     Files are written before Docker's policy changes (they record the old policy) and removed
     only after it is restored, so the record is never lost.
     """
-    systemctl.stop(plan.stop)
+    if plan.stop and systemctl.online:
+        systemctl.stop(plan.stop)
+        report(f"stopped {' '.join(plan.stop)}")
     if plan.disable:
         systemctl.disable(plan.disable)
+        report(f"disabled {' '.join(plan.disable)}")
     for action in plan.files:
         if action.verb == "write" and action.text is not None:
             atomic_write(action.path, action.text)

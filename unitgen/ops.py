@@ -5,6 +5,7 @@ Data flows one way: Docker -> specs -> graph -> desired units -> plan -> apply.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -12,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unitgen import inventory, plan, systemd
+from unitgen import drift, inventory, plan, systemd
 from unitgen.docker_source import socket_path
-from unitgen.errors import ForeignUnit, UsageError
+from unitgen.drift import Finding, UnitState
+from unitgen.errors import ContainerNotFound, ForeignUnit, UnitgenError, UsageError
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
 from unitgen.render import RenderedUnit, Renderer, RenderOptions, container_unit_name
@@ -221,6 +223,102 @@ class Unitgen:
                 continue
             if live[name].restart_policy != policy:
                 result.policies.append(plan.PolicyChange(name, policy, live[name].restart_policy))
+
+    # --- drift and reconciliation -------------------------------------------------------
+
+    def _desired_texts(self) -> dict[str, str | Exception]:
+        """The unit each managed, existing container would get now (or why it cannot)."""
+        renderer = Renderer(self.renderer_options)
+        texts: dict[str, str | Exception] = {}
+        for name, unit in self.installed.items():
+            spec = self.graph.containers.get(unit.container or "")
+            if spec is None:
+                continue
+            policy = plan.effective_policy(spec.restart_policy, unit)
+            try:
+                texts[name] = renderer.container(spec, self.graph, policy).text
+            except UnitgenError as exc:
+                texts[name] = exc
+        return texts
+
+    def _unit_states(self) -> dict[str, UnitState]:
+        units = [n for n, u in self.installed.items() if u.container]
+        shown = self.systemctl.show(units, "ActiveState", "UnitFileState")
+        states = {}
+        for unit in units:
+            if self.online:
+                fields = shown[unit]
+                states[unit] = UnitState(
+                    fields.get("ActiveState", "unknown"), fields.get("UnitFileState", "unknown")
+                )
+            else:
+                enabled = systemd.enabled(self.root, unit)
+                states[unit] = UnitState("offline", "enabled" if enabled else "disabled")
+        return states
+
+    def drift(self, names: Sequence[str] = ()) -> list[Finding]:
+        only = set(names) if names else None
+        for name in names:
+            if name not in self.graph.containers and container_unit_name(name) not in (
+                self.installed
+            ):
+                raise ContainerNotFound(
+                    f"no container and no unit named {name}",
+                    "check the name with `docker ps -a` and `unitgen list`",
+                )
+        return drift.findings(
+            self.installed, self.graph, self._desired_texts(), self._unit_states(), only=only
+        )
+
+    def diff(self, names: Sequence[str]) -> str:
+        """Unified diff: installed unit -> what would be generated now."""
+        plan.require_names(names, all_=False, command="diff")
+        out: list[str] = []
+        for unit in self.desired(names):
+            if unit.container not in names:
+                continue
+            old = inventory.read_text(inventory.unit_dir(self.root) / unit.name) or ""
+            out += difflib.unified_diff(
+                old.splitlines(keepends=True),
+                unit.text.splitlines(keepends=True),
+                f"installed/{unit.name}",
+                f"generated/{unit.name}",
+            )
+        return "".join(out)
+
+    def plan_sync(self, *, prune: bool = False, force: bool = False) -> plan.Plan:
+        """Regenerate stale and recreated units, fix policy conflicts, prune orphans."""
+        found = self.drift()
+        fixable = {"restart-policy-conflict", "recreated", "stale"} | (
+            {"edited"} if force else set()
+        )
+        targets = sorted({f.container for f in found if f.kind in fixable})
+        result = plan.Plan()
+        if targets:
+            result = self.plan_install(targets, force=force, start=False)
+        orphans = sorted({f.container for f in found if f.kind == "orphan"})
+        if orphans and prune:
+            result = result.merge(self.plan_uninstall(orphans, force=True))
+        elif orphans:
+            result.notes.append("orphans kept (use --prune to remove): " + " ".join(orphans))
+        for f in found:
+            if f.kind == "edited" and not force:
+                result.notes.append(f"{f.unit} was edited by hand: left alone (use --force)")
+        return result
+
+    def plan_adopt(self, names: Sequence[str] = ()) -> plan.Plan:
+        """Install units for containers that rely on Docker's restart policy."""
+        candidates = [
+            name
+            for name, spec in sorted(self.graph.containers.items())
+            if not spec.restart_policy.is_off and container_unit_name(name) not in self.installed
+        ]
+        targets = [n for n in names] if names else candidates
+        if not targets:
+            result = plan.Plan()
+            result.notes.append("no container relies on a Docker restart policy without a unit")
+            return result
+        return self.plan_install(targets)
 
     # --- apply and list -----------------------------------------------------------------
 

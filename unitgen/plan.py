@@ -52,6 +52,23 @@ class Plan:
             self.reload or self.policies or self.stop or self.disable or self.enable or self.start
         )
 
+    def merge(self, other: Plan) -> Plan:
+        """Both plans as one: one daemon-reload, one systemctl call of each kind."""
+
+        def union(a: list[str], b: list[str]) -> list[str]:
+            return a + [x for x in b if x not in a]
+
+        paths = {f.path for f in self.files}
+        return Plan(
+            files=self.files + [f for f in other.files if f.path not in paths],
+            policies=self.policies + other.policies,
+            stop=union(self.stop, other.stop),
+            disable=union(self.disable, other.disable),
+            enable=union(self.enable, other.enable),
+            start=union(self.start, other.start),
+            notes=union(self.notes, other.notes),
+        )
+
     def describe(self, *, online: bool) -> list[str]:
         """The plan as lines an admin can read (and, for systemctl, paste)."""
         lines = [f"{f.verb:<7} {f.path}" + (f"  ({f.why})" if f.why else "") for f in self.files]

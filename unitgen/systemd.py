@@ -73,17 +73,24 @@ class Systemctl:
         if units and self.online:
             self._run("stop", *units)
 
-    def active_states(self, units: Sequence[str]) -> dict[str, str]:
-        """ActiveState of each unit; 'offline' when systemd is not running."""
+    def show(self, units: Sequence[str], *props: str) -> dict[str, dict[str, str]]:
+        """`systemctl show` of each unit; empty dicts when systemd is not running."""
         if not self.online or not units:
-            return dict.fromkeys(units, "offline")
-        out = self._run("show", "--property=Id,ActiveState", *units)
-        states: dict[str, str] = {}
+            return {unit: {} for unit in units}
+        out = self._run("show", f"--property=Id,{','.join(props)}", *units)
+        found: dict[str, dict[str, str]] = {}
         for block in out.strip().split("\n\n"):
             fields = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
             if "Id" in fields:
-                states[fields["Id"]] = fields.get("ActiveState", "unknown")
-        return {unit: states.get(unit, "unknown") for unit in units}
+                found[fields["Id"]] = fields
+        return {unit: found.get(unit, {}) for unit in units}
+
+    def active_states(self, units: Sequence[str]) -> dict[str, str]:
+        """ActiveState of each unit; 'offline' when systemd is not running."""
+        shown = self.show(units, "ActiveState")
+        return {
+            u: shown[u].get("ActiveState", "unknown") if self.online else "offline" for u in units
+        }
 
     def policy_allows(self, unit: str, action: str) -> bool:
         """Debian's policy-rc.d: exit 101 forbids starting services (chroots, image builds)."""

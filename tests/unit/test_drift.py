@@ -1,0 +1,111 @@
+"""Drift: each finding kind, produced from fake state the way an admin would cause it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_ops import FakeSource, app
+from unitgen.drift import exit_worthy
+from unitgen.model import RestartPolicy
+from unitgen.report import drift_json, drift_table
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
+    source = FakeSource()
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], restart_policy=RestartPolicy("always")
+    )
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    return tmp_path, source
+
+
+def kinds(root: Path, source: FakeSource) -> list[str]:
+    return [f.kind for f in app(root, source).drift(["seed-vpn"])]
+
+
+def test_a_fresh_install_into_an_image_root_has_no_drift(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    # An image root never touches Docker, so the policy conflict is the only thing reported.
+    assert kinds(*installed) == ["restart-policy-conflict"]
+
+
+def test_recreated_container_is_reported(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], id="f" * 64, restart_policy=RestartPolicy()
+    )
+    assert kinds(root, source) == ["recreated"]
+
+
+def test_a_changed_container_makes_the_unit_stale(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], spec_hash="sha256:new", restart_policy=RestartPolicy()
+    )
+    assert kinds(root, source) == ["stale"]
+
+
+def test_a_hand_edit_is_reported_as_edited(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], restart_policy=RestartPolicy()
+    )
+    path = root / "etc/systemd/system/docker-seed-vpn.service"
+    path.write_text(path.read_text().replace("RestartSec=1s", "RestartSec=5s"))
+    assert kinds(root, source) == ["edited"]
+
+
+def test_a_removed_container_leaves_an_orphan(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    del source.containers["seed-vpn"]
+    assert kinds(root, source) == ["orphan"]
+
+
+def test_a_disabled_unit_is_reported(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], restart_policy=RestartPolicy()
+    )
+    (root / "etc/systemd/system/multi-user.target.wants/docker-seed-vpn.service").unlink()
+    assert kinds(root, source) == ["not-enabled"]
+
+
+def test_a_restart_policy_without_a_unit_is_unmanaged_and_informational(tmp_path: Path) -> None:
+    found = app(tmp_path, FakeSource()).drift()
+    assert {f.container for f in found if f.kind == "unmanaged"} == {
+        "seed-always",
+        "seed-onfail",
+        "seed-unless",
+    }
+    assert not exit_worthy(found)
+
+
+def test_sync_fixes_what_it_can_and_drift_is_clean_afterwards(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    source.containers["seed-vpn"] = replace(source.containers["seed-vpn"], id="f" * 64)
+    app(root, source).apply(app(root, source).plan_sync(), print)
+    # an image root leaves Docker alone: the conflict stays, the unit is regenerated
+    assert kinds(root, source) == ["restart-policy-conflict"]
+
+
+def test_the_json_form_is_stable(installed: tuple[Path, FakeSource]) -> None:
+    data = json.loads(drift_json(app(*installed).drift()))
+    assert data["version"] == 1 and data["drift"] is True
+    assert set(data["findings"][0]) == {"kind", "severity", "container", "unit", "message", "fix"}
+
+
+def test_the_table_fits_100_columns_and_has_no_color_off_a_terminal(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    lines = drift_table(app(*installed).drift(), color=False)
+    assert all(len(line) <= 100 for line in lines)
+    assert not any("\033" in line for line in lines)
+    assert lines[0].split() == ["KIND", "CONTAINER", "WHAT"]

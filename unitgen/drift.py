@@ -1,0 +1,160 @@
+"""Desired vs installed vs Docker vs systemd -> findings (pure).
+
+Each finding names its kind, the container, the unit, what is wrong in one line, and the
+command that fixes it. The kinds and the JSON form are a documented, stable contract
+(README, "Drift").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from unitgen.graph import Graph
+from unitgen.inventory import InstalledUnit
+from unitgen.render import container_unit_name
+
+# kind -> severity; "info" findings alone do not make `drift` exit non-zero.
+KINDS = {
+    "restart-policy-conflict": "error",
+    "recreated": "error",
+    "stale": "warning",
+    "edited": "warning",
+    "orphan": "error",
+    "not-enabled": "error",
+    "masked": "error",
+    "started-outside-systemd": "warning",
+    "container-not-running": "error",
+    "unmanaged": "info",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    container: str
+    unit: str
+    message: str
+    fix: str
+
+    @property
+    def severity(self) -> str:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class UnitState:
+    active: str  # systemd ActiveState, or "offline"
+    file_state: str  # UnitFileState: enabled, disabled, masked, ... or "offline"
+
+
+def _managed_findings(
+    unit: InstalledUnit,
+    graph: Graph,
+    desired: Mapping[str, str | Exception],
+    state: UnitState,
+) -> list[Finding]:
+    name = unit.container or ""
+    spec = graph.containers.get(name)
+    found: list[Finding] = []
+
+    def add(kind: str, message: str, fix: str) -> None:
+        found.append(Finding(kind, name, unit.name, message, fix))
+
+    if spec is None:
+        add(
+            "orphan",
+            f"container {name} no longer exists, but its unit does",
+            f"unitgen uninstall {name}  (or: unitgen sync --prune)",
+        )
+        return found
+    if not spec.restart_policy.is_off:
+        add(
+            "restart-policy-conflict",
+            f"Docker restart policy is {spec.restart_policy} while systemd supervises it",
+            f"unitgen sync  (or: docker update --restart=no {name})",
+        )
+    if unit.edited:
+        add(
+            "edited",
+            "the unit was changed by hand since unitgen wrote it",
+            f"unitgen diff {name}; keep the edit elsewhere, then unitgen install --force {name}",
+        )
+    elif unit.container_id != spec.id:
+        add(
+            "recreated",
+            f"the container was recreated: id {str(unit.container_id)[:12]} is now {spec.id[:12]}",
+            f"unitgen install {name}  (or: unitgen sync)",
+        )
+    else:
+        wanted = desired.get(unit.name)
+        if isinstance(wanted, Exception):
+            add("stale", f"the unit cannot be regenerated: {wanted}", "fix the container")
+        elif wanted is not None and wanted != unit.text:
+            add(
+                "stale",
+                "the unit differs from what unitgen would generate now",
+                f"unitgen diff {name}; unitgen install {name}  (or: unitgen sync)",
+            )
+    if state.file_state == "masked":
+        add(
+            "masked",
+            "the unit is masked: it will not start at boot",
+            f"systemctl unmask {unit.name}",
+        )
+    elif state.file_state not in ("enabled", "offline"):
+        add(
+            "not-enabled",
+            f"the unit is {state.file_state}: it will not start at boot",
+            f"systemctl enable {unit.name}",
+        )
+    if state.active != "offline":
+        if spec.running and state.active not in ("active", "activating", "reloading"):
+            add(
+                "started-outside-systemd",
+                f"the container runs but the unit is {state.active} (started behind systemd)",
+                f"systemctl start {unit.name}",
+            )
+        elif not spec.running and state.active == "active":
+            add(
+                "container-not-running",
+                "the unit is active but the container is not running",
+                f"systemctl restart {unit.name}",
+            )
+    return found
+
+
+def findings(
+    installed: Mapping[str, InstalledUnit],
+    graph: Graph,
+    desired: Mapping[str, str | Exception],
+    states: Mapping[str, UnitState],
+    *,
+    only: set[str] | None = None,
+) -> list[Finding]:
+    """All drift, container by container (those in `only`, if given), units then unmanaged."""
+    result: list[Finding] = []
+    managed = set()
+    for unit in sorted(installed.values(), key=lambda u: u.name):
+        if unit.container is None:
+            continue
+        managed.add(unit.container)
+        if only is None or unit.container in only:
+            result += _managed_findings(unit, graph, desired, states[unit.name])
+    for name, spec in sorted(graph.containers.items()):
+        if name in managed or spec.restart_policy.is_off or (only is not None and name not in only):
+            continue
+        result.append(
+            Finding(
+                "unmanaged",
+                name,
+                container_unit_name(name),
+                f"Docker restart policy {spec.restart_policy} and no unit",
+                f"unitgen adopt {name}",
+            )
+        )
+    return result
+
+
+def exit_worthy(found: list[Finding]) -> bool:
+    return any(f.severity != "info" for f in found)

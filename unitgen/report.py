@@ -1,0 +1,58 @@
+"""Drift findings as a table for people or stable JSON for machines (pure)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Sequence
+
+from unitgen.drift import Finding
+
+JSON_SCHEMA_VERSION = 1
+WIDTH = 100
+_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def drift_json(found: Sequence[Finding]) -> str:
+    """{"version": 1, "drift": bool, "findings": [{kind, severity, container, unit, message,
+    fix}]}: the README documents it; fields are only ever added."""
+    return json.dumps(
+        {
+            "version": JSON_SCHEMA_VERSION,
+            "drift": any(f.severity != "info" for f in found),
+            "findings": [
+                {
+                    "kind": f.kind,
+                    "severity": f.severity,
+                    "container": f.container,
+                    "unit": f.unit,
+                    "message": f.message,
+                    "fix": f.fix,
+                }
+                for f in found
+            ],
+        },
+        indent=2,
+    )
+
+
+def drift_table(found: Sequence[Finding], *, color: bool) -> list[str]:
+    """KIND, CONTAINER, WHAT, with the fix below each row; every line fits 100 columns."""
+    if not found:
+        return ["no drift: every unit matches its container"]
+    kind_w = max(len("KIND"), *(len(f.kind) for f in found))
+    name_w = min(30, max(len("CONTAINER"), *(len(f.container) for f in found)))
+    what_w = WIDTH - kind_w - name_w - 4
+    lines = [f"{'KIND':<{kind_w}}  {'CONTAINER':<{name_w}}  WHAT"]
+    for f in found:
+        kind = f"{f.kind:<{kind_w}}"
+        if color:
+            kind = f"{_COLORS[f.severity]}{kind}{_RESET}"
+        name = f.container if len(f.container) <= name_w else f.container[: name_w - 1] + "…"
+        wrapped = textwrap.wrap(f.message, what_w) or [""]
+        lines.append(f"{kind}  {name:<{name_w}}  {wrapped[0]}")
+        pad = " " * (kind_w + name_w + 4)
+        lines += [pad + more for more in wrapped[1:]]
+        lines += [pad + part for part in textwrap.wrap("fix: " + f.fix, what_w)]
+    return lines
