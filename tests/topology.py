@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 IMAGE = "unitgen-test/busybox:latest"
+# A command that stops promptly on SIGTERM even as PID 1 (busybox sleep would ignore it).
+SERVE = ("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait")
 
 
 def docker(*args: str, check: bool = True) -> str:
@@ -37,7 +39,7 @@ class Topology:
         self.networks.append(full)
         return full
 
-    def create(self, name: str, *args: str, cmd: tuple[str, ...] = ("sleep", "3600")) -> str:
+    def create(self, name: str, *args: str, cmd: tuple[str, ...] = SERVE) -> str:
         full = self.n(name)
         docker("create", "--name", full, "--label", self.label, *args, IMAGE, *cmd)
         return full
@@ -74,7 +76,7 @@ class Topology:
             "vpn", "--device", "/dev/net/tun", "--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW"
         )
         self.create("sidecar", "--network", f"container:{self.n('proxy')}")
-        self.create("data", "-v", "/data", cmd=("true",))
+        self.create("data", "-v", "/data", cmd=("true",))  # a data-only container
         self.create("reader", "--volumes-from", self.n("data"))
         self.create(
             "healthy",

@@ -20,6 +20,7 @@ from unitgen.errors import EXIT_CODES, UnitgenError
 
 if TYPE_CHECKING:
     from unitgen.ops import Unitgen
+    from unitgen.plan import Plan
 
 log = logging.getLogger("unitgen")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +72,22 @@ def _app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
 def _print_plan(lines: list[str]) -> None:
     for line in lines:
         click.echo(line)
+
+
+def _plan_and_apply(
+    app: Unitgen, make_plan: Callable[[], Plan], dry_run: bool, done: str | None = None
+) -> None:
+    """Plan under the lock (so a second run sees the first one's result), then apply."""
+    if dry_run:
+        _print_plan(make_plan().describe(online=app.online))
+        return
+    from unitgen.lock import exclusive
+
+    with exclusive(log.info):
+        todo = make_plan()
+        app.apply(todo, log.info)
+    if todo.empty and done:
+        log.info(done)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -171,13 +188,12 @@ def install(
       unitgen install --root /srv/image --no-start web1
     """
     app = _app(root, templates)
-    todo = app.plan_install(containers, all_=all_, force=force, start=not no_start)
-    if dry_run:
-        _print_plan(todo.describe(online=app.online))
-        return
-    app.apply(todo, log.info)
-    if todo.empty:
-        log.info("nothing to do: the units are installed and up to date")
+    _plan_and_apply(
+        app,
+        lambda: app.plan_install(containers, all_=all_, force=force, start=not no_start),
+        dry_run,
+        "nothing to do: the units are installed and up to date",
+    )
 
 
 @cli.command()
@@ -205,11 +221,7 @@ def uninstall(
       unitgen uninstall --dry-run web1 db
     """
     app = _app(root, templates)
-    todo = app.plan_uninstall(containers, force=force)
-    if dry_run:
-        _print_plan(todo.describe(online=app.online))
-        return
-    app.apply(todo, log.info)
+    _plan_and_apply(app, lambda: app.plan_uninstall(containers, force=force), dry_run)
 
 
 @cli.command("list")
@@ -311,13 +323,12 @@ def sync(
       unitgen sync --prune
     """
     app = _app(root, templates)
-    todo = app.plan_sync(prune=prune, force=force)
-    if dry_run:
-        _print_plan(todo.describe(online=app.online))
-        return
-    app.apply(todo, log.info)
-    if todo.empty:
-        log.info("nothing to do: the units are in sync")
+    _plan_and_apply(
+        app,
+        lambda: app.plan_sync(prune=prune, force=force),
+        dry_run,
+        "nothing to do: the units are in sync",
+    )
 
 
 @cli.command()
@@ -338,11 +349,7 @@ def adopt(
       unitgen adopt web1
     """
     app = _app(root, templates)
-    todo = app.plan_adopt(containers)
-    if dry_run:
-        _print_plan(todo.describe(online=app.online))
-        return
-    app.apply(todo, log.info)
+    _plan_and_apply(app, lambda: app.plan_adopt(containers), dry_run)
 
 
 @cli.command("exit-codes")

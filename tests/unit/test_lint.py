@@ -10,8 +10,18 @@ import pytest
 from tests.conftest import REPO
 
 CHECKS = {
-    "ruff-check": [sys.executable, "-m", "ruff", "check", "unitgen", "tests", "bench"],
-    "ruff-format": [sys.executable, "-m", "ruff", "format", "--check", "unitgen", "tests", "bench"],
+    "ruff-check": [sys.executable, "-m", "ruff", "check", "unitgen", "tests", "bench", "demo"],
+    "ruff-format": [
+        sys.executable,
+        "-m",
+        "ruff",
+        "format",
+        "--check",
+        "unitgen",
+        "tests",
+        "bench",
+        "demo",
+    ],
     "mypy": [sys.executable, "-m", "mypy", "unitgen"],
 }
 

@@ -1,0 +1,1 @@
+"""The README's first command: see demo/run.sh."""

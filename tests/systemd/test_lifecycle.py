@@ -1,0 +1,227 @@
+"""Against a real systemd: the harness (systemd as PID 1 in a Debian 12 container with
+Debian's python3-docker 5.0.3, click, jinja2, python3-systemd) drives the real engine.
+
+Install, restart on kill, exit status, health gating, reboot order, docker restart,
+uninstall, drift kinds produced the way an admin would, and the seed topology end to end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need
+from tests.topology import SERVE, Topology, docker, inspect
+
+pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[object]:
+    try:
+        from tests.harness import Harness, build_image
+    except ImportError:
+        need("the systemd harness (tests/harness)", False)
+        raise
+    build_image()
+    box = Harness(name="unitgen-test-lifecycle")
+    box.destroy()
+    box.boot()
+    yield box
+    box.destroy()
+
+
+@pytest.fixture
+def topo() -> Iterator[Topology]:
+    t = Topology()
+    yield t
+    t.remove()
+
+
+def unit_of(name: str) -> str:
+    return f"docker-{name}.service"
+
+
+def ug(box: object, *args: str, check: bool = True) -> str:
+    done = box.run("unitgen", *args, check=check)  # type: ignore[attr-defined]
+    return str(done.stdout) + str(done.stderr)
+
+
+def show(box: object, unit: str, *props: str) -> dict[str, str]:
+    return dict(box.show(unit, *props))  # type: ignore[attr-defined]
+
+
+def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def test_install_runs_the_container_and_activates_the_unit(harness: object, topo: Topology) -> None:
+    web = topo.create("web", "--restart", "always", cmd=SERVE)
+    out = ug(harness, "install", web)
+    assert f"enabled {unit_of(web)}" in out
+    assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"
+    assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "true no"
+    again = ug(harness, "install", web)
+    assert "nothing to do" in again and "wrote" not in again
+    ug(harness, "uninstall", web)
+    assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "false always"
+    assert (
+        harness.run(
+            "test",
+            "-e",
+            f"/etc/systemd/system/{unit_of(web)}",  # type: ignore[attr-defined]
+            check=False,
+        ).returncode
+        == 1
+    )
+
+
+def test_docker_kill_makes_systemd_restart_it(harness: object, topo: Topology) -> None:
+    web = topo.create("web", "--restart", "always", cmd=SERVE)
+    ug(harness, "install", web)
+    started = inspect(web, "{{.State.StartedAt}}")
+    docker("kill", web)
+    wait_for(
+        lambda: (
+            inspect(web, "{{.State.Running}} {{.State.StartedAt}}") != f"true {started}"
+            and inspect(web, "{{.State.Running}}") == "true"
+        ),
+        what="a restart",
+    )
+    wait_for(lambda: show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active")
+    assert int(show(harness, unit_of(web), "NRestarts")["NRestarts"]) >= 1
+
+
+def test_the_units_exit_status_is_the_containers(harness: object, topo: Topology) -> None:
+    job = topo.create("job", cmd=("sh", "-c", "sleep 2; exit 3"))
+    ug(harness, "install", job)
+    wait_for(
+        lambda: show(harness, unit_of(job), "ActiveState")["ActiveState"] == "failed",
+        what="the unit to fail",
+    )
+    props = show(harness, unit_of(job), "Result", "ExecMainStatus")
+    assert props == {"Result": "exit-code", "ExecMainStatus": "3"} | {
+        k: v for k, v in props.items() if k not in ("Result", "ExecMainStatus")
+    }
+
+
+def test_a_health_check_gates_activation(harness: object, topo: Topology) -> None:
+    slow = topo.create(
+        "slow",
+        "--health-cmd",
+        "test -e /tmp/ready",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "30",
+        cmd=("sh", "-c", "trap 'exit 0' TERM; sleep 3; touch /tmp/ready; sleep 3600 & wait"),
+    )
+    ug(harness, "install", slow)  # returns only once the start job is done
+    assert inspect(slow, "{{.State.Health.Status}}") == "healthy"
+    assert show(harness, unit_of(slow), "ActiveState")["ActiveState"] == "active"
+
+
+def test_an_unhealthy_container_fails_the_start(harness: object, topo: Topology) -> None:
+    sick = topo.create(
+        "sick",
+        "--health-cmd",
+        "false",
+        "--health-interval",
+        "1s",
+        "--health-retries",
+        "2",
+        cmd=SERVE,
+    )
+    out = ug(harness, "install", sick, check=False)
+    assert "systemctl" in out and "failed" in out
+    assert show(harness, unit_of(sick), "ActiveState")["ActiveState"] == "failed"
+
+
+def test_a_reboot_brings_everything_back_in_dependency_order(
+    harness: object, topo: Topology
+) -> None:
+    net = topo.network("net")
+    db = topo.create("db", "--network", net, "--restart", "always", cmd=SERVE)
+    app = topo.create("app", "--network", net, "--label", f"unitgen.requires={db}", cmd=SERVE)
+    side = topo.create("side", "--network", f"container:{app}", cmd=SERVE)
+    ug(harness, "install", side)
+    harness.reboot()  # type: ignore[attr-defined]
+    for name in (db, app, side):
+        assert inspect(name, "{{.State.Running}}") == "true", name
+    order = [
+        show(harness, unit_of(n), "ActiveEnterTimestampMonotonic", "InactiveExitTimestampMonotonic")
+        for n in (db, app, side)
+    ]
+    for dependency, dependant in itertools.pairwise(order):
+        assert int(dependency["ActiveEnterTimestampMonotonic"]) <= int(
+            dependant["InactiveExitTimestampMonotonic"]
+        )
+
+
+def test_restarting_docker_brings_the_containers_back(harness: object, topo: Topology) -> None:
+    web = topo.create("web", cmd=SERVE)
+    ug(harness, "install", web)
+    before = inspect(web, "{{.State.StartedAt}}")
+    harness.run("systemctl", "restart", "docker.service")  # type: ignore[attr-defined]
+    wait_for(
+        lambda: (
+            inspect(web, "{{.State.Running}}") == "true"
+            and inspect(web, "{{.State.StartedAt}}") != before
+        ),
+        what="the container to restart",
+    )
+    assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"
+
+
+def test_the_seed_topology_works_end_to_end(
+    harness: object, topo: Topology, tmp_path: Path
+) -> None:
+    topo.seed(tmp_path)
+    targets = [
+        topo.n(x)
+        for x in ("container1", "proxy", "always", "vpn", "sidecar", "reader", "web-1", "healthy")
+    ]
+    ug(harness, "install", *targets)
+    for name in [*targets, topo.n("container2"), topo.n("backend1"), topo.n("db-1")]:
+        assert show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active", name
+        assert inspect(name, "{{.State.Running}}") == "true", name
+    assert "no drift" in ug(harness, "drift", *targets)
+
+
+def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
+    harness: object, topo: Topology
+) -> None:
+    web = topo.create("web", cmd=SERVE)
+    ug(harness, "install", web)
+    docker("update", "--restart", "always", web)
+    assert "restart-policy-conflict" in ug(harness, "drift", web, check=False)
+    ug(harness, "sync")
+    assert "no drift" in ug(harness, "drift", web)
+    harness.run("systemctl", "disable", unit_of(web))  # type: ignore[attr-defined]
+    assert "not-enabled" in ug(harness, "drift", web, check=False)
+    harness.run("systemctl", "enable", unit_of(web))  # type: ignore[attr-defined]
+    docker("stop", web)
+    wait_for(lambda: show(harness, unit_of(web), "ActiveState")["ActiveState"] != "active")
+    docker("start", web)
+    assert "started-outside-systemd" in ug(harness, "drift", web, check=False)
+    harness.run("systemctl", "start", unit_of(web))  # type: ignore[attr-defined]
+    docker("rm", "-f", web)
+    topo.create("web", cmd=SERVE)
+    assert "recreated" in ug(harness, "drift", web, check=False)
+    ug(harness, "sync")
+    harness.sh(f"echo '# admin was here' >> /etc/systemd/system/{unit_of(web)}")  # type: ignore[attr-defined]
+    assert "edited" in ug(harness, "drift", web, check=False)
+    ug(harness, "install", "--force", web)
+    docker("rm", "-f", web)
+    assert "orphan" in ug(harness, "drift", web, check=False)
+    ug(harness, "sync", "--prune")
+    assert "no drift" in ug(harness, "drift")
