@@ -352,6 +352,27 @@ def adopt(
     _plan_and_apply(app, lambda: app.plan_adopt(containers), dry_run)
 
 
+@cli.command()
+@common
+def watch(root: str | None, templates: tuple[Path, ...]) -> None:
+    """Follow Docker's events and keep units in sync, until stopped (a service).
+
+    Handles containers unitgen already manages (recreated, updated, renamed, removed: the
+    unit is regenerated or pruned) and containers that opt in with the label
+    `unitgen.enable=true` (a unit is installed and started when they appear). Survives an
+    engine restart: it reconnects and replays the events it missed. The Debian package ships
+    it as unitgen-watch.service, disabled by default.
+
+    \b
+    Example:
+      unitgen watch
+    """
+    from unitgen.watch import run
+
+    log.info("watching Docker events (unitgen.enable=true opts a container in)")
+    run(lambda: _app(root, templates), log.info)
+
+
 @cli.command("exit-codes")
 def exit_codes() -> None:
     """The exit codes unitgen returns, for scripts."""

@@ -91,10 +91,13 @@ def _resolve(ref: str, names_by_id: Mapping[str, str]) -> str:
 def spec_hash(data: Inspect) -> str:
     config = data.get("Config") or {}
     host = data.get("HostConfig") or {}
+    hashed_host = {k: host.get(k) for k in _HASHED_HOST}
+    # Docker builds Links from a map: its order changes from one inspect to the next.
+    hashed_host["Links"] = sorted(host.get("Links") or [])
     subset = {
         "image_id": data.get("Image"),
         "config": {k: config.get(k) for k in _HASHED_CONFIG},
-        "host": {k: host.get(k) for k in _HASHED_HOST},
+        "host": hashed_host,
         "networks": sorted((data.get("NetworkSettings") or {}).get("Networks") or {}),
     }
     blob = json.dumps(subset, sort_keys=True, default=str).encode()
@@ -214,13 +217,15 @@ def _translated(what: str) -> Iterator[None]:
 class DockerSource:
     """A connection to the engine, with the few calls unitgen makes."""
 
-    def __init__(self, timeout: int = 30, workers: int = 8) -> None:
+    def __init__(self, timeout: int | None = 30, workers: int = 8) -> None:
         import docker
         from docker.utils import kwargs_from_env
 
         self._workers = workers
         with _translated("connecting"):
-            self._api = docker.APIClient(**kwargs_from_env(), version="auto", timeout=timeout)
+            # timeout=None (no read timeout) is what a blocking event stream needs.
+            wait: Any = timeout
+            self._api = docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
@@ -251,3 +256,9 @@ class DockerSource:
         with _translated(f"setting the restart policy of {container}"):
             wanted: Any = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
             self._api.update_container(container, restart_policy=wanted)
+
+    def events(self, since: int | None) -> Iterator[dict[str, Any]]:
+        """Container events from `since` (a Unix time) on, as they happen; blocks."""
+        with _translated("following events"):
+            stream = self._api.events(since=since, filters={"type": "container"}, decode=True)
+            yield from stream

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from unitgen.errors import ContainerNotFound, DependencyError
+from unitgen.errors import ContainerNotFound, DependencyError, UnitgenError
 from unitgen.model import CONTAINER_NAME_RE, ContainerSpec, Dependency, Edge, NetworkSpec
 
 LABEL_REQUIRES = "unitgen.requires"
@@ -64,6 +64,23 @@ def _compose_dependencies(
     return found
 
 
+def _check_targets(
+    name: str,
+    deps: Iterable[Dependency],
+    containers: Mapping[str, ContainerSpec],
+    networks: Mapping[str, NetworkSpec],
+) -> None:
+    for dep in deps:
+        known = networks if dep.kind is Edge.NETWORK else containers
+        if dep.target not in known:
+            what = "network" if dep.kind is Edge.NETWORK else "container"
+            raise ContainerNotFound(
+                f"container {name} needs {what} {dep.target} ({dep.kind.value}), "
+                "which does not exist",
+                f"create {dep.target} or fix {name}'s configuration",
+            )
+
+
 def direct_dependencies(
     spec: ContainerSpec, containers: Mapping[str, ContainerSpec]
 ) -> list[Dependency]:
@@ -92,23 +109,24 @@ class Graph:
     containers: Mapping[str, ContainerSpec]
     networks: Mapping[str, NetworkSpec]
     edges: Mapping[str, tuple[Dependency, ...]]
+    # Containers whose dependencies cannot be resolved, and why. Reported only when a command
+    # touches them: one broken container elsewhere on the host must not block the others.
+    broken: Mapping[str, UnitgenError]
 
     @classmethod
     def build(cls, containers: Iterable[ContainerSpec], networks: Iterable[NetworkSpec]) -> Graph:
         by_name = {spec.name: spec for spec in containers}
         nets = {net.name: net for net in networks}
-        edges = {name: tuple(direct_dependencies(spec, by_name)) for name, spec in by_name.items()}
-        for name, deps in edges.items():
-            for dep in deps:
-                known = nets if dep.kind is Edge.NETWORK else by_name
-                if dep.target not in known:
-                    what = "network" if dep.kind is Edge.NETWORK else "container"
-                    raise ContainerNotFound(
-                        f"container {name} needs {what} {dep.target} ({dep.kind.value}), "
-                        "which does not exist",
-                        f"create {dep.target} or fix {name}'s configuration",
-                    )
-        return cls(by_name, nets, edges)
+        edges: dict[str, tuple[Dependency, ...]] = {}
+        broken: dict[str, UnitgenError] = {}
+        for name, spec in by_name.items():
+            try:
+                edges[name] = tuple(direct_dependencies(spec, by_name))
+                _check_targets(name, edges[name], by_name, nets)
+            except UnitgenError as exc:
+                broken[name] = exc
+                edges.setdefault(name, ())
+        return cls(by_name, nets, edges, broken)
 
     def container_deps(self, name: str) -> list[Dependency]:
         return [d for d in self.edges[name] if d.kind is not Edge.NETWORK]
@@ -145,6 +163,8 @@ class Graph:
     def _visit(self, name: str, state: dict[str, int], order: list[str], path: list[str]) -> None:
         if state.get(name) == 2:
             return
+        if name in self.broken:
+            raise self.broken[name]
         if state.get(name) == 1:
             cycle = [*path[path.index(name) :], name]
             raise DependencyError(

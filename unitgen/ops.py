@@ -235,6 +235,9 @@ class Unitgen:
             if spec is None:
                 continue
             policy = plan.effective_policy(spec.restart_policy, unit)
+            if spec.name in self.graph.broken:
+                texts[name] = self.graph.broken[spec.name]
+                continue
             try:
                 texts[name] = renderer.container(spec, self.graph, policy).text
             except UnitgenError as exc:

@@ -74,13 +74,15 @@ def test_a_cycle_is_an_error_that_names_it() -> None:
 
 
 def test_a_missing_link_target_names_both_containers() -> None:
+    graph = Graph.build([spec("aa", links=("gone",)), spec("bb")], [])
+    assert graph.closure(["bb"]) == ["bb"]  # a broken container elsewhere blocks nothing
     with pytest.raises(ContainerNotFound, match="container aa needs container gone"):
-        Graph.build([spec("aa", links=("gone",))], [])
+        graph.closure(["aa"])
 
 
 def test_a_label_with_a_bad_name_is_refused_naming_the_label() -> None:
     with pytest.raises(DependencyError, match=re.escape("label unitgen.after='x y'")):
-        Graph.build([spec("aa", labels=(("unitgen.after", "x y"),))], [])
+        Graph.build([spec("aa", labels=(("unitgen.after", "x y"),))], []).closure(["aa"])
 
 
 def test_compose_depends_on_label_yields_service_names() -> None:
@@ -99,9 +101,17 @@ def test_compose_dependency_without_a_container_is_an_error() -> None:
         ),
     )
     with pytest.raises(ContainerNotFound, match="compose service 'db' of project 'p'"):
-        Graph.build([web], [])
+        Graph.build([web], []).closure(["web"])
 
 
 def test_unknown_container_is_not_found_with_a_hint() -> None:
     with pytest.raises(ContainerNotFound, match="no container named nope; check the name"):
         seed_graph().closure(["nope"])
+
+
+def test_the_spec_hash_ignores_the_order_docker_lists_links_in() -> None:
+    from unitgen.docker_source import spec_hash
+
+    one = {"HostConfig": {"Links": ["/a:/c/a", "/b:/c/b"]}}
+    two = {"HostConfig": {"Links": ["/b:/c/b", "/a:/c/a"]}}
+    assert spec_hash(one) == spec_hash(two)
