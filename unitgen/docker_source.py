@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from string import hexdigits
 from typing import Any
 
 from unitgen.errors import (
@@ -84,6 +85,8 @@ def _resolve(ref: str, names_by_id: Mapping[str, str]) -> str:
     ref = _strip(ref)
     if ref in names_by_id:
         return names_by_id[ref]
+    if len(ref) < 12 or ref.strip(hexdigits):  # a name, not an id prefix: no scan
+        return ref
     matches = [name for cid, name in names_by_id.items() if cid.startswith(ref) and len(ref) >= 12]
     return matches[0] if len(matches) == 1 else ref
 

@@ -40,20 +40,27 @@ def compose_services(raw: str) -> list[str]:
     return [part.split(":", 1)[0].strip() for part in raw.split(",") if part.strip()]
 
 
-def _compose_dependencies(
-    spec: ContainerSpec, containers: Mapping[str, ContainerSpec]
-) -> list[Dependency]:
+ComposeIndex = Mapping[tuple[str, str], list[str]]
+
+
+def compose_index(containers: Iterable[ContainerSpec]) -> dict[tuple[str, str], list[str]]:
+    """(project, service) -> container names, so resolving depends_on is not quadratic."""
+    index: dict[tuple[str, str], list[str]] = {}
+    for spec in sorted(containers, key=lambda c: c.name):
+        project, service = spec.compose_project, spec.compose_service
+        if project is not None and service is not None:
+            index.setdefault((project, service), []).append(spec.name)
+    return index
+
+
+def _compose_dependencies(spec: ContainerSpec, index: ComposeIndex) -> list[Dependency]:
     raw = spec.label(COMPOSE_DEPENDS_ON)
     project = spec.compose_project
     if not raw or project is None:
         return []
     found: list[Dependency] = []
     for service in compose_services(raw):
-        peers = sorted(
-            other.name
-            for other in containers.values()
-            if other.compose_project == project and other.compose_service == service
-        )
+        peers = index.get((project, service), [])
         if not peers:
             raise ContainerNotFound(
                 f"container {spec.name}: compose service {service!r} of project {project!r} "
@@ -81,9 +88,7 @@ def _check_targets(
             )
 
 
-def direct_dependencies(
-    spec: ContainerSpec, containers: Mapping[str, ContainerSpec]
-) -> list[Dependency]:
+def direct_dependencies(spec: ContainerSpec, index: ComposeIndex) -> list[Dependency]:
     """What `spec` needs, in a stable order, without duplicates (the strongest edge wins)."""
     deps: list[Dependency] = []
     deps += [Dependency(Edge.NETWORK, net) for net in spec.networks]
@@ -91,7 +96,7 @@ def direct_dependencies(
         deps.append(Dependency(Edge.NETNS, spec.netns_container))
     deps += [Dependency(Edge.LINK, name) for name in spec.links]
     deps += [Dependency(Edge.VOLUMES_FROM, name) for name in spec.volumes_from]
-    deps += _compose_dependencies(spec, containers)
+    deps += _compose_dependencies(spec, index)
     deps += [Dependency(Edge.LABEL_REQUIRES, n) for n in _label_names(spec, LABEL_REQUIRES)]
     deps += [Dependency(Edge.LABEL_AFTER, n) for n in _label_names(spec, LABEL_AFTER)]
     seen: set[tuple[bool, str]] = set()
@@ -119,9 +124,10 @@ class Graph:
         nets = {net.name: net for net in networks}
         edges: dict[str, tuple[Dependency, ...]] = {}
         broken: dict[str, UnitgenError] = {}
+        index = compose_index(by_name.values())
         for name, spec in by_name.items():
             try:
-                edges[name] = tuple(direct_dependencies(spec, by_name))
+                edges[name] = tuple(direct_dependencies(spec, index))
                 _check_targets(name, edges[name], by_name, nets)
             except UnitgenError as exc:
                 broken[name] = exc

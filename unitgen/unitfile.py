@@ -12,6 +12,7 @@ Escaping follows systemd.unit(5) and systemd.service(5):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -141,27 +142,28 @@ def quote_exec_arg(value: str, what: str) -> str:
     """
     if "\x00" in value:
         raise UnsafeValue(f"{what} contains a NUL byte", "NUL cannot be passed as an argument")
+    return _quoted(value)
+
+
+# Inside double quotes: C escapes for backslash, quote and control characters; specifier
+# and variable signs doubled.
+_EXEC_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]},
+    ord("\\"): "\\\\",
+    ord('"'): '\\"',
+    ord("%"): "%%",
+    ord("$"): "$$",
+    ord("\n"): "\\n",
+    ord("\t"): "\\t",
+}
+
+
+@functools.lru_cache(maxsize=1024)
+def _quoted(value: str) -> str:
+    """Cached: the same long scripts are quoted for every container."""
     if value and _SIMPLE_WORD.fullmatch(value) and value != ";":
         return value.replace("%", "%%")
-    out = []
-    for char in value:
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"':
-            out.append('\\"')
-        elif char == "%":
-            out.append("%%")
-        elif char == "$":
-            out.append("$$")
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif _CONTROL.fullmatch(char):
-            out.append(f"\\x{ord(char):02x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return '"' + value.translate(_EXEC_ESCAPES) + '"'
 
 
 def exec_line(argv: Sequence[str], what: str) -> str:
