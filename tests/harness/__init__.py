@@ -1,0 +1,235 @@
+"""A real systemd to test against: systemd as PID 1 in a Debian 12 container that drives the
+*outer* Docker engine through the bind-mounted socket (so the containers its units start run on
+the host engine, next to the test's own `docker` calls).
+
+The image (``build-image.sh``) masks the inner engine (docker.socket, containerd.service) and
+replaces docker.service by a oneshot that waits until the outer engine answers, so
+``Requires=docker.service`` holds. ``reboot()`` is ``docker restart``: the stop signal is
+SIGRTMIN+3, so systemd shuts down cleanly (units stop, and their ExecStop may ``docker stop``
+containers on the outer engine), and the container's filesystem, units in /etc/systemd/system
+included, is kept. ``destroy()`` is ``docker rm -f``: SIGKILL, no unit is stopped, so tests
+remove the containers they made themselves.
+
+Measured on the 2-core CI machine: building the image ~210 s from nothing (debootstrap + apt),
+~5 s importing the cached tarball, nothing when up to date; ``boot()`` ~1.5-2 s until
+``running``; ``reboot()`` ~2-3 s plus whatever the units take to stop (their ``docker stop``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "BUILD_SCRIPT",
+    "DOCKER_SOCK",
+    "HARNESS_IMAGE",
+    "REPO_ROOT",
+    "CommandFailed",
+    "Harness",
+    "HarnessError",
+    "build_image",
+]
+
+HARNESS_IMAGE = "unitgen-test/systemd-harness:bookworm"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUILD_SCRIPT = Path(__file__).resolve().parent / "build-image.sh"
+DOCKER_SOCK = "/var/run/docker.sock"
+LABEL = "unitgen.test.harness=1"
+
+# What systemd as PID 1 needs here: --privileged is refused on this host (CAP_SYS_RESOURCE is
+# outside the bounding set), cgroups are v1 hybrid with the cgroupfs driver, so the host's
+# hierarchy is bound in read-write with the host cgroup namespace.
+RUN_FLAGS: tuple[str, ...] = (
+    "--cap-add",
+    "ALL",
+    "--cap-drop",
+    "SYS_RESOURCE",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "apparmor=unconfined",
+    "--cgroupns=host",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    # Straight to /run (Debian's /var/run is a symlink to it), not through the symlink.
+    "-v",
+    f"{DOCKER_SOCK}:/run/docker.sock",
+)
+BOOT_TIMEOUT = 120.0
+# docker restart's grace before SIGKILL: systemd must have time to stop every unit.
+STOP_TIMEOUT = 90
+
+
+class HarnessError(RuntimeError):
+    """The harness could not be built, booted or rebooted."""
+
+
+class CommandFailed(subprocess.CalledProcessError):
+    """A command exited non-zero; unlike CalledProcessError its message shows the output."""
+
+    def __str__(self) -> str:
+        return (
+            f"{' '.join(map(str, self.cmd))} exited {self.returncode}\n"
+            f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
+        )
+
+
+def _docker(
+    *args: str, check: bool = True, timeout: float | None = 120
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=False, timeout=timeout
+    )
+    if check and done.returncode != 0:
+        raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
+    return done
+
+
+_built: set[str] = set()
+
+
+def build_image(image: str = HARNESS_IMAGE) -> str:
+    """Build (or import from the cache, or keep) the harness image; once per process.
+    Returns build-image.sh's one-line account of what it did."""
+    if image in _built:
+        return f"harness: {image} already checked in this process"
+    done = subprocess.run(
+        [str(BUILD_SCRIPT)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**_environ(), "UNITGEN_HARNESS_IMAGE": image},
+    )
+    if done.returncode != 0:
+        raise HarnessError(
+            f"{BUILD_SCRIPT} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    _built.add(image)
+    return done.stdout.strip()
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+@dataclass
+class Harness:
+    """One systemd container. ``boot()`` it, ``run()`` commands in it, ``destroy()`` it."""
+
+    name: str = "unitgen-harness"
+    image: str = HARNESS_IMAGE
+    src: Path = REPO_ROOT
+    extra_mounts: Sequence[str] = ()
+    # Seconds the last boot()/reboot() took, for whoever wants to report it.
+    last_boot_seconds: float = field(default=0.0, init=False)
+
+    def boot(self) -> None:
+        """Start systemd in a new container (a stale one of this name is removed first) with
+        the repository at /src (read-only) and the engine's socket, and wait until the system
+        is up."""
+        self.destroy()
+        mounts: list[str] = ["-v", f"{self.src}:/src:ro"]
+        for spec in self.extra_mounts:
+            mounts += ["-v", spec]
+        started = time.monotonic()
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            self.name,
+            "--hostname",
+            self.name,
+            "--label",
+            LABEL,
+            "--stop-timeout",
+            str(STOP_TIMEOUT),
+            *RUN_FLAGS,
+            *mounts,
+            self.image,
+        )
+        self._wait_until_up(started)
+
+    def reboot(self) -> None:
+        """Shut systemd down cleanly (units stop) and boot it again; the filesystem stays."""
+        started = time.monotonic()
+        _docker("restart", "-t", str(STOP_TIMEOUT), self.name, timeout=STOP_TIMEOUT + 60)
+        self._wait_until_up(started)
+
+    def destroy(self) -> None:
+        """Remove the container at once (SIGKILL: units are not stopped); no error if absent."""
+        _docker("rm", "-f", "-v", self.name, check=False)
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
+        """``docker exec`` ARGS in the harness; text output captured. With check, a non-zero
+        exit raises CommandFailed (whose message shows stdout and stderr)."""
+        return _docker("exec", self.name, *args, check=check, timeout=timeout)
+
+    def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run SCRIPT with /bin/sh -c in the harness."""
+        return self.run("/bin/sh", "-c", script, check=check)
+
+    def show(self, unit: str, *props: str) -> dict[str, str]:
+        """``systemctl show`` of UNIT (only PROPS when given) as a dict."""
+        args = ["systemctl", "show", unit]
+        for prop in props:
+            args += ["-p", prop]
+        out = self.run(*args).stdout
+        result: dict[str, str] = {}
+        for line in out.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                result[key] = value
+        return result
+
+    def journal(self, *args: str) -> str:
+        """``journalctl --no-pager ARGS`` output (e.g. ``"-u", "x.service"``), never raising."""
+        done = self.run("journalctl", "--no-pager", *args, check=False)
+        return done.stdout + done.stderr
+
+    def _wait_until_up(self, started: float) -> None:
+        deadline = started + BOOT_TIMEOUT
+        state = "not started"
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                # Fails fast ("offline", bus errors) while PID 1 is still setting up.
+                done = self.run(
+                    "systemctl", "is-system-running", "--wait", check=False, timeout=left
+                )
+                state = (done.stdout.strip() or done.stderr.strip()) or state
+            except subprocess.TimeoutExpired:
+                break
+            if state in ("running", "degraded"):
+                self.last_boot_seconds = time.monotonic() - started
+                return
+            if not self._is_running():
+                raise HarnessError(f"harness {self.name} exited while booting:\n{self._logs()}")
+            time.sleep(0.2)
+        failed = self.run("systemctl", "--failed", "--no-pager", check=False)
+        raise HarnessError(
+            f"harness {self.name} not up after {BOOT_TIMEOUT:.0f}s (last state: {state})\n"
+            f"--- systemctl --failed\n{failed.stdout}{failed.stderr}"
+            f"--- journal (tail)\n{self.journal('-b', '-n', '60')}"
+        )
+
+    def _is_running(self) -> bool:
+        done = _docker("inspect", "-f", "{{.State.Running}}", self.name, check=False)
+        return done.stdout.strip() == "true"
+
+    def _logs(self) -> str:
+        done = _docker("logs", "--tail", "60", self.name, check=False)
+        return done.stdout + done.stderr
