@@ -96,13 +96,13 @@ def _managed_findings(
                 "the unit differs from what unitgen would generate now",
                 f"unitgen diff {name}; unitgen install {name}  (or: unitgen sync)",
             )
-    if state.file_state == "masked":
+    if state.file_state.startswith("masked"):  # masked, masked-runtime
         add(
             "masked",
             "the unit is masked: it will not start at boot",
             f"systemctl unmask {unit.name}",
         )
-    elif state.file_state not in ("enabled", "offline"):
+    elif state.file_state not in ("enabled", "enabled-runtime", "offline"):
         add(
             "not-enabled",
             f"the unit is {state.file_state}: it will not start at boot",

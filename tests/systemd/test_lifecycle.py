@@ -228,3 +228,78 @@ def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
     ug(harness, "sync", "--prune")
     assert "orphan" not in ug(harness, "drift", check=False)
     assert web not in ug(harness, "list")
+
+
+def test_a_changed_container_makes_its_unit_stale_until_synced(
+    harness: object, topo: Topology
+) -> None:
+    web = topo.create("web", cmd=SERVE)
+    ug(harness, "install", web)
+    extra = topo.network("extra")
+    docker("network", "connect", extra, web)  # the container changed behind unitgen's back
+    out = ug(harness, "drift", web, check=False)
+    assert "stale" in out
+    assert f"+Requires=unitgen-network-{extra}.service" in ug(harness, "diff", web)
+    ug(harness, "sync")
+    assert "no drift" in ug(harness, "drift", web)
+
+
+def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
+    harness: object, topo: Topology
+) -> None:
+    always = topo.create("always", "--restart", "always", cmd=SERVE)
+    onfail = topo.create("onfail", "--restart", "on-failure:2", cmd=SERVE)
+    for name in (always, onfail):
+        docker("start", name)
+    assert "unmanaged" in ug(harness, "drift", always, onfail)  # informational: exit 0
+    ug(harness, "adopt", always, onfail)
+    assert inspect(always, "{{.HostConfig.RestartPolicy.Name}}") == "no"
+    assert show(harness, unit_of(onfail), "StartLimitBurst")["StartLimitBurst"] == "3"
+    harness.reboot()  # type: ignore[attr-defined]
+    for name in (always, onfail):
+        assert inspect(name, "{{.State.Running}}") == "true", name
+        assert show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active"
+    ug(harness, "uninstall", always, onfail)
+    assert (
+        inspect(
+            onfail,
+            "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}",
+        )
+        == "on-failure:2"
+    )
+    assert inspect(always, "{{.HostConfig.RestartPolicy.Name}}") == "always"
+
+
+def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
+    harness: object, topo: Topology
+) -> None:
+    harness.run(
+        "systemd-run",
+        "--unit=unitgen-watch-test",
+        "--property=Restart=always",  # type: ignore[attr-defined]
+        "/usr/local/bin/unitgen",
+        "watch",
+    )
+    try:
+        time.sleep(2)
+        name = topo.create("optin", "--label", "unitgen.enable=true", cmd=SERVE)
+        wait_for(
+            lambda: show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active",
+            what="the opted-in container's unit to be active",
+        )
+        assert inspect(name, "{{.State.Running}}") == "true"
+        docker("rm", "-f", name)
+        wait_for(
+            lambda: (
+                harness.run(
+                    "test",
+                    "-e",
+                    f"/etc/systemd/system/{unit_of(name)}",  # type: ignore[attr-defined]
+                    check=False,
+                ).returncode
+                == 1
+            ),
+            what="the orphan to be pruned",
+        )
+    finally:
+        harness.run("systemctl", "stop", "unitgen-watch-test", check=False)  # type: ignore[attr-defined]
