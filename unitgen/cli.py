@@ -149,10 +149,9 @@ def generate(
             click.echo(f"---{unit.name}---")
             click.echo(unit.text, nl=False)
         return
-    from unitgen.install import atomic_write
+    from unitgen.install import atomic_write_many
 
-    for unit in units:
-        atomic_write(output / unit.name, unit.text)
+    atomic_write_many([(output / unit.name, unit.text) for unit in units])
     log.info("wrote %d units into %s", len(units), output)
 
 

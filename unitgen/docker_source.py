@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cached_property
 from string import hexdigits
 from typing import Any
 
@@ -21,6 +22,7 @@ from unitgen.errors import (
     DockerUnavailable,
     PermissionDenied,
     UnitgenError,
+    UsageError,
 )
 from unitgen.model import (
     BUILTIN_NETWORKS,
@@ -218,23 +220,57 @@ def _translated(what: str) -> Iterator[None]:
 
 
 class DockerSource:
-    """A connection to the engine, with the few calls unitgen makes."""
+    """The engine on this host, over its Unix socket: bulk reads through a lean client,
+    writes and events through the docker SDK."""
 
-    def __init__(self, timeout: int | None = 30, workers: int = 8) -> None:
+    def __init__(self, timeout: int | None = 30, workers: int = 4) -> None:
+        host = os.environ.get("DOCKER_HOST", "")
+        if host and not host.startswith("unix://"):
+            raise UsageError(
+                f"DOCKER_HOST={host} is not a Unix socket",
+                "unitgen manages the containers of this host's engine, over its Unix socket "
+                "(the units reach it there too); unset DOCKER_HOST or use unix://PATH",
+            )
+        from unitgen.docker_http import UnixJSON
+
+        self._timeout = timeout
+        self._workers = workers
+        self._reader = UnixJSON(socket_path(), timeout)
+
+    @cached_property
+    def _api(self) -> Any:
         import docker
         from docker.utils import kwargs_from_env
 
-        self._workers = workers
         with _translated("connecting"):
             # timeout=None (no read timeout) is what a blocking event stream needs.
-            wait: Any = timeout
-            self._api = docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
+            wait: Any = self._timeout
+            return docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
+
+    def _get(self, url: str, what: str) -> Any:
+        from unitgen.docker_http import EngineError
+
+        try:
+            return self._reader.get(url)
+        except EngineError as exc:
+            if exc.status == 404:
+                raise ContainerNotFound(f"{what}: {exc.message}") from exc
+            raise UnitgenError(f"{what}: Docker said: {exc.message}") from exc
+        except PermissionError as exc:
+            raise PermissionDenied(
+                f"{what}: permission denied on the Docker socket {socket_path()}",
+                "run as root or as a member of the docker group",
+            ) from exc
+        except OSError as exc:
+            raise DockerUnavailable(
+                f"{what}: cannot reach the Docker engine at {socket_path()}",
+                "start it (systemctl start docker) or set DOCKER_HOST",
+            ) from exc
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
-        with _translated("listing containers"):
-            listed = self._api.containers(all=True)
-            networks = [network_from_inspect(n) for n in self._api.networks()]
+        listed = self._get("/containers/json?all=1", "connecting")
+        networks = [network_from_inspect(n) for n in self._get("/networks", "listing networks")]
         names_by_id = {c["Id"]: _strip(c["Names"][0]) for c in listed if c.get("Names")}
         with ThreadPoolExecutor(self._workers) as pool:
             inspected = list(pool.map(self._inspect_or_none, names_by_id))
@@ -242,18 +278,11 @@ class DockerSource:
         return specs, networks
 
     def _inspect_or_none(self, container_id: str) -> Inspect | None:
-        import docker.errors
-
         try:
-            with _translated(f"inspecting {container_id[:12]}"):
-                data: Inspect = self._api.inspect_container(container_id)
-                return data
+            data: Inspect = self._get(f"/containers/{container_id}/json", "inspecting")
+            return data
         except ContainerNotFound:
             return None  # removed while we listed: it is simply not there any more
-        except UnitgenError as exc:
-            if isinstance(exc.__cause__, docker.errors.NotFound):
-                return None
-            raise
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
         with _translated(f"setting the restart policy of {container}"):

@@ -9,11 +9,12 @@ then Docker's policy, then systemd.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from unitgen.errors import PermissionDenied, WriteFailed
@@ -51,26 +52,82 @@ def _fsync_dir(directory: Path) -> None:
 
 def atomic_write(path: Path, text: str) -> None:
     """Replace `path` with `text` atomically, mode 0644. A symlink at `path` is refused."""
-    directory = path.parent
+    atomic_write_many([(path, text)])
+
+
+def _syncfs(fd: int) -> bool:
+    """syncfs(2): flush one whole file system in one call (Python has no binding)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.syncfs(fd) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
+    """Atomically replace each path with its text.
+
+    Every temporary file is written first, then their data is flushed (one syncfs when they
+    share a file system, else an fsync each), then each is renamed over its target and each
+    directory is fsynced once. A crash at any point leaves every target old or new, never
+    partial; ~1000 units cost one flush instead of a thousand fsyncs.
+    """
+    pending: list[tuple[str, Path]] = []
+    try:
+        for path, text in items:
+            pending.append((_write_temp(path, text), path))
+        _flush([tmp for tmp, _ in pending])
+        for tmp, path in pending:
+            try:
+                os.rename(tmp, path)
+            except OSError as exc:
+                raise _fail(exc, "write", path) from exc
+        for directory in {path.parent for _, path in pending}:
+            _fsync_dir(directory)
+    finally:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _write_temp(path: Path, text: str) -> str:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
             raise WriteFailed(f"{path} is a symlink; unitgen never writes through one")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise _fail(exc, "write", path) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
-            handle.flush()
             os.fchmod(handle.fileno(), UNIT_MODE)
-            os.fsync(handle.fileno())
-        os.rename(tmp, path)
-        _fsync_dir(directory)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise _fail(exc, "write", path) from exc
+    return tmp
+
+
+def _flush(temps: Sequence[str]) -> None:
+    if not temps:
+        return
+    devices = {os.stat(tmp).st_dev for tmp in temps}
+    if len(devices) == 1 and len(temps) > 1:
+        fd = os.open(temps[0], os.O_RDONLY)
+        try:
+            if _syncfs(fd):
+                return
+        finally:
+            os.close(fd)
+    for tmp in temps:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            raise _fail(exc, "write", Path(tmp)) from exc
+        finally:
+            os.close(fd)
 
 
 def remove(path: Path) -> None:
@@ -100,9 +157,10 @@ def apply(
     if plan.disable:
         systemctl.disable(plan.disable)
         report(f"disabled {' '.join(plan.disable)}")
+    writes = [(a.path, a.text) for a in plan.files if a.verb == "write" and a.text is not None]
+    atomic_write_many(writes)
     for action in plan.files:
-        if action.verb == "write" and action.text is not None:
-            atomic_write(action.path, action.text)
+        if action.verb == "write":
             report(f"wrote {action.path} ({action.why})")
     if set_policy is not None:
         for change in plan.policies:

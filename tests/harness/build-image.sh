@@ -18,6 +18,11 @@ TAR=$CACHE/harness-$HASH.tar
 PKGS="systemd systemd-sysv dbus python3 python3-docker python3-jinja2 python3-click"
 PKGS="$PKGS python3-systemd docker.io netcat-openbsd procps curl"
 
+# One build at a time (parallel test runs, two shells): the second waits, then finds it done.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9
+
 have=$(docker image inspect -f '{{index .Config.Labels "unitgen.harness.hash"}}' "$IMAGE" 2>/dev/null || true)
 if [ "$have" = "$HASH" ]; then
     echo "harness: $IMAGE is up to date (hash $HASH), nothing to do"
@@ -55,7 +60,6 @@ if ! command -v debootstrap >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
-mkdir -p "$CACHE"
 work=$(mktemp -d "$CACHE/build.XXXXXX")
 root=$work/root
 cleanup() {
@@ -63,7 +67,8 @@ cleanup() {
     if mountpoint -q "$root/proc" 2>/dev/null; then umount -l "$root/proc" || true; fi
     rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
     tail -30 "$work/debootstrap.log" >&2
@@ -106,9 +111,10 @@ for u in docker.socket containerd.service \
     systemd-udev-trigger.service systemd-udev-settle.service \
     getty@.service getty.target console-getty.service serial-getty@.service \
     systemd-networkd-wait-online.service systemd-timesyncd.service \
+    systemd-networkd.service systemd-networkd.socket systemd-network-generator.service \
     systemd-firstboot.service systemd-remount-fs.service \
     sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount \
-    sys-fs-fuse-connections.mount dev-hugepages.mount dev-mqueue.mount \
+    sys-fs-fuse-connections.mount dev-hugepages.mount \
     systemd-modules-load.service kmod-static-nodes.service modprobe@.service \
     systemd-hwdb-update.service systemd-sysctl.service systemd-binfmt.service \
     proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount \

@@ -38,7 +38,7 @@ def host_docker(*args: str, check: bool = True) -> str:
 
 
 def state(*fields: str) -> list[str]:
-    fmt = " ".join("{{.State.%s}}" % f for f in fields)
+    fmt = " ".join("{{.State." + f + "}}" for f in fields)
     return host_docker("inspect", "-f", fmt, CONTAINER).split()
 
 
