@@ -303,3 +303,14 @@ def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
         )
     finally:
         harness.run("systemctl", "stop", "unitgen-watch-test", check=False)  # type: ignore[attr-defined]
+
+
+def test_the_units_own_processes_are_hardened_as_far_as_the_job_allows(
+    harness: object, topo: Topology
+) -> None:
+    web = topo.create("web", cmd=SERVE)
+    ug(harness, "install", web)
+    report = harness.run("systemd-analyze", "security", "--no-pager", unit_of(web)).stdout  # type: ignore[attr-defined]
+    score = float(report.rsplit("Overall exposure level for", 1)[1].split(":")[1].split()[0])
+    assert score <= 1.0, report  # 9.6 (UNSAFE) without the hardening; 0.8 with it
+    assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"
