@@ -13,6 +13,7 @@ import ctypes
 import errno
 import logging
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,15 @@ from unitgen.systemd import Systemctl
 
 log = logging.getLogger("unitgen")
 UNIT_MODE = 0o644
+# Fault injection for the crash-safety tests: UNITGEN_FAULT_KILL_AT=STEP makes the process
+# SIGKILL itself at that step (the steps are the calls to _step below).
+FAULT_ENV = "UNITGEN_FAULT_KILL_AT"
+
+
+def _step(name: str) -> None:
+    if os.environ.get(FAULT_ENV) == name:
+        log.debug("fault injection: killing myself at %s", name)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _fail(exc: OSError, action: str, path: Path) -> Exception:
@@ -73,11 +83,16 @@ def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
     partial; ~1000 units cost one flush instead of a thousand fsyncs.
     """
     pending: list[tuple[str, Path]] = []
+    for path, _ in items:
+        _remove_stale_temps(path)
     try:
         for path, text in items:
             pending.append((_write_temp(path, text), path))
+        _step("temp-files-written")
         _flush([tmp for tmp, _ in pending])
-        for tmp, path in pending:
+        for number, (tmp, path) in enumerate(pending):
+            if number == 1:
+                _step("first-file-renamed")
             try:
                 os.rename(tmp, path)
             except OSError as exc:
@@ -88,6 +103,13 @@ def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
         for tmp, _ in pending:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files a killed run left behind (callers hold the lock, so none is in use)."""
+    with contextlib.suppress(OSError):
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink()
 
 
 def _write_temp(path: Path, text: str) -> str:
@@ -157,24 +179,30 @@ def apply(
     if plan.disable:
         systemctl.disable(plan.disable)
         report(f"disabled {' '.join(plan.disable)}")
+    _step("stopped-and-disabled")
     writes = [(a.path, a.text) for a in plan.files if a.verb == "write" and a.text is not None]
     atomic_write_many(writes)
     for action in plan.files:
         if action.verb == "write":
             report(f"wrote {action.path} ({action.why})")
+    _step("files-written")
     if set_policy is not None:
         for change in plan.policies:
             set_policy(change.container, change.policy)
             report(f"Docker restart policy of {change.container}: {change.was} -> {change.policy}")
+    _step("policies-set")
     for action in plan.files:
         if action.verb == "remove":
             remove(action.path)
             report(f"removed {action.path}")
+    _step("files-removed")
     if plan.reload:
         systemctl.daemon_reload()
+    _step("reloaded")
     if plan.enable:
         systemctl.enable(plan.enable)
         report(f"enabled {' '.join(plan.enable)}")
+    _step("enabled")
     if plan.start:
         systemctl.start(plan.start)
         report(f"started {' '.join(plan.start)}")
