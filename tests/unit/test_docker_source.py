@@ -1,0 +1,42 @@
+"""The engine adapter: faults a real engine cannot produce on demand, with a fake socket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES
+from unitgen.docker_http import EngineError
+from unitgen.docker_source import DockerSource
+from unitgen.errors import UsageError
+
+
+class Vanishing:
+    """Lists two containers, then one of them is removed before it is inspected."""
+
+    def __init__(self) -> None:
+        self.data = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[:2]
+
+    def get(self, url: str) -> Any:
+        if url.startswith("/containers/json"):
+            return [{"Id": c["Id"], "Names": [c["Name"]]} for c in self.data]
+        if url == "/networks":
+            return []
+        if self.data[0]["Id"] in url:
+            raise EngineError(404, "No such container")
+        return next(c for c in self.data if c["Id"] in url)
+
+
+def test_a_container_removed_mid_run_is_simply_not_there() -> None:
+    source = DockerSource()
+    source._reader = Vanishing()  # type: ignore[assignment]
+    specs, _ = source.snapshot()
+    assert [s.name for s in specs] == [Vanishing().data[1]["Name"].lstrip("/")]
+
+
+def test_a_tcp_docker_host_is_refused_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.1:2375")
+    with pytest.raises(UsageError, match="is not a Unix socket"):
+        DockerSource()
