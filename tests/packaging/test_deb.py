@@ -1,0 +1,108 @@
+"""unitgen's own Debian package: it builds, lintian has nothing to say, and installed into the
+systemd harness (Debian 12's python3-docker 5.0.3, click, jinja2, python3-systemd) it manages a
+real container; purge removes the units it made and nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, need
+from tests.topology import SERVE, Topology, inspect
+
+pytestmark = [
+    pytest.mark.deb,
+    pytest.mark.systemd,
+    pytest.mark.docker,
+    pytest.mark.usefixtures("docker_engine"),
+]
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [str(REPO / "packaging/build-deb.sh"), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr  # lintian --fail-on error,warning
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def box(deb: Path) -> Iterator[object]:
+    try:
+        from tests.harness import Harness, build_image
+    except ImportError:
+        need("the systemd harness (tests/harness)", False)
+        raise
+    build_image()
+    harness = Harness(name="unitgen-test-deb")
+    harness.destroy()
+    harness.boot()
+    subprocess.run(["docker", "cp", str(deb), f"{harness.name}:/tmp/unitgen.deb"], check=True)
+    harness.sh("rm -f /usr/local/bin/unitgen && dpkg -i /tmp/unitgen.deb")
+    yield harness
+    harness.destroy()
+
+
+def test_the_package_ships_the_cli_man_page_completion_and_templates(deb: Path) -> None:
+    files = subprocess.run(
+        ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
+    ).stdout
+    for path in (
+        "./usr/bin/unitgen",
+        "./usr/share/man/man8/unitgen.8.gz",
+        "./usr/share/bash-completion/completions/unitgen",
+        "./usr/share/unitgen/templates/container.service.j2",
+        "./etc/unitgen/templates/README",
+        "./lib/systemd/system/unitgen-watch.service",
+    ):
+        assert path in files, path
+
+
+def test_the_man_page_documents_every_command() -> None:
+    page = subprocess.run(
+        ["python3", str(REPO / "packaging/make-manpage.py")],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    from unitgen.cli import cli
+
+    for name in cli.commands:
+        assert f".SS unitgen {name} " in page, name
+
+
+def test_the_installed_package_manages_a_real_container(box: object) -> None:
+    assert "unitgen, version 0.1.0" in box.run("unitgen", "--version").stdout  # type: ignore[attr-defined]
+    assert (
+        box.run(
+            "systemctl",
+            "is-enabled",
+            "unitgen-watch.service",  # type: ignore[attr-defined]
+            check=False,
+        ).stdout.strip()
+        == "disabled"
+    )
+    topo = Topology()
+    try:
+        web = topo.create("web", "--restart", "always", cmd=SERVE)
+        box.run("unitgen", "install", web)  # type: ignore[attr-defined]
+        assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "true no"
+        foreign = "/etc/systemd/system/docker-foreign.service"
+        box.sh(f"printf '[Service]\\nExecStart=/bin/true\\n' > {foreign}")  # type: ignore[attr-defined]
+        box.sh("dpkg --purge unitgen")  # type: ignore[attr-defined]
+        left = box.sh("ls /etc/systemd/system; ls /etc/unitgen 2>&1 || true").stdout  # type: ignore[attr-defined]
+        assert f"docker-{web}.service" not in left
+        assert "docker-foreign.service" in left
+        assert "No such file" in left
+    finally:
+        topo.remove()
