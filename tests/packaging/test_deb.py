@@ -22,19 +22,6 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run(
-        [str(REPO / "packaging/build-deb.sh"), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr  # lintian --fail-on error,warning
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
 def box(deb: Path) -> Iterator[object]:
     try:
         from tests.harness import Harness, build_image
