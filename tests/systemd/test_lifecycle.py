@@ -179,7 +179,10 @@ def test_restarting_docker_brings_the_containers_back(harness: object, topo: Top
         ),
         what="the container to restart",
     )
-    assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"
+    wait_for(
+        lambda: show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active",
+        what="the unit to be active again",
+    )
 
 
 def test_the_seed_topology_works_end_to_end(
