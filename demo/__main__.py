@@ -64,7 +64,11 @@ def main() -> int:
     shell(box, f"unitgen install {side}")
     shell(box, "unitgen list")
     shell(box, f"systemctl list-dependencies --plain --no-pager docker-{side}.service | head -8")
-    shell(box, f"cat /etc/systemd/system/docker-{app}.service | grep -v '^Exec'")
+    shell(
+        box,
+        f"grep -E '^(Description|Requires|BindsTo|Wants|After|RequiresMountsFor|Restart|"
+        f"Docker|Container)' /etc/systemd/system/docker-{app}.service",
+    )
     say("Reboot the systemd container (the containers stop with it)")
     box.reboot()
     shell(box, "unitgen list")
