@@ -1,0 +1,48 @@
+"""`unitgen watch` survives the engine going away: it reconnects and replays from the last
+event it saw (a fake engine: a real one cannot be restarted under the test suite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+
+from unitgen import watch
+from unitgen.errors import DockerUnavailable
+
+
+class FlakyEngine:
+    """First connection: one event, then the engine dies; second: one more event."""
+
+    connections: ClassVar[list[int | None]] = []
+
+    def __init__(self, timeout: int | None = None) -> None:
+        pass
+
+    def events(self, since: int | None) -> Iterator[dict[str, Any]]:
+        FlakyEngine.connections.append(since)
+        if len(FlakyEngine.connections) == 1:
+            yield {"time": 1000, "Action": "create", "Actor": {"Attributes": {"name": "web"}}}
+            raise DockerUnavailable("following events: cannot reach the Docker engine")
+        yield {"time": 1005, "Action": "destroy", "Actor": {"Attributes": {"name": "web"}}}
+
+
+def test_watch_reconnects_and_replays_from_the_last_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    import unitgen.docker_source
+
+    FlakyEngine.connections = []
+    monkeypatch.setattr(unitgen.docker_source, "DockerSource", FlakyEngine)
+    monkeypatch.setattr(watch, "RECONNECT_SECONDS", 0.0)
+    rounds: list[str] = []
+    monkeypatch.setattr(watch, "reconcile", lambda make_app, report: rounds.append("sync"))
+    said: list[str] = []
+    watch.run(
+        lambda: None,
+        said.append,
+        stop=lambda: len(FlakyEngine.connections) >= 2 and len(rounds) >= 4,
+    )  # type: ignore[arg-type,return-value]
+    assert FlakyEngine.connections[1] == 1000  # replayed from the last event seen
+    assert any("reconnecting" in line for line in said)
+    # initial sync, the create, the resync after reconnecting, the destroy
+    assert rounds == ["sync", "sync", "sync", "sync"]
