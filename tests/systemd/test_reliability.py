@@ -186,3 +186,30 @@ def test_a_failing_systemctl_is_exit_9_with_one_line(harness: object, topo: Topo
     done = sh(harness, f"unitgen install {sick}")
     assert done.returncode == 9
     assert done.stderr.splitlines()[-1].startswith("unitgen: `systemctl start")
+
+
+@pytest.mark.parametrize("step", ["temp-files-written", "files-written", "policies-set"])
+def test_sync_killed_at_any_step_converges_on_rerun(
+    harness: object, topo: Topology, step: str
+) -> None:
+    web = topo.create("web", cmd=SERVE)
+    assert sh(harness, f"unitgen install {web}").returncode == 0
+    subprocess.run(
+        ["docker", "update", "--restart", "always", web], check=True, capture_output=True
+    )
+    killed = sh(harness, f"UNITGEN_FAULT_KILL_AT={step} unitgen sync")
+    assert killed.returncode == 137, killed.stderr
+    units_are_whole(harness)
+    assert sh(harness, "unitgen sync").returncode == 0
+    assert sh(harness, f"unitgen drift {web}").returncode == 0
+    assert inspect(web, "{{.HostConfig.RestartPolicy.Name}}") == "no"
+    assert "Restart=always" in sh(harness, f"cat /etc/systemd/system/docker-{web}.service").stdout
+    sh(harness, f"unitgen uninstall {web}")
+
+
+def test_every_change_is_logged_to_the_journal(harness: object, topo: Topology) -> None:
+    web = topo.create("web", cmd=SERVE)
+    sh(harness, f"unitgen install {web}")
+    journal = sh(harness, "journalctl -t unitgen --no-pager -o cat").stdout
+    assert f"wrote /etc/systemd/system/docker-{web}.service (new)" in journal
+    sh(harness, f"unitgen uninstall {web}")
