@@ -42,6 +42,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = Path(__file__).resolve().parent / "build-image.sh"
 DOCKER_SOCK = "/var/run/docker.sock"
 LABEL = "unitgen.test.harness=1"
+# Set to the path of a built unitgen .deb: every harness boots with it installed (dpkg -i) and
+# runs /usr/bin/unitgen instead of the checkout's.
+DEB_ENV = "UNITGEN_HARNESS_DEB"
 
 # What systemd as PID 1 needs here: --privileged is refused on this host (CAP_SYS_RESOURCE is
 # outside the bounding set), cgroups are v1 hybrid with the cgroupfs driver, so the host's
@@ -158,6 +161,11 @@ class Harness:
             self.image,
         )
         self._wait_until_up(started)
+        deb = os.environ.get(DEB_ENV)
+        if deb:
+            # Test the installed package (Debian's layout and libraries) instead of /src.
+            _docker("cp", deb, f"{self.name}:/tmp/unitgen.deb")
+            self.sh("rm -f /usr/local/bin/unitgen && dpkg -i /tmp/unitgen.deb >/dev/null")
 
     def reboot(self) -> None:
         """Shut systemd down cleanly (units stop) and boot it again; the filesystem stays."""
