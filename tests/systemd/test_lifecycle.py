@@ -280,7 +280,7 @@ def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
         "systemd-run",
         "--unit=unitgen-watch-test",
         "--property=Restart=always",  # type: ignore[attr-defined]
-        "/usr/local/bin/unitgen",
+        "unitgen",
         "watch",
     )
     try:
