@@ -113,7 +113,6 @@ def dependency_unit(dep: Dependency) -> str:
 @dataclass(frozen=True)
 class RenderOptions:
     docker_socket: str = "/run/docker.sock"
-    docker_cli: str = "/usr/bin/docker"
     shell: str = "/bin/sh"
     templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
 
@@ -171,7 +170,7 @@ def _container_context(
     for dep in graph.edges[spec.name]:
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
     unit_limits, service_restart = restart_settings(policy)
-    sh, cli = options.shell, options.docker_cli
+    sh, sock = options.shell, options.docker_socket
     image = escape_specifiers(spec.image, f"{what}: image")
     return {
         "version": __version__,
@@ -181,13 +180,16 @@ def _container_context(
         "dependencies": deps.pairs,
         "mounts_for": [quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds],
         "unit_limits": unit_limits,
-        "exec_start_pre": exec_line([cli, "start", "--", spec.name], what),
-        "exec_start": exec_line(
-            [sh, "-c", scripts.WAIT, "unitgen-wait", spec.name, options.docker_socket], what
+        "exec_start_pre": exec_line(
+            [sh, "-c", scripts.START, "unitgen-start", spec.name, sock], what
         ),
-        "exec_start_post": exec_line([sh, "-c", scripts.READY, "unitgen-ready", spec.name], what),
+        "exec_start": exec_line([sh, "-c", scripts.WAIT, "unitgen-wait", spec.name, sock], what),
+        "exec_start_post": exec_line(
+            [sh, "-c", scripts.READY, "unitgen-ready", spec.name, sock], what
+        ),
         "exec_stop": exec_line(
-            [sh, "-c", scripts.STOP, "unitgen-stop", str(spec.stop_timeout), spec.name], what
+            [sh, "-c", scripts.STOP, "unitgen-stop", str(spec.stop_timeout), spec.name, sock],
+            what,
         ),
         "service_restart": service_restart,
         "hardening": list(HARDENING),
