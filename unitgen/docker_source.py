@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cached_property
@@ -276,6 +276,39 @@ class DockerSource:
             inspected = list(pool.map(self._inspect_or_none, names_by_id))
         specs = [spec_from_inspect(d, names_by_id) for d in inspected if d is not None]
         return specs, networks
+
+    def closure(self, names: Sequence[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        """`names` and what they need, transitively, and their networks: one listing, then
+        only those containers and networks are inspected (level by level, concurrently)."""
+        from unitgen.graph import compose_index_of, walk
+
+        listed = self._get("/containers/json?all=1", "connecting")
+        names_by_id = {c["Id"]: _strip(c["Names"][0]) for c in listed if c.get("Names")}
+        existing = set(names_by_id.values())
+        index = compose_index_of(
+            (_strip(c["Names"][0]), c.get("Labels") or {}) for c in listed if c.get("Names")
+        )
+
+        def fetch(level: list[str]) -> list[ContainerSpec]:
+            wanted = [name for name in level if name in existing]
+            with ThreadPoolExecutor(min(self._workers, max(len(wanted), 1))) as pool:
+                inspected = list(pool.map(self._inspect_or_none, wanted))
+            return [spec_from_inspect(d, names_by_id) for d in inspected if d is not None]
+
+        specs, network_names = walk(names, fetch, index)
+        networks = [
+            network_from_inspect(n)
+            for n in (self._network_or_none(name) for name in network_names)
+            if n is not None
+        ]
+        return specs, networks
+
+    def _network_or_none(self, name: str) -> Inspect | None:
+        try:
+            data: Inspect = self._get(f"/networks/{name}", "inspecting network")
+            return data
+        except ContainerNotFound:
+            return None  # Graph.build reports the missing network with the container needing it
 
     def _inspect_or_none(self, container_id: str) -> Inspect | None:
         try:

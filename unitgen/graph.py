@@ -8,7 +8,7 @@ for what Docker cannot express (`unitgen.requires=`, `unitgen.after=`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from unitgen.errors import ContainerNotFound, DependencyError, UnitgenError
@@ -45,12 +45,53 @@ ComposeIndex = Mapping[tuple[str, str], list[str]]
 
 def compose_index(containers: Iterable[ContainerSpec]) -> dict[tuple[str, str], list[str]]:
     """(project, service) -> container names, so resolving depends_on is not quadratic."""
+    return compose_index_of((spec.name, dict(spec.labels)) for spec in containers)
+
+
+def compose_index_of(
+    labelled: Iterable[tuple[str, Mapping[str, str]]],
+) -> dict[tuple[str, str], list[str]]:
+    """The same index from (name, labels) pairs, e.g. the engine's container listing."""
     index: dict[tuple[str, str], list[str]] = {}
-    for spec in sorted(containers, key=lambda c: c.name):
-        project, service = spec.compose_project, spec.compose_service
+    for name, labels in sorted(labelled, key=lambda pair: pair[0]):
+        project = labels.get("com.docker.compose.project")
+        service = labels.get("com.docker.compose.service")
         if project is not None and service is not None:
-            index.setdefault((project, service), []).append(spec.name)
+            index.setdefault((project, service), []).append(name)
     return index
+
+
+def walk(
+    roots: Iterable[str],
+    fetch: Callable[[list[str]], Iterable[ContainerSpec]],
+    index: ComposeIndex,
+) -> tuple[list[ContainerSpec], list[str]]:
+    """The specs of `roots` and of everything they need, transitively, fetched a level at a
+    time (so a caller can fetch each level concurrently), and the networks they are on.
+
+    For `generate NAME` on a host with hundreds of containers: only the closure is inspected.
+    A dependency that cannot be resolved is left for `Graph.build` to report.
+    """
+    seen: set[str] = set()
+    specs: list[ContainerSpec] = []
+    networks: list[str] = []
+    level = list(dict.fromkeys(roots))
+    while level:
+        seen.update(level)
+        following: list[str] = []
+        for spec in fetch(level):
+            specs.append(spec)
+            try:
+                deps = direct_dependencies(spec, index)
+            except UnitgenError:
+                continue
+            for dep in deps:
+                if dep.kind is Edge.NETWORK:
+                    networks += [] if dep.target in networks else [dep.target]
+                elif dep.target not in seen and dep.target not in following:
+                    following.append(dep.target)
+        level = following
+    return specs, networks
 
 
 def _compose_dependencies(spec: ContainerSpec, index: ComposeIndex) -> list[Dependency]:

@@ -90,9 +90,20 @@ class Unitgen:
 
     # --- generate -----------------------------------------------------------------------
 
+    def _graph_for(self, names: Sequence[str], all_: bool) -> Graph:
+        """The whole host's graph when it is needed or already read; else only `names`' closure
+        (on a host with hundreds of containers, `install web1` inspects what web1 needs)."""
+        if all_ or "graph" in self.__dict__:
+            return self.graph
+        containers, networks = self.source.closure(names)
+        return Graph.build(containers, networks)
+
     def desired(self, names: Sequence[str], *, all_: bool = False) -> list[RenderedUnit]:
         """The units `names` need (dependencies first, then their networks)."""
-        graph = self.graph
+        return self._desired(names, all_)[1]
+
+    def _desired(self, names: Sequence[str], all_: bool) -> tuple[Graph, list[RenderedUnit]]:
+        graph = self._graph_for(names, all_)
         order = graph.topological_order() if all_ else graph.closure(names)
         renderer = Renderer(self.renderer_options)
         units = []
@@ -104,7 +115,7 @@ class Unitgen:
             units.append(renderer.container(spec, graph, policy))
             networks += [n for n in spec.networks if n not in networks]
         units += [renderer.network(graph.networks[n]) for n in networks]
-        return units
+        return graph, units
 
     # --- install ------------------------------------------------------------------------
 
@@ -117,7 +128,7 @@ class Unitgen:
         start: bool = True,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
-        rendered = self.desired(names, all_=all_)
+        graph, rendered = self._desired(names, all_)
         directory = inventory.unit_dir(self.root)
         existing = {}
         for unit in rendered:
@@ -134,7 +145,7 @@ class Unitgen:
                 force=force,
             )
         result = plan.Plan(files=plan.file_actions(rendered, directory, self.installed, existing))
-        containers = [self.graph.containers[u.container] for u in rendered if u.container]
+        containers = [graph.containers[u.container] for u in rendered if u.container]
         if self.touches_docker:
             result.policies = plan.policy_changes(containers)
         units = [u.name for u in rendered if u.container]

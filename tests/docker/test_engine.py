@@ -65,6 +65,19 @@ def test_generate_all_output_passes_systemd_analyze_verify(seed: Topology, tmp_p
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
 
 
+def test_generate_one_reads_only_its_closure_yet_renders_what_generate_all_renders(
+    seed: Topology, tmp_path: Path
+) -> None:
+    done = unitgen("generate", seed.n("sidecar"), "--output", str(tmp_path / "one"))
+    assert done.returncode == 0, done.stderr
+    every = unitgen("generate", "--all", "--output", str(tmp_path / "all"))
+    assert every.returncode == 0, every.stderr
+    one = sorted((tmp_path / "one").iterdir())
+    assert len(one) == 5  # sidecar, proxy, two backends, their network
+    for path in one:
+        assert path.read_text() == (tmp_path / "all" / path.name).read_text(), path.name
+
+
 def test_generate_has_no_side_effects(seed: Topology) -> None:
     before = inspect(seed.n("always"), "{{.HostConfig.RestartPolicy.Name}}")
     assert unitgen("generate", seed.n("always")).returncode == 0

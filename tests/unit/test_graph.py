@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import seed_graph
 from unitgen.errors import ContainerNotFound, DependencyError
-from unitgen.graph import Graph, compose_services
+from unitgen.graph import Graph, compose_index, compose_services, walk
 from unitgen.model import ContainerSpec, Edge, RestartPolicy
 
 
@@ -115,3 +115,25 @@ def test_the_spec_hash_ignores_the_order_docker_lists_links_in() -> None:
     one = {"HostConfig": {"Links": ["/a:/c/a", "/b:/c/b"]}}
     two = {"HostConfig": {"Links": ["/b:/c/b", "/a:/c/a"]}}
     assert spec_hash(one) == spec_hash(two)
+
+
+def test_walk_fetches_only_the_closure_a_level_at_a_time() -> None:
+    graph = seed_graph()
+    levels: list[list[str]] = []
+
+    def fetch(level: list[str]) -> list[ContainerSpec]:
+        levels.append(sorted(level))
+        return [graph.containers[n] for n in level if n in graph.containers]
+
+    specs, networks = walk(["seed-sidecar"], fetch, compose_index(graph.containers.values()))
+    assert sorted(s.name for s in specs) == sorted(graph.closure(["seed-sidecar"]))
+    assert levels[0] == ["seed-sidecar"]
+    assert sum(len(level) for level in levels) == len(specs)  # nothing fetched twice
+    assert networks == ["seed-net"]
+
+
+def test_walk_leaves_a_missing_dependency_for_the_graph_to_report() -> None:
+    lonely = spec("app", links=("gone",))
+    specs, _ = walk(["app"], lambda level: [lonely] if "app" in level else [], {})
+    with pytest.raises(ContainerNotFound, match="needs container gone"):
+        Graph.build(specs, []).closure(["app"])

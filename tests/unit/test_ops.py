@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import seed_graph
 from unitgen.errors import ForeignUnit, UsageError
+from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
 from unitgen.ops import Unitgen, resolve_root
 from unitgen.plan import effective_policy
@@ -27,6 +28,15 @@ class FakeSource:
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         return list(self.containers.values()), self.networks
+
+    def closure(self, names: list[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        found = self.containers
+
+        def fetch(level: list[str]) -> list[ContainerSpec]:
+            return [found[n] for n in level if n in found]
+
+        specs, networks = walk(names, fetch, compose_index(found.values()))
+        return specs, [n for n in self.networks if n.name in networks]
 
     def set_restart_policy(self, name: str, policy: RestartPolicy) -> None:
         self.policy_calls.append((name, str(policy)))
