@@ -4,12 +4,9 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,14 +16,26 @@ from unitgen import __version__
 from unitgen.errors import EXIT_CODES, UnitgenError
 
 if TYPE_CHECKING:
+    import logging
+
     from unitgen.ops import Unitgen
     from unitgen.plan import Plan
 
-log = logging.getLogger("unitgen")
+
+def _log() -> logging.Logger:
+    """The logger, imported on first use: `unitgen --help` never pays for logging."""
+    import logging
+
+    return logging.getLogger("unitgen")
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _setup_logging(debug: bool) -> None:
+    import logging
+
+    log = _log()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("unitgen: %(message)s"))
     log.handlers[:] = [handler]
@@ -83,11 +92,11 @@ def _plan_and_apply(
         return
     from unitgen.lock import exclusive
 
-    with exclusive(log.info):
+    with exclusive(_log().info):
         todo = make_plan()
-        app.apply(todo, log.info)
+        app.apply(todo, _log().info)
     if todo.empty and done:
-        log.info(done)
+        _log().info(done)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,7 +161,7 @@ def generate(
     from unitgen.install import atomic_write_many
 
     atomic_write_many([(output / unit.name, unit.text) for unit in units])
-    log.info("wrote %d units into %s", len(units), output)
+    _log().info("wrote %d units into %s", len(units), output)
 
 
 @cli.command()
@@ -236,6 +245,9 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     """
     rows = _app(root, templates).list_units(with_docker=not no_docker)
     if as_json:
+        import json
+        from dataclasses import asdict
+
         click.echo(json.dumps([asdict(r) for r in rows], indent=2))
         return
     header = ("UNIT", "CONTAINER", "ACTIVE", "ENABLED", "DOCKER", "EDITED")
@@ -368,8 +380,8 @@ def watch(root: str | None, templates: tuple[Path, ...]) -> None:
     """
     from unitgen.watch import run
 
-    log.info("watching Docker events (unitgen.enable=true opts a container in)")
-    run(lambda: _app(root, templates), log.info)
+    _log().info("watching Docker events (unitgen.enable=true opts a container in)")
+    run(lambda: _app(root, templates), _log().info)
 
 
 @cli.command("exit-codes")
@@ -388,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=args, prog_name="unitgen", standalone_mode=False)
     except UnitgenError as exc:
         if debug:
-            log.exception("failed")
+            _log().exception("failed")
         click.echo(f"unitgen: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
