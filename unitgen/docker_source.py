@@ -82,6 +82,17 @@ def _strip(name: str) -> str:
     return name.lstrip("/")
 
 
+def listed_names(listed: list[Inspect]) -> dict[str, str]:
+    """Container id -> name from the engine's listing. A linked container's `Names` also holds
+    the link aliases (`/web/db`), in no set order: the name is the entry with a single slash."""
+    found = {}
+    for container in listed:
+        names = [n for n in container.get("Names") or () if n.count("/") == 1]
+        if names:
+            found[container["Id"]] = _strip(names[0])
+    return found
+
+
 def _resolve(ref: str, names_by_id: Mapping[str, str]) -> str:
     """Docker stores some references as ids; unitgen works with names."""
     ref = _strip(ref)
@@ -283,10 +294,10 @@ class DockerSource:
         from unitgen.graph import compose_index_of, walk
 
         listed = self._get("/containers/json?all=1", "connecting")
-        names_by_id = {c["Id"]: _strip(c["Names"][0]) for c in listed if c.get("Names")}
+        names_by_id = listed_names(listed)
         existing = set(names_by_id.values())
         index = compose_index_of(
-            (_strip(c["Names"][0]), c.get("Labels") or {}) for c in listed if c.get("Names")
+            (names_by_id[c["Id"]], c.get("Labels") or {}) for c in listed if c["Id"] in names_by_id
         )
 
         def fetch(level: list[str]) -> list[ContainerSpec]:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from unitgen.docker_http import EngineError
-from unitgen.docker_source import DockerSource
+from unitgen.docker_source import DockerSource, listed_names
 from unitgen.errors import UsageError
 
 
@@ -40,3 +40,12 @@ def test_a_tcp_docker_host_is_refused_with_a_reason(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.1:2375")
     with pytest.raises(UsageError, match="is not a Unix socket"):
         DockerSource()
+
+
+def test_a_listing_names_each_container_by_its_name_not_a_link_alias() -> None:
+    listed = [
+        {"Id": "a1", "Names": ["/web/db", "/db"]},
+        {"Id": "b2", "Names": ["/web"]},
+        {"Id": "c3", "Names": []},
+    ]
+    assert listed_names(listed) == {"a1": "db", "b2": "web"}
