@@ -184,9 +184,6 @@ def _container_context(
             [sh, "-c", scripts.START, "unitgen-start", spec.name, sock], what
         ),
         "exec_start": exec_line([sh, "-c", scripts.WAIT, "unitgen-wait", spec.name, sock], what),
-        "exec_start_post": exec_line(
-            [sh, "-c", scripts.READY, "unitgen-ready", spec.name, sock], what
-        ),
         "exec_stop": exec_line(
             [sh, "-c", scripts.STOP, "unitgen-stop", str(spec.stop_timeout), spec.name, sock],
             what,
@@ -298,7 +295,7 @@ def _count(context: dict[str, object], fixed: int) -> int:
     return fixed + sum(len(value) for key in lists if isinstance(value := context.get(key), list))
 
 
-CONTAINER_FIXED_DIRECTIVES = 11
+CONTAINER_FIXED_DIRECTIVES = 10
 NETWORK_FIXED_DIRECTIVES = 8
 
 

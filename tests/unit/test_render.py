@@ -124,7 +124,7 @@ def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -
     )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
-    with pytest.raises(UnsafeValue, match="template produced 52 directives where 51"):
+    with pytest.raises(UnsafeValue, match="template produced 51 directives where 50"):
         renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
 
 
