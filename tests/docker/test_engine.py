@@ -65,15 +65,24 @@ def test_generate_all_output_passes_systemd_analyze_verify(seed: Topology, tmp_p
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
 
 
+@pytest.mark.parametrize(
+    ("root", "count"),
+    [
+        ("sidecar", 5),  # netns by id, unitgen.after, a user-defined network
+        ("container1", 4),  # legacy links
+        ("reader", 2),  # --volumes-from
+        ("web-1", 3),  # compose depends_on, the compose network
+    ],
+)
 def test_generate_one_reads_only_its_closure_yet_renders_what_generate_all_renders(
-    seed: Topology, tmp_path: Path
+    seed: Topology, tmp_path: Path, root: str, count: int
 ) -> None:
-    done = unitgen("generate", seed.n("sidecar"), "--output", str(tmp_path / "one"))
+    done = unitgen("generate", seed.n(root), "--output", str(tmp_path / "one"))
     assert done.returncode == 0, done.stderr
     every = unitgen("generate", "--all", "--output", str(tmp_path / "all"))
     assert every.returncode == 0, every.stderr
     one = sorted((tmp_path / "one").iterdir())
-    assert len(one) == 5  # sidecar, proxy, two backends, their network
+    assert len(one) == count, [p.name for p in one]
     for path in one:
         assert path.read_text() == (tmp_path / "all" / path.name).read_text(), path.name
 

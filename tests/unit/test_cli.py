@@ -57,7 +57,8 @@ def test_docker_unreachable_is_one_line_and_exit_3(
     code, out, err = run(["install", "--root", str(tmp_path), "web1"], capsys)
     assert (code, out) == (3, "")
     assert err == (
-        f"unitgen: connecting: cannot reach the Docker engine at {tmp_path}/no.sock; "
+        "unitgen: inspecting container web1: "
+        f"cannot reach the Docker engine at {tmp_path}/no.sock; "
         "start it (systemctl start docker) or set DOCKER_HOST\n"
     )
     assert list(tmp_path.iterdir()) == []
