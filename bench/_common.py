@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -105,7 +106,7 @@ def hyperfine(
         argv = [exe, "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs)]
         argv += ["--export-json", str(export)]
         for label, cmd in commands.items():
-            argv += ["--command-name", label, " ".join(cmd)]
+            argv += ["--command-name", label, shlex.join(cmd)]  # -N splits like a shell
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
         data = json.loads(export.read_text())
     return {

@@ -93,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
                 "python -c pass": [PYTHON, "-c", "pass"],
                 "unitgen generate X": [*unitgen, "generate", container],
                 "docker inspect X": ["docker", "inspect", container],
+                # What any Python program built on the design card's click and jinja2 pays
+                # before doing anything: the context for the two ratios above.
+                "python -c 'import click, jinja2'": [PYTHON, "-c", "import click, jinja2"],
             },
             runs,
             args.warmup,
@@ -128,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{total} containers on the engine"
     )
     print(table(["command", "ms", "floor", "ms", "ratio", "target", ""], rows))
+    imports = timings["python -c 'import click, jinja2'"].median
+    print(
+        f"context: python -c 'import click, jinja2' takes {ms(imports)} ms, "
+        f"{imports / timings['python -c pass'].median:.2f} x python -c pass and "
+        f"{imports / timings['docker inspect X'].median:.2f} x docker inspect X"
+    )
     path = write_result(
         "startup",
         {
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             "runs": runs,
             "tool": tool,
             "pairs": results,
+            "import_click_jinja2": timings["python -c 'import click, jinja2'"].as_json(),
         },
     )
     print(f"\nwrote {path}")
