@@ -378,8 +378,19 @@ def watch(root: str | None, templates: tuple[Path, ...]) -> None:
     Example:
       unitgen watch
     """
+    import signal
+
     from unitgen.watch import run
 
+    def stop(signum: int, _frame: object) -> None:
+        # Explicit handlers: systemd stops the service with SIGTERM, and a SIGINT that the
+        # parent ignored (a background job) would otherwise be ignored here too. An interrupted
+        # round is like a crash: every write is atomic and the next run converges.
+        _log().info("stopping on %s", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     _log().info("watching Docker events (unitgen.enable=true opts a container in)")
     run(lambda: _app(root, templates), _log().info)
 

@@ -41,8 +41,8 @@ def watcher(tmp_path: Path) -> Iterator[Path]:
     )
     time.sleep(1.5)
     yield root
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=10)
+    proc.send_signal(signal.SIGTERM)  # what systemd sends to stop unitgen-watch.service
+    assert proc.wait(timeout=10) == 0
 
 
 def test_an_opted_in_container_gets_a_unit_and_its_removal_prunes_it(watcher: Path) -> None:
