@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cached_property
@@ -83,7 +83,7 @@ def _strip(name: str) -> str:
     return name.lstrip("/")
 
 
-def listed_names(listed: list[Inspect]) -> dict[str, str]:
+def listed_names(listed: Iterable[Inspect]) -> dict[str, str]:
     """Container id -> name from the engine's listing. A linked container's `Names` also holds
     the link aliases (`/web/db`), in no set order: the name is the entry with a single slash."""
     found = {}

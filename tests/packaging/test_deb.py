@@ -7,11 +7,15 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.conftest import REPO, need
 from tests.topology import SERVE, Topology, inspect
+
+if TYPE_CHECKING:
+    from tests.harness import Harness
 
 pytestmark = [
     pytest.mark.deb,
@@ -68,13 +72,13 @@ def test_the_man_page_documents_every_command() -> None:
         assert f".SS unitgen {name} " in page, name
 
 
-def test_the_installed_package_manages_a_real_container(box: object) -> None:
-    assert "unitgen, version 0.1.0" in box.run("unitgen", "--version").stdout  # type: ignore[attr-defined]
+def test_the_installed_package_manages_a_real_container(box: Harness) -> None:
+    assert "unitgen, version 0.1.0" in box.run("unitgen", "--version").stdout
     assert (
         box.run(
             "systemctl",
             "is-enabled",
-            "unitgen-watch.service",  # type: ignore[attr-defined]
+            "unitgen-watch.service",
             check=False,
         ).stdout.strip()
         == "disabled"
@@ -82,12 +86,12 @@ def test_the_installed_package_manages_a_real_container(box: object) -> None:
     topo = Topology()
     try:
         web = topo.create("web", "--restart", "always", cmd=SERVE)
-        box.run("unitgen", "install", web)  # type: ignore[attr-defined]
+        box.run("unitgen", "install", web)
         assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "true no"
         foreign = "/etc/systemd/system/docker-foreign.service"
-        box.sh(f"printf '[Service]\\nExecStart=/bin/true\\n' > {foreign}")  # type: ignore[attr-defined]
-        box.sh("dpkg --purge unitgen")  # type: ignore[attr-defined]
-        left = box.sh("ls /etc/systemd/system; ls /etc/unitgen 2>&1 || true").stdout  # type: ignore[attr-defined]
+        box.sh(f"printf '[Service]\\nExecStart=/bin/true\\n' > {foreign}")
+        box.sh("dpkg --purge unitgen")
+        left = box.sh("ls /etc/systemd/system; ls /etc/unitgen 2>&1 || true").stdout
         assert f"docker-{web}.service" not in left
         assert "docker-foreign.service" in left
         assert "No such file" in left

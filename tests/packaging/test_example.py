@@ -51,7 +51,8 @@ def fetch() -> str:
     for _ in range(50):
         try:
             with urllib.request.urlopen("http://127.0.0.1:8089/", timeout=2) as response:
-                return response.read().decode().strip()
+                body: bytes = response.read()
+                return body.decode().strip()
         except OSError:
             time.sleep(0.2)
     return "unreachable"

@@ -7,34 +7,21 @@ its dependants started. The figure (rounds, containers, losses) is printed and i
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import need
 from tests.topology import SERVE, Topology, docker, inspect
+
+if TYPE_CHECKING:
+    from tests.harness import Harness
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 ROUNDS = 20
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[object]:
-    try:
-        from tests.harness import Harness, build_image
-    except ImportError:
-        need("the systemd harness (tests/harness)", False)
-        raise
-    build_image()
-    box = Harness(name="unitgen-test-chaos")
-    box.destroy()
-    box.boot()
-    yield box
-    box.destroy()
-
-
 def test_every_container_survives_rounds_of_kills_engine_restarts_and_reboots(
-    harness: object,
+    harness: Harness,
 ) -> None:
     topo = Topology()
     try:
@@ -64,31 +51,31 @@ def test_every_container_survives_rounds_of_kills_engine_restarts_and_reboots(
         )
         edges = [(db, app), (cache, app), (app, side), (app, web)]
         names = [db, cache, app, side, web]
-        harness.run("unitgen", "install", web, side)  # type: ignore[attr-defined]
+        harness.run("unitgen", "install", web, side)
         rng = random.Random(7)
         losses = 0
         for round_ in range(ROUNDS):
             for victim in rng.sample(names, rng.randrange(0, 3)):
                 docker("kill", victim, check=False)
             if rng.random() < 0.3:
-                harness.run("systemctl", "restart", "docker.service")  # type: ignore[attr-defined]
-            harness.reboot()  # type: ignore[attr-defined]
+                harness.run("systemctl", "restart", "docker.service")
+            harness.reboot()
             down = [n for n in names if inspect(n, "{{.State.Running}}") != "true"]
             losses += len(down)
             assert not down, f"round {round_}: not running after the reboot: {down}"
             for before, after in edges:
                 first = harness.show(
-                    f"docker-{before}.service",  # type: ignore[attr-defined]
+                    f"docker-{before}.service",
                     "ActiveEnterTimestampMonotonic",
                 )
                 then = harness.show(
-                    f"docker-{after}.service",  # type: ignore[attr-defined]
+                    f"docker-{after}.service",
                     "InactiveExitTimestampMonotonic",
                 )
                 assert int(first["ActiveEnterTimestampMonotonic"]) <= int(
                     then["InactiveExitTimestampMonotonic"]
                 ), f"round {round_}: {before} -> {after}"
         print(f"\nreboot chaos: {ROUNDS} rounds, {len(names)} containers, losses = {losses}")
-        harness.run("unitgen", "uninstall", web, side, app, cache, db)  # type: ignore[attr-defined]
+        harness.run("unitgen", "uninstall", web, side, app, cache, db)
     finally:
         topo.remove()

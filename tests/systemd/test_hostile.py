@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import random
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import need
 from tests.topology import SERVE, Topology, docker, inspect
 from tests.unit.test_unitfile import NASTY
 from unitgen.unitfile import exec_line
+
+if TYPE_CHECKING:
+    from tests.harness import Harness
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
@@ -38,45 +40,30 @@ def random_strings(count: int, seed: int = 2026) -> list[str]:
     ]
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[object]:
-    try:
-        from tests.harness import Harness, build_image
-    except ImportError:
-        need("the systemd harness (tests/harness)", False)
-        raise
-    build_image()
-    box = Harness(name="unitgen-test-hostile")
-    box.destroy()
-    box.boot()
-    yield box
-    box.destroy()
-
-
 @pytest.mark.parametrize("corpus", ["nasty", "random"])
 def test_systemd_hands_the_program_exactly_the_arguments_unitgen_quoted(
-    harness: object, corpus: str
+    harness: Harness, corpus: str
 ) -> None:
     values = [v for v in NASTY if "\x00" not in v] if corpus == "nasty" else random_strings(60)
     out = f"/tmp/argv-{corpus}.json"
     line = exec_line(["/usr/bin/python3", "-c", RECORD, out, *values], "test")
     unit = f"[Service]\nType=oneshot\nExecStart={line}\n"
-    harness.sh(f"cat > /etc/systemd/system/hostile-{corpus}.service <<'EOF'\n{unit}EOF\n")  # type: ignore[attr-defined]
+    harness.sh(f"cat > /etc/systemd/system/hostile-{corpus}.service <<'EOF'\n{unit}EOF\n")
     verify = harness.run(
         "systemd-analyze",
         "verify",
-        "--man=no",  # type: ignore[attr-defined]
+        "--man=no",
         f"/etc/systemd/system/hostile-{corpus}.service",
         check=False,
     )
     assert verify.returncode == 0, verify.stderr
-    harness.run("systemctl", "daemon-reload")  # type: ignore[attr-defined]
-    harness.run("systemctl", "start", f"hostile-{corpus}.service")  # type: ignore[attr-defined]
-    received = json.loads(harness.run("cat", out).stdout)  # type: ignore[attr-defined]
+    harness.run("systemctl", "daemon-reload")
+    harness.run("systemctl", "start", f"hostile-{corpus}.service")
+    received = json.loads(harness.run("cat", out).stdout)
     assert received == values
 
 
-def test_a_hostile_network_label_is_recreated_exactly(harness: object) -> None:
+def test_a_hostile_network_label_is_recreated_exactly(harness: Harness) -> None:
     topo = Topology()
     try:
         label = "x=50%b of $HOME \"quoted\" \\ back ; semi 'single' {{.ID}}"
@@ -84,11 +71,11 @@ def test_a_hostile_network_label_is_recreated_exactly(harness: object) -> None:
             "net", "--label", label, "--opt", "com.docker.network.bridge.name=ughost0"
         )
         web = topo.create("web", "--network", net, cmd=SERVE)
-        harness.run("unitgen", "install", web)  # type: ignore[attr-defined]
-        harness.run("systemctl", "stop", f"docker-{web}.service")  # type: ignore[attr-defined]
+        harness.run("unitgen", "install", web)
+        harness.run("systemctl", "stop", f"docker-{web}.service")
         docker("network", "disconnect", net, web, check=False)
         docker("network", "rm", net)
-        harness.run("systemctl", "restart", f"unitgen-network-{net}.service")  # type: ignore[attr-defined]
+        harness.run("systemctl", "restart", f"unitgen-network-{net}.service")
         labels = json.loads(docker("network", "inspect", "--format", "{{json .Labels}}", net))
         assert labels == {"unitgen.test": topo.prefix, "x": label[2:]}
     finally:
@@ -96,19 +83,19 @@ def test_a_hostile_network_label_is_recreated_exactly(harness: object) -> None:
 
 
 def test_a_hostile_bind_mount_path_becomes_a_literal_required_mount(
-    harness: object, tmp_path: Path
+    harness: Harness, tmp_path: Path
 ) -> None:
     topo = Topology()
     try:
         weird = tmp_path / 'a dir %b $HOME "q" ;'
         weird.mkdir()
         web = topo.create("web", "-v", f"{weird}:/data", cmd=SERVE)
-        harness.run("unitgen", "install", web)  # type: ignore[attr-defined]
+        harness.run("unitgen", "install", web)
         mounts = harness.run(
             "systemctl",
             "show",
             "-P",
-            "RequiresMountsFor",  # type: ignore[attr-defined]
+            "RequiresMountsFor",
             f"docker-{web}.service",
         ).stdout
         # systemctl show quotes for a shell (also \$, which shlex leaves alone)

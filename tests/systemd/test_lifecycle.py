@@ -9,50 +9,30 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import need
 from tests.topology import SERVE, Topology, docker, inspect
 
+if TYPE_CHECKING:
+    from tests.harness import Harness
+
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-@pytest.fixture(scope="module")
-def harness() -> Iterator[object]:
-    try:
-        from tests.harness import Harness, build_image
-    except ImportError:
-        need("the systemd harness (tests/harness)", False)
-        raise
-    build_image()
-    box = Harness(name="unitgen-test-lifecycle")
-    box.destroy()
-    box.boot()
-    yield box
-    box.destroy()
-
-
-@pytest.fixture
-def topo() -> Iterator[Topology]:
-    t = Topology()
-    yield t
-    t.remove()
 
 
 def unit_of(name: str) -> str:
     return f"docker-{name}.service"
 
 
-def ug(box: object, *args: str, check: bool = True) -> str:
-    done = box.run("unitgen", *args, check=check)  # type: ignore[attr-defined]
+def ug(box: Harness, *args: str, check: bool = True) -> str:
+    done = box.run("unitgen", *args, check=check)
     return str(done.stdout) + str(done.stderr)
 
 
-def show(box: object, unit: str, *props: str) -> dict[str, str]:
-    return dict(box.show(unit, *props))  # type: ignore[attr-defined]
+def show(box: Harness, unit: str, *props: str) -> dict[str, str]:
+    return dict(box.show(unit, *props))
 
 
 def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") -> None:
@@ -64,7 +44,9 @@ def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") 
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def test_install_runs_the_container_and_activates_the_unit(harness: object, topo: Topology) -> None:
+def test_install_runs_the_container_and_activates_the_unit(
+    harness: Harness, topo: Topology
+) -> None:
     web = topo.create("web", "--restart", "always", cmd=SERVE)
     out = ug(harness, "install", web)
     assert f"enabled {unit_of(web)}" in out
@@ -78,14 +60,14 @@ def test_install_runs_the_container_and_activates_the_unit(harness: object, topo
         harness.run(
             "test",
             "-e",
-            f"/etc/systemd/system/{unit_of(web)}",  # type: ignore[attr-defined]
+            f"/etc/systemd/system/{unit_of(web)}",
             check=False,
         ).returncode
         == 1
     )
 
 
-def test_docker_kill_makes_systemd_restart_it(harness: object, topo: Topology) -> None:
+def test_docker_kill_makes_systemd_restart_it(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", "--restart", "always", cmd=SERVE)
     ug(harness, "install", web)
     started = inspect(web, "{{.State.StartedAt}}")
@@ -101,7 +83,7 @@ def test_docker_kill_makes_systemd_restart_it(harness: object, topo: Topology) -
     assert int(show(harness, unit_of(web), "NRestarts")["NRestarts"]) >= 1
 
 
-def test_the_units_exit_status_is_the_containers(harness: object, topo: Topology) -> None:
+def test_the_units_exit_status_is_the_containers(harness: Harness, topo: Topology) -> None:
     job = topo.create("job", cmd=("sh", "-c", "sleep 2; exit 3"))
     ug(harness, "install", job)
     wait_for(
@@ -114,7 +96,7 @@ def test_the_units_exit_status_is_the_containers(harness: object, topo: Topology
     }
 
 
-def test_a_health_check_gates_activation(harness: object, topo: Topology) -> None:
+def test_a_health_check_gates_activation(harness: Harness, topo: Topology) -> None:
     slow = topo.create(
         "slow",
         "--health-cmd",
@@ -130,7 +112,7 @@ def test_a_health_check_gates_activation(harness: object, topo: Topology) -> Non
     assert show(harness, unit_of(slow), "ActiveState")["ActiveState"] == "active"
 
 
-def test_an_unhealthy_container_fails_the_start(harness: object, topo: Topology) -> None:
+def test_an_unhealthy_container_fails_the_start(harness: Harness, topo: Topology) -> None:
     sick = topo.create(
         "sick",
         "--health-cmd",
@@ -147,14 +129,14 @@ def test_an_unhealthy_container_fails_the_start(harness: object, topo: Topology)
 
 
 def test_a_reboot_brings_everything_back_in_dependency_order(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     net = topo.network("net")
     db = topo.create("db", "--network", net, "--restart", "always", cmd=SERVE)
     app = topo.create("app", "--network", net, "--label", f"unitgen.requires={db}", cmd=SERVE)
     side = topo.create("side", "--network", f"container:{app}", cmd=SERVE)
     ug(harness, "install", side)
-    harness.reboot()  # type: ignore[attr-defined]
+    harness.reboot()
     for name in (db, app, side):
         assert inspect(name, "{{.State.Running}}") == "true", name
     order = [
@@ -167,11 +149,11 @@ def test_a_reboot_brings_everything_back_in_dependency_order(
         )
 
 
-def test_restarting_docker_brings_the_containers_back(harness: object, topo: Topology) -> None:
+def test_restarting_docker_brings_the_containers_back(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", cmd=SERVE)
     ug(harness, "install", web)
     before = inspect(web, "{{.State.StartedAt}}")
-    harness.run("systemctl", "restart", "docker.service")  # type: ignore[attr-defined]
+    harness.run("systemctl", "restart", "docker.service")
     wait_for(
         lambda: (
             inspect(web, "{{.State.Running}}") == "true"
@@ -186,7 +168,7 @@ def test_restarting_docker_brings_the_containers_back(harness: object, topo: Top
 
 
 def test_the_seed_topology_works_end_to_end(
-    harness: object, topo: Topology, tmp_path: Path
+    harness: Harness, topo: Topology, tmp_path: Path
 ) -> None:
     topo.seed(tmp_path)
     targets = [
@@ -201,7 +183,7 @@ def test_the_seed_topology_works_end_to_end(
 
 
 def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
     ug(harness, "install", web)
@@ -209,21 +191,21 @@ def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
     assert "restart-policy-conflict" in ug(harness, "drift", web, check=False)
     ug(harness, "sync")
     assert "no drift" in ug(harness, "drift", web)
-    harness.run("systemctl", "disable", unit_of(web))  # type: ignore[attr-defined]
+    harness.run("systemctl", "disable", unit_of(web))
     assert "not-enabled" in ug(harness, "drift", web, check=False)
-    harness.run("systemctl", "enable", unit_of(web))  # type: ignore[attr-defined]
+    harness.run("systemctl", "enable", unit_of(web))
     # sync translated `always` into Restart=always: a `docker stop` behind systemd's back is
     # undone by systemd, as a supervisor should. Started behind its back, it is reported:
-    harness.run("systemctl", "stop", unit_of(web))  # type: ignore[attr-defined]
+    harness.run("systemctl", "stop", unit_of(web))
     docker("start", web)
     assert "started-outside-systemd" in ug(harness, "drift", web, check=False)
-    harness.run("systemctl", "start", unit_of(web))  # type: ignore[attr-defined]
+    harness.run("systemctl", "start", unit_of(web))
     assert "no drift" in ug(harness, "drift", web)
     docker("rm", "-f", web)
     topo.create("web", cmd=SERVE)
     assert "recreated" in ug(harness, "drift", web, check=False)
     ug(harness, "sync")
-    harness.sh(f"echo '# admin was here' >> /etc/systemd/system/{unit_of(web)}")  # type: ignore[attr-defined]
+    harness.sh(f"echo '# admin was here' >> /etc/systemd/system/{unit_of(web)}")
     assert "edited" in ug(harness, "drift", web, check=False)
     ug(harness, "install", "--force", web)
     docker("rm", "-f", web)
@@ -234,7 +216,7 @@ def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
 
 
 def test_a_changed_container_makes_its_unit_stale_until_synced(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
     ug(harness, "install", web)
@@ -248,7 +230,7 @@ def test_a_changed_container_makes_its_unit_stale_until_synced(
 
 
 def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     always = topo.create("always", "--restart", "always", cmd=SERVE)
     onfail = topo.create("onfail", "--restart", "on-failure:2", cmd=SERVE)
@@ -258,7 +240,7 @@ def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
     ug(harness, "adopt", always, onfail)
     assert inspect(always, "{{.HostConfig.RestartPolicy.Name}}") == "no"
     assert show(harness, unit_of(onfail), "StartLimitBurst")["StartLimitBurst"] == "3"
-    harness.reboot()  # type: ignore[attr-defined]
+    harness.reboot()
     for name in (always, onfail):
         assert inspect(name, "{{.State.Running}}") == "true", name
         assert show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active"
@@ -274,12 +256,12 @@ def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
 
 
 def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     harness.run(
         "systemd-run",
         "--unit=unitgen-watch-test",
-        "--property=Restart=always",  # type: ignore[attr-defined]
+        "--property=Restart=always",
         "unitgen",
         "watch",
     )
@@ -297,7 +279,7 @@ def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
                 harness.run(
                     "test",
                     "-e",
-                    f"/etc/systemd/system/{unit_of(name)}",  # type: ignore[attr-defined]
+                    f"/etc/systemd/system/{unit_of(name)}",
                     check=False,
                 ).returncode
                 == 1
@@ -305,15 +287,15 @@ def test_watch_as_a_service_installs_opted_in_containers_and_prunes_orphans(
             what="the orphan to be pruned",
         )
     finally:
-        harness.run("systemctl", "stop", "unitgen-watch-test", check=False)  # type: ignore[attr-defined]
+        harness.run("systemctl", "stop", "unitgen-watch-test", check=False)
 
 
 def test_the_units_own_processes_are_hardened_as_far_as_the_job_allows(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
     ug(harness, "install", web)
-    report = harness.run("systemd-analyze", "security", "--no-pager", unit_of(web)).stdout  # type: ignore[attr-defined]
+    report = harness.run("systemd-analyze", "security", "--no-pager", unit_of(web)).stdout
     score = float(report.rsplit("Overall exposure level for", 1)[1].split(":")[1].split()[0])
     assert score <= 1.0, report  # 9.6 (UNSAFE) without the hardening; 0.8 with it
     assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"

@@ -8,12 +8,14 @@ a rerun converges.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import need
 from tests.topology import SERVE, Topology, inspect
+
+if TYPE_CHECKING:
+    from tests.harness import Harness
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
@@ -28,33 +30,11 @@ INSTALL_STEPS = [
 UNINSTALL_STEPS = ["stopped-and-disabled", "policies-set", "files-removed"]
 
 
-@pytest.fixture(scope="module")
-def harness() -> Iterator[object]:
-    try:
-        from tests.harness import Harness, build_image
-    except ImportError:
-        need("the systemd harness (tests/harness)", False)
-        raise
-    build_image()
-    box = Harness(name="unitgen-test-reliability")
-    box.destroy()
-    box.boot()
-    yield box
-    box.destroy()
+def sh(box: Harness, script: str) -> subprocess.CompletedProcess[str]:
+    return box.sh(script, check=False)
 
 
-@pytest.fixture
-def topo() -> Iterator[Topology]:
-    t = Topology()
-    yield t
-    t.remove()
-
-
-def sh(box: object, script: str) -> subprocess.CompletedProcess[str]:
-    return box.sh(script, check=False)  # type: ignore[attr-defined,no-any-return]
-
-
-def units_are_whole(box: object) -> None:
+def units_are_whole(box: Harness) -> None:
     """Every unitgen unit parses and matches its own content hash (nothing partial)."""
     listing = sh(box, "unitgen list --no-docker").stdout
     assert " yes\n" not in listing.replace("ENABLED", ""), listing  # EDITED column never yes
@@ -64,7 +44,7 @@ def units_are_whole(box: object) -> None:
 
 @pytest.mark.parametrize("step", INSTALL_STEPS)
 def test_install_killed_at_any_step_converges_on_rerun(
-    harness: object, topo: Topology, step: str
+    harness: Harness, topo: Topology, step: str
 ) -> None:
     db = topo.create("db", "--restart", "always", cmd=SERVE)
     web = topo.create("web", "--link", db, "--restart", "always", cmd=SERVE)
@@ -83,7 +63,7 @@ def test_install_killed_at_any_step_converges_on_rerun(
 
 @pytest.mark.parametrize("step", UNINSTALL_STEPS)
 def test_uninstall_killed_at_any_step_converges_on_rerun(
-    harness: object, topo: Topology, step: str
+    harness: Harness, topo: Topology, step: str
 ) -> None:
     web = topo.create("web", "--restart", "unless-stopped", cmd=SERVE)
     assert sh(harness, f"unitgen install {web}").returncode == 0
@@ -96,7 +76,7 @@ def test_uninstall_killed_at_any_step_converges_on_rerun(
     assert sh(harness, f"test -e /etc/systemd/system/docker-{web}.service").returncode == 1
 
 
-def test_parallel_installs_and_uninstalls_end_consistent(harness: object, topo: Topology) -> None:
+def test_parallel_installs_and_uninstalls_end_consistent(harness: Harness, topo: Topology) -> None:
     names = [topo.create(f"c{i}", "--restart", "always", cmd=SERVE) for i in range(4)]
     a, b, c, d = names
     runs = [
@@ -131,7 +111,7 @@ def test_parallel_installs_and_uninstalls_end_consistent(harness: object, topo: 
 
 
 def test_a_read_only_unit_directory_is_exit_10_and_nothing_changes(
-    harness: object, topo: Topology
+    harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", "--restart", "always", cmd=SERVE)
     done = sh(
@@ -144,7 +124,9 @@ def test_a_read_only_unit_directory_is_exit_10_and_nothing_changes(
     assert inspect(web, "{{.HostConfig.RestartPolicy.Name}}") == "always"
 
 
-def test_a_full_disk_is_exit_10_and_leaves_no_partial_file(harness: object, topo: Topology) -> None:
+def test_a_full_disk_is_exit_10_and_leaves_no_partial_file(
+    harness: Harness, topo: Topology
+) -> None:
     web = topo.create("web", cmd=SERVE)
     done = sh(
         harness,
@@ -159,7 +141,7 @@ def test_a_full_disk_is_exit_10_and_leaves_no_partial_file(harness: object, topo
     assert done.stdout.strip().endswith("0")
 
 
-def test_a_symlink_planted_where_a_unit_goes_is_refused(harness: object, topo: Topology) -> None:
+def test_a_symlink_planted_where_a_unit_goes_is_refused(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", cmd=SERVE)
     done = sh(
         harness,
@@ -172,7 +154,7 @@ def test_a_symlink_planted_where_a_unit_goes_is_refused(harness: object, topo: T
     assert "root:x:0:0" in sh(harness, "head -1 /etc/passwd").stdout
 
 
-def test_a_failing_systemctl_is_exit_9_with_one_line(harness: object, topo: Topology) -> None:
+def test_a_failing_systemctl_is_exit_9_with_one_line(harness: Harness, topo: Topology) -> None:
     sick = topo.create(
         "sick",
         "--health-cmd",
@@ -190,7 +172,7 @@ def test_a_failing_systemctl_is_exit_9_with_one_line(harness: object, topo: Topo
 
 @pytest.mark.parametrize("step", ["temp-files-written", "files-written", "policies-set"])
 def test_sync_killed_at_any_step_converges_on_rerun(
-    harness: object, topo: Topology, step: str
+    harness: Harness, topo: Topology, step: str
 ) -> None:
     web = topo.create("web", cmd=SERVE)
     assert sh(harness, f"unitgen install {web}").returncode == 0
@@ -207,7 +189,7 @@ def test_sync_killed_at_any_step_converges_on_rerun(
     sh(harness, f"unitgen uninstall {web}")
 
 
-def test_every_change_is_logged_to_the_journal(harness: object, topo: Topology) -> None:
+def test_every_change_is_logged_to_the_journal(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", cmd=SERVE)
     sh(harness, f"unitgen install {web}")
     journal = sh(harness, "journalctl -t unitgen --no-pager -o cat").stdout

@@ -22,7 +22,7 @@ CHECKS = {
         "bench",
         "demo",
     ],
-    "mypy": [sys.executable, "-m", "mypy", "unitgen"],
+    "mypy": [sys.executable, "-m", "mypy", "unitgen", "tests", "bench", "demo"],
 }
 
 

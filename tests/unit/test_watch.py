@@ -37,11 +37,12 @@ def test_watch_reconnects_and_replays_from_the_last_event(monkeypatch: pytest.Mo
     rounds: list[str] = []
     monkeypatch.setattr(watch, "reconcile", lambda make_app, report: rounds.append("sync"))
     said: list[str] = []
+    no_app: Any = None  # reconcile is replaced: no app is ever made
     watch.run(
-        lambda: None,
+        lambda: no_app,
         said.append,
         stop=lambda: len(FlakyEngine.connections) >= 2 and len(rounds) >= 4,
-    )  # type: ignore[arg-type,return-value]
+    )
     assert FlakyEngine.connections[1] == 1000  # replayed from the last event seen
     assert any("reconnecting" in line for line in said)
     # initial sync, the create, the resync after reconnecting, the destroy
