@@ -115,10 +115,13 @@ def _managed_findings(
                 f"the container runs but the unit is {state.active} (started behind systemd)",
                 f"systemctl start {unit.name}",
             )
-        elif not spec.running and state.active == "active":
+        elif not spec.running and state.active in ("active", "failed"):
+            # The unit cannot stay active without its container (its main process waits on
+            # it), so what an admin sees after a `docker stop` is a failed unit: a container
+            # that does not exit 0 on SIGTERM, with Restart= not bringing it back.
             add(
                 "container-not-running",
-                "the unit is active but the container is not running",
+                f"the unit is {state.active} but the container is not running",
                 f"systemctl restart {unit.name}",
             )
     return found

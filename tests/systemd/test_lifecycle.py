@@ -215,6 +215,22 @@ def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
     assert web not in ug(harness, "list")
 
 
+def test_docker_stop_behind_systemd_is_reported_and_restart_clears_it(
+    harness: Harness, topo: Topology
+) -> None:
+    # `sleep` as PID 1 ignores SIGTERM: docker stop kills it (137); Restart=no (policy no).
+    web = topo.create("web", cmd=("sleep", "3600"))
+    ug(harness, "install", web)
+    docker("stop", "-t", "1", web)
+    harness.sh(f"while systemctl is-active -q {unit_of(web)}; do sleep 0.2; done")
+    out = ug(harness, "drift", web, check=False)
+    assert "container-not-running" in out
+    assert f"systemctl restart {unit_of(web)}" in out
+    harness.run("systemctl", "restart", unit_of(web))
+    assert "no drift" in ug(harness, "drift", web)
+    assert inspect(web, "{{.State.Running}}") == "true"
+
+
 def test_a_changed_container_makes_its_unit_stale_until_synced(
     harness: Harness, topo: Topology
 ) -> None:
