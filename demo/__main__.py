@@ -72,10 +72,18 @@ def main() -> int:
     say("Reboot the systemd container (the containers stop with it)")
     box.reboot()
     shell(box, "unitgen list")
-    say("Activation order after the reboot (monotonic microseconds since boot)")
-    for name in (db, app, side):
-        props = box.show(f"docker-{name}.service", "ActiveEnterTimestampMonotonic")
-        print(f"  docker-{name}.service  active at {props['ActiveEnterTimestampMonotonic']}")
+    say("Activation order after the reboot (seconds after the first unit became active)")
+    active = {
+        name: int(
+            box.show(f"docker-{name}.service", "ActiveEnterTimestampMonotonic")[
+                "ActiveEnterTimestampMonotonic"
+            ]
+        )
+        for name in (db, app, side)
+    }
+    first = min(active.values())
+    for name, when in sorted(active.items(), key=lambda item: item[1]):
+        print(f"  +{(when - first) / 1e6:5.2f} s  docker-{name}.service active")
     shell(box, "unitgen drift")
     say(f"Done. Explore: docker exec -it {NAME} bash   Clean up: ./demo/run.sh --clean")
     return 0
