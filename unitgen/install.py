@@ -83,8 +83,7 @@ def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
     partial; ~1000 units cost one flush instead of a thousand fsyncs.
     """
     pending: list[tuple[str, Path]] = []
-    for path, _ in items:
-        _remove_stale_temps(path)
+    _remove_stale_temps([path for path, _ in items])
     try:
         for path, text in items:
             pending.append((_write_temp(path, text), path))
@@ -105,11 +104,18 @@ def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
                 os.unlink(tmp)
 
 
-def _remove_stale_temps(path: Path) -> None:
-    """Temp files a killed run left behind (callers hold the lock, so none is in use)."""
-    with contextlib.suppress(OSError):
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            stale.unlink()
+def _remove_stale_temps(paths: Sequence[Path]) -> None:
+    """Temp files a killed run left behind for these targets (callers hold the lock, so none is
+    in use). One listing per directory: `.NAME.XXXXXXXX.tmp`, as _write_temp names them."""
+    wanted: dict[Path, set[str]] = {}
+    for path in paths:
+        wanted.setdefault(path.parent, set()).add(path.name)
+    for directory, names in wanted.items():
+        with contextlib.suppress(OSError):
+            for entry in os.listdir(directory):
+                stale = entry.startswith(".") and entry.endswith(".tmp")
+                if stale and entry[1:-4].rpartition(".")[0] in names:
+                    os.unlink(directory / entry)
 
 
 def _write_temp(path: Path, text: str) -> str:
