@@ -366,21 +366,22 @@ class DockerSource:
         listed = self._get(f"/containers/json?all=1&filters={quote(wanted)}", "listing")
         return sorted(listed_names(listed).values())
 
-    def _network_or_none(self, name: str) -> Inspect | None:
+    def _get_or_none(self, url: str, what: str) -> Inspect | None:
+        """One object, or None if it is gone: a container removed while we listed, a network
+        missing (Graph.build reports it with the container that needs it)."""
         try:
-            data: Inspect = self._get(f"/networks/{name}", "inspecting network")
+            data: Inspect = self._get(url, what)
             return data
         except ContainerNotFound:
-            return None  # Graph.build reports the missing network with the container needing it
+            return None
 
-    def _inspect_or_none(self, container_id: str) -> Inspect | None:
-        try:
-            data: Inspect = self._get(
-                f"/containers/{container_id}/json", f"inspecting container {container_id}"
-            )
-            return data
-        except ContainerNotFound:
-            return None  # removed while we listed: it is simply not there any more
+    def _network_or_none(self, name: str) -> Inspect | None:
+        return self._get_or_none(f"/networks/{name}", f"inspecting network {name}")
+
+    def _inspect_or_none(self, container: str) -> Inspect | None:
+        return self._get_or_none(
+            f"/containers/{container}/json", f"inspecting container {container}"
+        )
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
         with _translated(f"setting the restart policy of {container}"):
