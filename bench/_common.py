@@ -94,6 +94,27 @@ def time_runs(
     return Timing(label, list(argv), times)
 
 
+def time_interleaved(
+    commands: Sequence[tuple[str, Sequence[str], Callable[[], None] | None]],
+    *,
+    runs: int,
+    warmup: int = 1,
+) -> list[Timing]:
+    """Like time_runs for several commands, taking turns run by run: on a machine whose pace
+    drifts (a shared VM), a slow spell then slows every command, not only the one it hit."""
+    times: list[list[float]] = [[] for _ in commands]
+    for round_ in range(warmup + runs):
+        for index, (_, argv, before) in enumerate(commands):
+            if before:
+                before()
+            took = run_once(argv)
+            if round_ >= warmup:
+                times[index].append(took)
+    return [
+        Timing(label, list(argv), t) for (label, argv, _), t in zip(commands, times, strict=True)
+    ]
+
+
 def hyperfine(
     commands: dict[str, list[str]], *, runs: int, warmup: int = 3
 ) -> dict[str, Timing] | None:

@@ -5,7 +5,7 @@ The N fixture containers get units installed into a scratch root (`install --roo
 drift reads N installed units, inspects N containers and renders N units to compare; in that
 root systemd is offline, which leaves out one `systemctl show` of the N units.
 
-    python -m bench.drift [--size 500] [--runs 3]
+    python -m bench.drift [--size 500] [--runs 5]
 
 Target at N=500: drift <= 2 x floor. Writes bench/results/drift.json.
 """
@@ -18,7 +18,7 @@ import sys
 import tempfile
 
 from bench import fixtures
-from bench._common import ms, table, time_runs, unitgen_argv, verdict, write_result
+from bench._common import ms, table, time_interleaved, unitgen_argv, verdict, write_result
 from bench.generate import fixture_ids
 
 TARGET = 2.0
@@ -27,7 +27,7 @@ TARGET = 2.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     prefix = f"ugd{args.size}"
@@ -36,10 +36,13 @@ def main() -> int:
             [*unitgen_argv(), "install", "--root", root, "--all"], check=True, capture_output=True
         )
         ids = fixture_ids(prefix)
-        drift = time_runs(
-            "unitgen drift", [*unitgen_argv(), "drift", "--root", root], runs=args.runs
+        drift, floor = time_interleaved(
+            [
+                ("unitgen drift", [*unitgen_argv(), "drift", "--root", root], None),
+                ("docker inspect N", ["docker", "inspect", *ids], None),
+            ],
+            runs=args.runs,
         )
-        floor = time_runs("docker inspect N", ["docker", "inspect", *ids], runs=args.runs)
     ratio = drift.median / floor.median
     print(f"unitgen drift over {args.size} managed containers vs one docker inspect of them")
     print(

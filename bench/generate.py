@@ -20,7 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import fixtures
-from bench._common import Timing, ms, table, time_runs, unitgen_argv, verdict, write_result
+from bench._common import (
+    Timing,
+    ms,
+    table,
+    time_interleaved,
+    time_runs,
+    unitgen_argv,
+    verdict,
+    write_result,
+)
 
 TARGET = 1.5
 TARGET_N = 500
@@ -44,14 +53,18 @@ def measure_unitgen(n: int, ids: list[str], runs: int) -> dict[str, Any]:
         def fresh() -> None:
             shutil.rmtree(out, ignore_errors=True)
 
-        unitgen = time_runs(
-            "unitgen generate --all",
-            [*unitgen_argv(), "generate", "--all", "--output", str(out)],
+        unitgen, floor = time_interleaved(
+            [
+                (
+                    "unitgen generate --all",
+                    [*unitgen_argv(), "generate", "--all", "--output", str(out)],
+                    fresh,
+                ),
+                ("docker inspect N", ["docker", "inspect", *ids], None),
+            ],
             runs=runs,
-            before=fresh,
         )
         units = len(list(out.iterdir()))
-    floor = time_runs("docker inspect N", ["docker", "inspect", *ids], runs=runs)
     return {
         "n": n,
         "all_containers": fixtures.count_all_containers(),
@@ -146,7 +159,7 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.generate", description=__doc__)
     parser.add_argument("--sizes", default="10,100,500", help="comma-separated N values")
-    parser.add_argument("--runs", type=int, default=3, help="timed runs per command (best, median)")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per command (best, median)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--prefix", default="ugb", help="fixtures are PREFIX<N>-c0000...")
     parser.add_argument("--keep", action="store_true", help="keep the largest N's fixtures")
