@@ -231,6 +231,20 @@ def socket_path() -> str:
     return "/run/docker.sock"
 
 
+def _denied(what: str) -> PermissionDenied:
+    return PermissionDenied(
+        f"{what}: permission denied on the Docker socket {socket_path()}",
+        "run as root or as a member of the docker group",
+    )
+
+
+def _unreachable(what: str) -> DockerUnavailable:
+    return DockerUnavailable(
+        f"{what}: cannot reach the Docker engine at {socket_path()}",
+        "start it (systemctl start docker) or set DOCKER_HOST",
+    )
+
+
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
     """Docker SDK and socket errors -> unitgen errors with a hint."""
@@ -246,20 +260,11 @@ def _translated(what: str) -> Iterator[None]:
     except docker.errors.APIError as exc:
         raise UnitgenError(f"{what}: Docker said: {exc.explanation or exc}") from exc
     except PermissionError as exc:
-        raise PermissionDenied(
-            f"{what}: permission denied on the Docker socket {socket_path()}",
-            "run as root or as a member of the docker group",
-        ) from exc
+        raise _denied(what) from exc
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         if "Permission denied" in str(exc):
-            raise PermissionDenied(
-                f"{what}: permission denied on the Docker socket {socket_path()}",
-                "run as root or as a member of the docker group",
-            ) from exc
-        raise DockerUnavailable(
-            f"{what}: cannot reach the Docker engine at {socket_path()}",
-            "start it (systemctl start docker) or set DOCKER_HOST",
-        ) from exc
+            raise _denied(what) from exc
+        raise _unreachable(what) from exc
 
 
 class DockerSource:
@@ -300,15 +305,9 @@ class DockerSource:
                 raise ContainerNotFound(f"{what}: {exc.message}") from exc
             raise UnitgenError(f"{what}: Docker said: {exc.message}") from exc
         except PermissionError as exc:
-            raise PermissionDenied(
-                f"{what}: permission denied on the Docker socket {socket_path()}",
-                "run as root or as a member of the docker group",
-            ) from exc
+            raise _denied(what) from exc
         except OSError as exc:
-            raise DockerUnavailable(
-                f"{what}: cannot reach the Docker engine at {socket_path()}",
-                "start it (systemctl start docker) or set DOCKER_HOST",
-            ) from exc
+            raise _unreachable(what) from exc
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
