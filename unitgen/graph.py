@@ -45,19 +45,11 @@ ComposeIndex = Mapping[tuple[str, str], list[str]]
 
 def compose_index(containers: Iterable[ContainerSpec]) -> dict[tuple[str, str], list[str]]:
     """(project, service) -> container names, so resolving depends_on is not quadratic."""
-    return compose_index_of((spec.name, dict(spec.labels)) for spec in containers)
-
-
-def compose_index_of(
-    labelled: Iterable[tuple[str, Mapping[str, str]]],
-) -> dict[tuple[str, str], list[str]]:
-    """The same index from (name, labels) pairs, e.g. the engine's container listing."""
     index: dict[tuple[str, str], list[str]] = {}
-    for name, labels in sorted(labelled, key=lambda pair: pair[0]):
-        project = labels.get("com.docker.compose.project")
-        service = labels.get("com.docker.compose.service")
+    for spec in sorted(containers, key=lambda c: c.name):
+        project, service = spec.compose_project, spec.compose_service
         if project is not None and service is not None:
-            index.setdefault((project, service), []).append(name)
+            index.setdefault((project, service), []).append(spec.name)
     return index
 
 
