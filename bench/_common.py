@@ -82,16 +82,7 @@ def time_runs(
     cwd: str | None = None,
 ) -> Timing:
     """`warmup` untimed runs, then `runs` timed ones; `before` runs untimed before each one."""
-    for _ in range(warmup):
-        if before:
-            before()
-        run_once(argv, cwd=cwd)
-    times = []
-    for _ in range(runs):
-        if before:
-            before()
-        times.append(run_once(argv, cwd=cwd))
-    return Timing(label, list(argv), times)
+    return time_interleaved([(label, argv, before)], runs=runs, warmup=warmup, cwd=cwd)[0]
 
 
 def time_interleaved(
@@ -99,6 +90,7 @@ def time_interleaved(
     *,
     runs: int,
     warmup: int = 1,
+    cwd: str | None = None,
 ) -> list[Timing]:
     """Like time_runs for several commands, taking turns run by run: on a machine whose pace
     drifts (a shared VM), a slow spell then slows every command, not only the one it hit."""
@@ -107,7 +99,7 @@ def time_interleaved(
         for index, (_, argv, before) in enumerate(commands):
             if before:
                 before()
-            took = run_once(argv)
+            took = run_once(argv, cwd=cwd)
             if round_ >= warmup:
                 times[index].append(took)
     return [
