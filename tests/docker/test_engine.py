@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, need
 from tests.topology import Topology, docker, inspect
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
@@ -124,8 +124,8 @@ def test_a_missing_container_is_exit_4_and_writes_nothing(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(shutil.which("setpriv") is None, reason="setpriv (util-linux) missing")
 def test_a_user_without_socket_access_gets_exit_5() -> None:
+    need("setpriv (util-linux, installed by tests/setup.sh)", shutil.which("setpriv") is not None)
     done = unitgen("list", "--root", "/", user="65534")
     assert done.returncode == 5, done.stderr
     assert done.stderr.startswith("unitgen: ") and "permission denied on the Docker socket" in (
