@@ -9,14 +9,19 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.topology import Topology
 from unitgen.docker_source import network_from_inspect, spec_from_inspect
 from unitgen.graph import Graph
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+if TYPE_CHECKING:
+    from tests.harness import Harness
 TEST_IMAGE = "unitgen-test/busybox:latest"
 
 
@@ -47,3 +52,29 @@ def docker_engine() -> Iterator[None]:
     need("a running Docker engine", ok)
     subprocess.run([str(REPO / "tests/images/build.sh")], check=True, capture_output=True)
     yield
+
+
+@pytest.fixture(scope="module")
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """One booted systemd harness per test module, named after it (test_lifecycle.py ->
+    unitgen-test-lifecycle)."""
+    try:
+        from tests.harness import Harness, build_image
+    except ImportError:
+        need("the systemd harness (tests/harness)", False)
+        raise
+    build_image()
+    topic = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    box = Harness(name=f"unitgen-test-{topic}")
+    box.destroy()
+    box.boot()
+    yield box
+    box.destroy()
+
+
+@pytest.fixture
+def topo() -> Iterator[Topology]:
+    """Containers (and networks) of one test, removed afterwards."""
+    t = Topology()
+    yield t
+    t.remove()

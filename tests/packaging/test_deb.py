@@ -5,13 +5,12 @@ real container; purge removes the units it made and nothing else."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.conftest import REPO, need
+from tests.conftest import REPO
 from tests.topology import SERVE, Topology, inspect
 
 if TYPE_CHECKING:
@@ -26,20 +25,11 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def box(deb: Path) -> Iterator[object]:
-    try:
-        from tests.harness import Harness, build_image
-    except ImportError:
-        need("the systemd harness (tests/harness)", False)
-        raise
-    build_image()
-    harness = Harness(name="unitgen-test-deb")
-    harness.destroy()
-    harness.boot()
+def box(harness: Harness, deb: Path) -> Harness:
+    """The harness with unitgen's .deb installed instead of the checkout."""
     subprocess.run(["docker", "cp", str(deb), f"{harness.name}:/tmp/unitgen.deb"], check=True)
     harness.sh("rm -f /usr/local/bin/unitgen && dpkg -i /tmp/unitgen.deb")
-    yield harness
-    harness.destroy()
+    return harness
 
 
 def test_the_package_ships_the_cli_man_page_completion_and_templates(deb: Path) -> None:
