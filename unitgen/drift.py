@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from unitgen import helper
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
-from unitgen.render import container_unit_name
+from unitgen.names import HELPER_PATH, container_unit_name
 
 # kind -> severity; "info" findings alone do not make `drift` exit non-zero.
 KINDS = {
@@ -26,6 +27,8 @@ KINDS = {
     "started-outside-systemd": "warning",
     "container-not-running": "error",
     "unmanaged": "info",
+    "helper-missing": "error",
+    "helper-edited": "warning",
 }
 
 
@@ -127,16 +130,49 @@ def _managed_findings(
     return found
 
 
+def helper_findings(installed: Mapping[str, InstalledUnit], found: str | None) -> list[Finding]:
+    """The helper every unit runs: missing (no unit can start), or not a file unitgen wrote
+    (neither this release's nor one an installed unit recorded). An older release is not
+    reported here: its units are `stale`, and `sync` rewrites both."""
+    if not installed:
+        return []
+    where = str(HELPER_PATH)
+    if found is None:
+        return [
+            Finding(
+                "helper-missing",
+                "",
+                where,
+                f"the units run {where}, which is missing: none of them can start",
+                "unitgen sync",
+            )
+        ]
+    recorded = {u.helper_hash for u in installed.values()}
+    if found != helper.digest() and found not in recorded:
+        return [
+            Finding(
+                "helper-edited",
+                "",
+                where,
+                f"{where} was changed by hand since unitgen wrote it",
+                "unitgen sync --force  (puts unitgen's back)",
+            )
+        ]
+    return []
+
+
 def findings(
     installed: Mapping[str, InstalledUnit],
     graph: Graph,
     desired: Mapping[str, str | Exception],
     states: Mapping[str, UnitState],
     *,
+    helper_digest: str | None,
     only: set[str] | None = None,
 ) -> list[Finding]:
-    """All drift, container by container (those in `only`, if given), units then unmanaged."""
-    result: list[Finding] = []
+    """All drift: the helper, then container by container (those in `only`, if given), units
+    then unmanaged."""
+    result: list[Finding] = helper_findings(installed, helper_digest)
     managed = set()
     for unit in sorted(installed.values(), key=lambda u: u.name):
         if unit.container is None:

@@ -71,6 +71,12 @@ class WriteFailed(UnitgenError):
     exit_code = 10
 
 
+class MissingProgram(UnitgenError):
+    """A program the units run is not installed on the target system."""
+
+    exit_code = 11
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing to do)",
     1: "unexpected internal error (run with --debug and report it)",
@@ -83,6 +89,7 @@ EXIT_CODES: dict[int, str] = {
     ForeignUnit.exit_code: "unit exists and was not made by unitgen, or was edited (use --force)",
     SystemdFailed.exit_code: "systemctl failed",
     WriteFailed.exit_code: "a unit file could not be written or removed",
+    MissingProgram.exit_code: "a program the units need is missing (e.g. netcat-openbsd)",
     20: "drift found (`unitgen drift`): the units and Docker disagree",
 }
 DRIFT_FOUND = 20

@@ -15,7 +15,7 @@ import logging
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from unitgen.errors import PermissionDenied, WriteFailed
@@ -60,11 +60,6 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically, mode 0644. A symlink at `path` is refused."""
-    atomic_write_many([(path, text)])
-
-
 def _syncfs(fd: int) -> bool:
     """syncfs(2): flush one whole file system in one call (Python has no binding)."""
     try:
@@ -74,8 +69,10 @@ def _syncfs(fd: int) -> bool:
         return False
 
 
-def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
-    """Atomically replace each path with its text.
+def atomic_write_many(
+    items: Sequence[tuple[Path, str]], modes: Mapping[Path, int] | None = None
+) -> None:
+    """Atomically replace each path with its text, mode 0644 unless `modes` says otherwise.
 
     Every temporary file is written first, then their data is flushed (one syncfs when they
     share a file system, else an fsync each), then each is renamed over its target and each
@@ -86,7 +83,8 @@ def atomic_write_many(items: Sequence[tuple[Path, str]]) -> None:
     _remove_stale_temps([path for path, _ in items])
     try:
         for path, text in items:
-            pending.append((_write_temp(path, text), path))
+            mode = (modes or {}).get(path, UNIT_MODE)
+            pending.append((_write_temp(path, text, mode), path))
         _step("temp-files-written")
         _flush([tmp for tmp, _ in pending])
         for number, (tmp, path) in enumerate(pending):
@@ -118,7 +116,7 @@ def _remove_stale_temps(paths: Sequence[Path]) -> None:
                     os.unlink(directory / entry)
 
 
-def _write_temp(path: Path, text: str) -> str:
+def _write_temp(path: Path, text: str, mode: int) -> str:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_symlink():
@@ -129,7 +127,7 @@ def _write_temp(path: Path, text: str) -> str:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
-            os.fchmod(handle.fileno(), UNIT_MODE)
+            os.fchmod(handle.fileno(), mode)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -187,7 +185,7 @@ def apply(
         report(f"disabled {' '.join(plan.disable)}")
     _step("stopped-and-disabled")
     writes = [(a.path, a.text) for a in plan.files if a.verb == "write" and a.text is not None]
-    atomic_write_many(writes)
+    atomic_write_many(writes, {a.path: a.mode for a in plan.files})
     for action in plan.files:
         if action.verb == "write":
             report(f"wrote {action.path} ({action.why})")

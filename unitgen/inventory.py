@@ -10,12 +10,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from unitgen import helper
 from unitgen.errors import PermissionDenied, UnitgenError
 from unitgen.model import RestartPolicy
-from unitgen.render import CONTAINER_PREFIX, HASH_KEY, NETWORK_PREFIX, X_SECTION
+from unitgen.names import HASH_KEY, X_SECTION, helper_file, is_unitgen_unit_name, unit_dir
 from unitgen.unitfile import UnitFile, content_hash
 
-UNIT_DIR = Path("etc/systemd/system")
 VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))
 
 
@@ -38,6 +38,10 @@ class InstalledUnit:
     @property
     def container_id(self) -> str | None:
         return self.unit.get(X_SECTION, "ContainerId")
+
+    @property
+    def helper_hash(self) -> str | None:
+        return self.unit.get(X_SECTION, "HelperHash")
 
     @property
     def recorded_policy(self) -> RestartPolicy | None:
@@ -70,10 +74,6 @@ def classify(name: str, path: Path, text: str) -> InstalledUnit | None:
     return InstalledUnit(name, path, text, unit, edited=recorded != content_hash(text, HASH_KEY))
 
 
-def unit_dir(root: Path) -> Path:
-    return root / UNIT_DIR
-
-
 def read_text(path: Path) -> str | None:
     """A unit file's text; None when absent. Symlinks are reported, never followed."""
     try:
@@ -97,7 +97,7 @@ def scan(root: Path) -> dict[str, InstalledUnit]:
             f"cannot read {directory}: permission denied", "run as root"
         ) from exc
     for name in names:
-        if not name.endswith(".service") or not name.startswith((CONTAINER_PREFIX, NETWORK_PREFIX)):
+        if not is_unitgen_unit_name(name):
             continue
         path = directory / name
         text = read_text(path)
@@ -114,3 +114,15 @@ def vendor_unit(root: Path, name: str) -> Path | None:
         if candidate.exists() and not candidate.is_symlink():
             return candidate
     return None
+
+
+def helper_digest(root: Path) -> str | None:
+    """sha256 of the unit helper under ROOT as it is on disk; None when it is missing."""
+    try:
+        return helper.digest_of(helper_file(root).read_bytes())
+    except FileNotFoundError:
+        return None
+    except PermissionError as exc:
+        raise PermissionDenied(
+            f"cannot read {helper_file(root)}: permission denied", "run as root"
+        ) from exc

@@ -16,10 +16,17 @@ from typing import TYPE_CHECKING
 from unitgen import drift, inventory, plan, systemd
 from unitgen.docker_source import socket_path
 from unitgen.drift import Finding, UnitState
-from unitgen.errors import ContainerNotFound, ForeignUnit, UnitgenError, UsageError
+from unitgen.errors import (
+    ContainerNotFound,
+    ForeignUnit,
+    MissingProgram,
+    UnitgenError,
+    UsageError,
+)
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
-from unitgen.render import RenderedUnit, Renderer, RenderOptions, container_unit_name
+from unitgen.names import container_unit_name, helper_file, unit_dir
+from unitgen.render import RenderedUnit, Renderer, RenderOptions
 
 if TYPE_CHECKING:
     from unitgen.docker_source import DockerSource
@@ -36,6 +43,21 @@ def resolve_root(root: str | None) -> Path:
     if not path.is_dir():
         raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
     return path
+
+
+# What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
+REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
+
+
+def check_programs(root: Path) -> None:
+    """Refuse before writing anything when the units could not start on ROOT."""
+    for *paths, package in REQUIRED_PROGRAMS:
+        if not any(os.access(root / path, os.X_OK) for path in paths):
+            raise MissingProgram(
+                f"the units need /{paths[0]} (package {package}), which is missing"
+                + ("" if root == Path("/") else f" under {root}"),
+                f"install it first: apt-get install {package}",
+            )
 
 
 @dataclass(frozen=True)
@@ -129,7 +151,8 @@ class Unitgen:
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
         graph, rendered = self._desired(names, all_)
-        directory = inventory.unit_dir(self.root)
+        check_programs(self.root)
+        directory = unit_dir(self.root)
         existing = {}
         for unit in rendered:
             path = directory / unit.name
@@ -144,7 +167,8 @@ class Unitgen:
                 vendor=inventory.vendor_unit(self.root, unit.name),
                 force=force,
             )
-        result = plan.Plan(files=plan.file_actions(rendered, directory, self.installed, existing))
+        files = plan.file_actions(rendered, directory, self.installed, existing)
+        result = plan.Plan(files=[*self._helper_actions(needed=True, force=force), *files])
         containers = [graph.containers[u.container] for u in rendered if u.container]
         if self.touches_docker:
             result.policies = plan.policy_changes(containers)
@@ -195,7 +219,17 @@ class Unitgen:
             )
         doomed |= self._unused_networks(doomed)
         self._plan_removal(result, sorted(doomed))
+        if doomed and not set(installed) - doomed:
+            result.files += self._helper_actions(needed=False, force=True)
         return result
+
+    def _helper_actions(self, *, needed: bool, force: bool) -> list[plan.FileAction]:
+        recorded = {h for u in self.installed.values() if (h := u.helper_hash)}
+        found = inventory.helper_digest(self.root)
+        action = plan.helper_action(
+            helper_file(self.root), found, recorded, needed=needed, force=force
+        )
+        return [action] if action else []
 
     def _users(self, doomed: set[str]) -> dict[str, list[str]]:
         """Installed units (not being removed) that need a doomed one."""
@@ -281,7 +315,12 @@ class Unitgen:
                     "check the name with `docker ps -a` and `unitgen list`",
                 )
         return drift.findings(
-            self.installed, self.graph, self._desired_texts(), self._unit_states(), only=only
+            self.installed,
+            self.graph,
+            self._desired_texts(),
+            self._unit_states(),
+            helper_digest=inventory.helper_digest(self.root),
+            only=only,
         )
 
     def diff(self, names: Sequence[str]) -> str:
@@ -291,7 +330,7 @@ class Unitgen:
         for unit in self.desired(names):
             if unit.container not in names:
                 continue
-            old = inventory.read_text(inventory.unit_dir(self.root) / unit.name) or ""
+            old = inventory.read_text(unit_dir(self.root) / unit.name) or ""
             out += difflib.unified_diff(
                 old.splitlines(keepends=True),
                 unit.text.splitlines(keepends=True),
@@ -310,6 +349,8 @@ class Unitgen:
         result = plan.Plan()
         if targets:
             result = self.plan_install(targets, force=force, start=False)
+        elif self.installed:
+            result.files += self._helper_actions(needed=True, force=force)
         orphans = sorted({f.container for f in found if f.kind == "orphan"})
         if orphans and prune:
             result = result.merge(self.plan_uninstall(orphans, force=True))

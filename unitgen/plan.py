@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unitgen import helper
 from unitgen.errors import ForeignUnit, UsageError
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
@@ -23,6 +24,11 @@ class FileAction:
     unit: str
     text: str | None = None
     why: str = ""
+    mode: int = 0o644  # the helper is 0755
+
+    @property
+    def is_unit(self) -> bool:
+        return self.path.name.endswith(".service")
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Plan:
 
     @property
     def reload(self) -> bool:
-        return any(f.verb != "keep" for f in self.files)
+        return any(f.verb != "keep" and f.is_unit for f in self.files)
 
     @property
     def empty(self) -> bool:
@@ -156,6 +162,26 @@ def file_actions(
                 why = "container was recreated"
             actions.append(FileAction("write", path, unit.name, unit.text, why))
     return actions
+
+
+def helper_action(
+    path: Path, found: str | None, recorded: set[str], *, needed: bool, force: bool
+) -> FileAction | None:
+    """Write the helper the units call when it is missing or an older release (its digest is
+    one that an installed unit recorded); an edited helper only with --force. Remove it when
+    no unit needs it any more."""
+    current = helper.digest()
+    if not needed:
+        return FileAction("remove", path, "", why="no unit needs it") if found else None
+    if found == current:
+        return FileAction("keep", path, "", why="unchanged", mode=helper.HELPER_MODE)
+    if found is not None and found not in recorded and not force:
+        raise ForeignUnit(
+            f"the unit helper {path} was changed by hand",
+            "see `unitgen drift`; use --force to replace it with unitgen's",
+        )
+    why = "new" if found is None else ("updated" if found in recorded else "replacing an edit")
+    return FileAction("write", path, "", helper.text(), why, mode=helper.HELPER_MODE)
 
 
 def _x(text: str, key: str) -> str | None:

@@ -9,23 +9,30 @@ added a line or a directive.
 from __future__ import annotations
 
 import importlib.util
-import re
+import ipaddress
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from unitgen import __version__, scripts
+from unitgen import __version__, helper
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
-from unitgen.model import CONTAINER_NAME_RE, ContainerSpec, Dependency, Edge, NetworkSpec
+from unitgen.model import ContainerSpec, Dependency, Edge, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
+from unitgen.names import (
+    HASH_KEY,
+    HELPER_PATH,
+    X_SECTION,
+    container_unit_name,
+    network_unit_name,
+)
 from unitgen.unitfile import (
     UnitFile,
-    check_unit_name,
     content_hash,
     escape_specifiers,
-    escape_unit_name_part,
     exec_line,
     quote_path_list_item,
 )
@@ -33,17 +40,12 @@ from unitgen.unitfile import (
 if TYPE_CHECKING:
     import jinja2
 
-X_SECTION = "X-Unitgen"
-HASH_KEY = "ContentHash"
-CONTAINER_PREFIX = "docker-"
-NETWORK_PREFIX = "unitgen-network-"
 RESTART_SEC = "1s"
 STOP_MARGIN = 15  # seconds above the container's own stop timeout
 START_TIMEOUT = 120  # seconds for `docker start` plus readiness without a health check
 SYSTEM_TEMPLATES = Path("/etc/unitgen/templates")
-_NAME = re.compile(CONTAINER_NAME_RE)
 
-# The unit's own processes (sh, nc, the docker CLI) only talk to the engine's Unix socket,
+# The unit's own processes (the helper: sh, nc, sed, tr) only talk to the engine's Unix socket,
 # so they get everything systemd can take away: `systemd-analyze security` rates the unit 0.8
 # (SAFE). What stays and why is in the README ("Hardening"). The container itself runs under
 # dockerd, outside the unit's cgroup: none of this confines it; Docker's own options do.
@@ -51,7 +53,7 @@ HARDENING: tuple[tuple[str, str], ...] = (
     ("CapabilityBoundingSet", ""),
     ("NoNewPrivileges", "yes"),
     ("ProtectSystem", "strict"),
-    ("ProtectHome", "read-only"),
+    ("ProtectHome", "yes"),
     ("PrivateTmp", "yes"),
     ("PrivateDevices", "yes"),
     ("PrivateNetwork", "yes"),
@@ -92,18 +94,6 @@ REQUIREMENT = {
 }
 
 
-def container_unit_name(container: str) -> str:
-    """`docker-NAME.service`. Docker's name alphabet is inside systemd's, so no escaping."""
-    if not _NAME.fullmatch(container):
-        raise UnsafeValue(f"container name {container!r} is not a valid Docker name")
-    return check_unit_name(f"{CONTAINER_PREFIX}{container}.service")
-
-
-def network_unit_name(network: str) -> str:
-    """`unitgen-network-NAME.service`; a different prefix, so it never meets a container's."""
-    return check_unit_name(f"{NETWORK_PREFIX}{escape_unit_name_part(network)}.service")
-
-
 def dependency_unit(dep: Dependency) -> str:
     if dep.kind is Edge.NETWORK:
         return network_unit_name(dep.target)
@@ -113,7 +103,6 @@ def dependency_unit(dep: Dependency) -> str:
 @dataclass(frozen=True)
 class RenderOptions:
     docker_socket: str = "/run/docker.sock"
-    shell: str = "/bin/sh"
     templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
 
 
@@ -122,7 +111,6 @@ class RenderedUnit:
     name: str
     text: str
     container: str | None = None  # None for a network unit
-    network: str | None = None
 
 
 @dataclass
@@ -170,7 +158,6 @@ def _container_context(
     for dep in graph.edges[spec.name]:
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
     unit_limits, service_restart = restart_settings(policy)
-    sh, sock = options.shell, options.docker_socket
     image = escape_specifiers(spec.image, f"{what}: image")
     return {
         "version": __version__,
@@ -180,14 +167,11 @@ def _container_context(
         "dependencies": deps.pairs,
         "mounts_for": [quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds],
         "unit_limits": unit_limits,
-        "exec_start_pre": exec_line(
-            [sh, "-c", scripts.START, "unitgen-start", spec.name, sock], what
-        ),
-        "exec_start": exec_line([sh, "-c", scripts.WAIT, "unitgen-wait", spec.name, sock], what),
-        "exec_stop": exec_line(
-            [sh, "-c", scripts.STOP, "unitgen-stop", str(spec.stop_timeout), spec.name, sock],
-            what,
-        ),
+        "environment": _docker_host(options),
+        "helper": str(HELPER_PATH),
+        "exec_start_pre": exec_line([str(HELPER_PATH), "start", spec.name], what),
+        "exec_start": exec_line([str(HELPER_PATH), "wait", spec.name], what),
+        "exec_stop": exec_line([str(HELPER_PATH), "stop", spec.name, str(spec.stop_timeout)], what),
         "service_restart": service_restart,
         "hardening": list(HARDENING),
         "timeout_start": f"{start_timeout(spec)}s",
@@ -199,43 +183,86 @@ def _container_context(
             ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
             ("DockerRestartPolicy", str(policy)),
             ("SpecHash", spec.spec_hash),
+            ("Helper", str(HELPER_PATH)),
+            ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
         ],
     }
 
 
-def _network_args(net: NetworkSpec) -> list[str]:
-    args = ["--driver", net.driver]
-    if net.ipam_driver != "default":
-        args += ["--ipam-driver", net.ipam_driver]
-    for subnet, gateway, ip_range in net.subnets:
-        args += ["--subnet", subnet] if subnet else []
-        args += ["--gateway", gateway] if gateway else []
-        args += ["--ip-range", ip_range] if ip_range else []
-    for key, value in net.options:
-        args += ["--opt", f"{key}={value}"]
-    for key, value in net.labels:
-        args += ["--label", f"{key}={value}"]
-    args += ["--internal"] if net.internal else []
-    args += ["--attachable"] if net.attachable else []
-    args += ["--ipv6"] if net.ipv6 else []
-    return args
+def _docker_host(options: RenderOptions) -> str:
+    """`DOCKER_HOST=unix://SOCKET` for Environment=, the one socket every unit talks to."""
+    sock = options.docker_socket
+    if not sock.startswith("/") or any(c.isspace() or c in "\\\"'" for c in sock):
+        raise UnsafeValue(
+            f"the Docker socket path {sock!r} cannot be written into Environment=",
+            "use a plain absolute path in DOCKER_HOST=unix://PATH",
+        )
+    return escape_specifiers(f"DOCKER_HOST=unix://{sock}", "the Docker socket path")
+
+
+# Docker picks a subnet for a network created without one, from its default address pools
+# (172.17-31.x.x/16, then 192.168.x.x/20), and reports it exactly as if the user had given it.
+# Recreating the network with that subnet can fail on a fresh engine where another network
+# took it meanwhile ("Pool overlaps"), so such a subnet, with its first address as gateway and
+# no ip-range, is taken as Docker's choice and left to Docker again. Anything else was asked
+# for and is kept (README, "Dependencies").
+_DOCKER_POOLS = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("192.168.0.0/16"))
+
+
+def docker_picked(subnet: str, gateway: str, ip_range: str) -> bool:
+    try:
+        net = ipaddress.ip_network(subnet)
+    except ValueError:
+        return False
+    pooled = any(
+        net.version == pool.version and net.subnet_of(pool)  # type: ignore[arg-type]
+        for pool in _DOCKER_POOLS
+    )
+    size = 16 if net.network_address in _DOCKER_POOLS[0] else 20
+    first = str(net.network_address + 1)
+    return pooled and net.prefixlen == size and gateway in ("", first) and not ip_range
+
+
+def network_create_body(net: NetworkSpec) -> str:
+    """The Engine API's POST /networks/create body that recreates NET as the user made it."""
+    config = [
+        {k: v for k, v in (("Subnet", subnet), ("Gateway", gateway), ("IPRange", ip_range)) if v}
+        for subnet, gateway, ip_range in net.subnets
+        if not docker_picked(subnet, gateway, ip_range)
+    ]
+    body: dict[str, object] = {"Name": net.name, "CheckDuplicate": True, "Driver": net.driver}
+    if net.ipam_driver != "default" or config:
+        body["IPAM"] = {"Driver": net.ipam_driver, "Config": config}
+    for key, flag in (("Internal", net.internal), ("Attachable", net.attachable)):
+        if flag:
+            body[key] = True
+    if net.ipv6:
+        body["EnableIPv6"] = True
+    if net.options:
+        body["Options"] = dict(net.options)
+    if net.labels:
+        body["Labels"] = dict(net.labels)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, object]:
     what = f"network {net.name}"
-    argv = [options.shell, "-c", scripts.NETWORK, "unitgen-network", net.name, *_network_args(net)]
+    argv = [str(HELPER_PATH), "network", quote(net.name, safe=""), network_create_body(net)]
     return {
         "version": __version__,
         "network": escape_specifiers(net.name, what),
         "unit_name": network_unit_name(net.name),
         "description": escape_specifiers(f"Docker network {net.name}", what),
+        "environment": _docker_host(options),
         "exec_start": exec_line(argv, what),
         "hardening": list(HARDENING),
         "x_unitgen": [
             ("Network", escape_specifiers(net.name, what)),
             ("NetworkId", net.id),
             ("Driver", escape_specifiers(net.driver, what)),
+            ("Helper", str(HELPER_PATH)),
+            ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
         ],
     }
@@ -295,8 +322,8 @@ def _count(context: dict[str, object], fixed: int) -> int:
     return fixed + sum(len(value) for key in lists if isinstance(value := context.get(key), list))
 
 
-CONTAINER_FIXED_DIRECTIVES = 10
-NETWORK_FIXED_DIRECTIVES = 8
+CONTAINER_FIXED_DIRECTIVES = 11
+NETWORK_FIXED_DIRECTIVES = 9
 
 
 class Renderer:
@@ -316,4 +343,4 @@ class Renderer:
         name = str(context["unit_name"])
         text = self._env.get_template("network.service.j2").render(u=context)
         text = _finish(text, name, _count(context, NETWORK_FIXED_DIRECTIVES))
-        return RenderedUnit(name, text, network=net.name)
+        return RenderedUnit(name, text)

@@ -6,7 +6,8 @@ units, and a hand-edited unit can be read back without losing anything.
 Escaping follows systemd.unit(5) and systemd.service(5):
 - `%` starts a specifier in (nearly) every setting, so it is doubled everywhere;
 - in Exec lines `$` starts a variable, so it is doubled, and each argument is double-quoted
-  with C-style escapes for backslash, quote and control characters;
+  with C-style escapes for backslash, quote and control characters (single-quoted when it
+  holds double quotes and nothing that needs an escape: a JSON body);
 - a newline can never be written raw: it would start a new directive.
 """
 
@@ -25,6 +26,7 @@ UNIT_NAME_MAX = 255
 _UNIT_SAFE = re.compile(r"[a-zA-Z0-9:_.\-]")
 _SIMPLE_WORD = re.compile(r"[A-Za-z0-9_./:=,+@-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NEEDS_DOUBLE = re.compile(r"[\x00-\x1f\x7f'\\]")
 
 
 @dataclass
@@ -160,9 +162,12 @@ _EXEC_ESCAPES = {
 
 @functools.lru_cache(maxsize=1024)
 def _quoted(value: str) -> str:
-    """Cached: the same long scripts are quoted for every container."""
+    """Cached: the same values (paths, verbs) are quoted for every container."""
     if value and _SIMPLE_WORD.fullmatch(value) and value != ";":
         return value.replace("%", "%%")
+    if '"' in value and not _NEEDS_DOUBLE.search(value):
+        # JSON reads better single-quoted: nothing inside needs a C escape.
+        return "'" + value.replace("%", "%%").replace("$", "$$") + "'"
     return '"' + value.translate(_EXEC_ESCAPES) + '"'
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_ops import FakeSource, app
+from tests.fakes import FakeSource, app
 from unitgen.drift import exit_worthy
 from unitgen.model import RestartPolicy
 from unitgen.report import drift_json, drift_table

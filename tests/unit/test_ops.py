@@ -6,45 +6,15 @@ The real-engine and real-systemd versions of these live in tests/docker and test
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import seed_graph
+from tests.fakes import FakeSource, app
 from unitgen.errors import ForeignUnit, UsageError
-from unitgen.graph import compose_index, walk
-from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
-from unitgen.ops import Unitgen, resolve_root
+from unitgen.model import RestartPolicy
+from unitgen.ops import resolve_root
 from unitgen.plan import effective_policy
-
-
-class FakeSource:
-    def __init__(self) -> None:
-        graph = seed_graph()
-        self.containers: dict[str, ContainerSpec] = dict(graph.containers)
-        self.networks: list[NetworkSpec] = list(graph.networks.values())
-        self.policy_calls: list[tuple[str, str]] = []
-
-    def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
-        return list(self.containers.values()), self.networks
-
-    def closure(self, names: list[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
-        found = self.containers
-
-        def fetch(level: list[str]) -> list[ContainerSpec]:
-            return [found[n] for n in level if n in found]
-
-        specs, networks = walk(names, fetch, compose_index(found.values()))
-        return specs, [n for n in self.networks if n.name in networks]
-
-    def set_restart_policy(self, name: str, policy: RestartPolicy) -> None:
-        self.policy_calls.append((name, str(policy)))
-        self.containers[name] = replace(self.containers[name], restart_policy=policy)
-
-
-def app(root: Path, source: FakeSource) -> Unitgen:
-    return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
 
 
 def units_in(root: Path) -> list[str]:
@@ -151,6 +121,7 @@ def test_a_root_with_dotdot_is_refused(tmp_path: Path) -> None:
 def test_dry_run_plan_names_files_and_commands(tmp_path: Path) -> None:
     lines = app(tmp_path, FakeSource()).plan_install(["seed-reader"]).describe(online=False)
     assert lines == [
+        f"write   {tmp_path}/var/lib/unitgen/helper/container-v1  (new)",
         f"write   {tmp_path}/etc/systemd/system/docker-seed-data.service  (new)",
         f"write   {tmp_path}/etc/systemd/system/docker-seed-reader.service  (new)",
         "run     systemctl --root=ROOT enable docker-seed-data.service docker-seed-reader.service",

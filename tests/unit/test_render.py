@@ -12,13 +12,8 @@ from tests.unit.test_graph import spec
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
-from unitgen.render import (
-    Renderer,
-    RenderOptions,
-    container_unit_name,
-    network_unit_name,
-    restart_settings,
-)
+from unitgen.names import container_unit_name, network_unit_name
+from unitgen.render import Renderer, RenderOptions, restart_settings
 from unitgen.unitfile import UnitFile
 
 
@@ -94,7 +89,9 @@ def test_bind_mount_sources_are_required_mounts_escaped() -> None:
 def test_stop_timeout_is_the_containers_own_plus_a_margin() -> None:
     unit = render("seed-proxy")
     assert unit.get("Service", "TimeoutStopSec") == "45s"
-    assert "unitgen-stop 30 seed-proxy" in (unit.get("Service", "ExecStop") or "")
+    assert unit.get("Service", "ExecStop") == (
+        "/var/lib/unitgen/helper/container-v1 stop seed-proxy 30"
+    )
 
 
 def test_a_health_check_extends_the_start_timeout_to_its_worst_case() -> None:
@@ -124,14 +121,14 @@ def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -
     )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
-    with pytest.raises(UnsafeValue, match="template produced 51 directives where 50"):
+    with pytest.raises(UnsafeValue, match="template produced 54 directives where 53"):
         renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
 
 
 def test_an_override_template_may_change_comments(tmp_path: Path) -> None:
     builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
     (tmp_path / "container.service.j2").write_text(
-        builtin.read_text().replace("# Do not edit", "# Site policy: do not edit")
+        builtin.read_text().replace("# Customise with", "# Site policy: customise with")
     )
     graph = seed_graph()
     text = (
@@ -139,7 +136,7 @@ def test_an_override_template_may_change_comments(tmp_path: Path) -> None:
         .container(graph.containers["seed-vpn"], graph, RestartPolicy())
         .text
     )
-    assert "# Site policy: do not edit" in text
+    assert "# Site policy: customise with" in text
 
 
 def test_rendering_is_deterministic() -> None:
