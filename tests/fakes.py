@@ -7,8 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import seed_graph
+from unitgen import helper
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
+from unitgen.names import HELPER_PATH
 from unitgen.ops import Unitgen
 
 
@@ -36,6 +38,17 @@ class FakeSource:
     def set_restart_policy(self, name: str, policy: RestartPolicy) -> None:
         self.policy_calls.append((name, str(policy)))
         self.containers[name] = replace(self.containers[name], restart_policy=policy)
+
+
+def point_units_at_a_helper_copy(directory: Path) -> None:
+    """`systemd-analyze verify` checks that each Exec program exists: give the units in
+    DIRECTORY a copy of the helper to call, so verify can run where unitgen is not installed."""
+    copy = directory / "helper/container-v1"
+    copy.parent.mkdir(exist_ok=True)
+    copy.write_text(helper.text())
+    copy.chmod(0o755)
+    for unit in directory.glob("*.service"):
+        unit.write_text(unit.read_text().replace(str(HELPER_PATH), str(copy)))
 
 
 def image_root(path: Path) -> Path:

@@ -72,6 +72,43 @@ def common(func: F) -> F:
     return func
 
 
+def unit_options(func: F) -> F:
+    """Generator options (README, "Generator options"), for install and adopt."""
+    for flag, help_ in reversed(
+        (
+            ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),
+            ("--stop-timeout", "Seconds the container gets to stop (default: its own)."),
+            ("--restart-sec", "Seconds between a stop and an automatic restart (default 1)."),
+            ("--after", "Also start after this systemd unit (a mount, a service); repeatable."),
+            ("--wants", "Also pull in this systemd unit; repeatable."),
+            ("--requires", "Also require this systemd unit; repeatable."),
+        )
+    ):
+        multiple = flag in ("--after", "--wants", "--requires")
+        func = click.option(
+            flag,
+            metavar="UNIT" if multiple else ("TARGET" if flag == "--wanted-by" else "SECONDS"),
+            multiple=multiple,
+            help=help_,
+        )(func)
+    return func
+
+
+def _options(kwargs: dict[str, Any]) -> Any:
+    """The generator options given on the command line (popped from kwargs)."""
+    from unitgen.options import build
+
+    return build(
+        wanted_by=kwargs.pop("wanted_by"),
+        stop_timeout=kwargs.pop("stop_timeout"),
+        restart_sec=kwargs.pop("restart_sec"),
+        after=kwargs.pop("after"),
+        wants=kwargs.pop("wants"),
+        requires=kwargs.pop("requires"),
+        where="command line",
+    )
+
+
 def _app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
     from unitgen.ops import Unitgen
 
@@ -172,6 +209,7 @@ def generate(
     "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
 )
 @click.option("--no-start", is_flag=True, help="Write and enable, but do not start.")
+@unit_options
 @common
 def install(
     containers: tuple[str, ...],
@@ -181,6 +219,7 @@ def install(
     no_start: bool,
     root: str | None,
     templates: tuple[Path, ...],
+    **generator: Any,
 ) -> None:
     """Write, enable and start the units of CONTAINERS and of all they depend on.
 
@@ -194,11 +233,15 @@ def install(
       unitgen install web1
       unitgen install --dry-run web1
       unitgen install --root /srv/image --no-start web1
+      unitgen install --stop-timeout 60 --after srv-data.mount db
     """
+    chosen = _options(generator)
     app = _app(root, templates)
     _plan_and_apply(
         app,
-        lambda: app.plan_install(containers, all_=all_, force=force, start=not no_start),
+        lambda: app.plan_install(
+            containers, all_=all_, force=force, start=not no_start, options=chosen
+        ),
         dry_run,
         "nothing to do: the units are installed and up to date",
     )
@@ -345,9 +388,14 @@ def sync(
 @cli.command()
 @click.argument("containers", nargs=-1)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@unit_options
 @common
 def adopt(
-    containers: tuple[str, ...], dry_run: bool, root: str | None, templates: tuple[Path, ...]
+    containers: tuple[str, ...],
+    dry_run: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
+    **generator: Any,
 ) -> None:
     """Take over containers that rely on Docker restart policies (all such, or CONTAINERS).
 
@@ -359,8 +407,9 @@ def adopt(
       unitgen adopt --dry-run
       unitgen adopt web1
     """
+    chosen = _options(generator)
     app = _app(root, templates)
-    _plan_and_apply(app, lambda: app.plan_adopt(containers), dry_run)
+    _plan_and_apply(app, lambda: app.plan_adopt(containers, options=chosen), dry_run)
 
 
 @cli.command()

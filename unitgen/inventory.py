@@ -14,6 +14,7 @@ from unitgen import helper
 from unitgen.errors import PermissionDenied, UnitgenError
 from unitgen.model import RestartPolicy
 from unitgen.names import HASH_KEY, X_SECTION, helper_file, is_unitgen_unit_name, unit_dir
+from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
 from unitgen.unitfile import UnitFile, content_hash
 
 VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))
@@ -38,6 +39,16 @@ class InstalledUnit:
     @property
     def container_id(self) -> str | None:
         return self.unit.get(X_SECTION, "ContainerId")
+
+    @property
+    def target(self) -> str:
+        """The target its [Install] section names (where `systemctl enable` links it)."""
+        return self.unit.get("Install", "WantedBy") or DEFAULT_TARGET
+
+    @property
+    def options(self) -> UnitOptions:
+        """Generator options an earlier run's flags recorded (Options=)."""
+        return from_flags(self.unit.get(X_SECTION, "Options"), str(self.path))
 
     @property
     def helper_hash(self) -> str | None:

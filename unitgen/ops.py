@@ -25,7 +25,9 @@ from unitgen.errors import (
 )
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
+from unitgen.model import ContainerSpec
 from unitgen.names import container_unit_name, helper_file, unit_dir
+from unitgen.options import UnitOptions, from_labels
 from unitgen.render import RenderedUnit, Renderer, RenderOptions
 
 if TYPE_CHECKING:
@@ -120,21 +122,41 @@ class Unitgen:
         containers, networks = self.source.closure(names)
         return Graph.build(containers, networks)
 
-    def desired(self, names: Sequence[str], *, all_: bool = False) -> list[RenderedUnit]:
-        """The units `names` need (dependencies first, then their networks)."""
-        return self._desired(names, all_)[1]
+    def desired(
+        self, names: Sequence[str], *, all_: bool = False, options: UnitOptions | None = None
+    ) -> list[RenderedUnit]:
+        """The units `names` need (dependencies first, then their networks). `options` (flags
+        of this run) apply to the containers named, not to what they need."""
+        return self._desired(names, all_, options)[1]
 
-    def _desired(self, names: Sequence[str], all_: bool) -> tuple[Graph, list[RenderedUnit]]:
+    def _render_container(
+        self,
+        renderer: Renderer,
+        spec: ContainerSpec,
+        graph: Graph,
+        flags: UnitOptions,
+    ) -> RenderedUnit:
+        """Flags of this run over the flags an earlier run recorded over the labels."""
+        installed = self.installed.get(container_unit_name(spec.name))
+        policy = plan.effective_policy(spec.restart_policy, installed)
+        recorded = installed.options if installed else UnitOptions()
+        chosen = flags.over(recorded)
+        effective = chosen.over(from_labels(spec.labels, spec.name))
+        return renderer.container(spec, graph, policy, effective, recorded=chosen.as_flags())
+
+    def _desired(
+        self, names: Sequence[str], all_: bool, flags: UnitOptions | None = None
+    ) -> tuple[Graph, list[RenderedUnit]]:
         graph = self._graph_for(names, all_)
         order = graph.topological_order() if all_ else graph.closure(names)
         renderer = Renderer(self.renderer_options)
         units = []
         networks: list[str] = []
+        named = set(graph.containers) if all_ else set(names)
         for name in order:
             spec = graph.containers[name]
-            unit_name = container_unit_name(name)
-            policy = plan.effective_policy(spec.restart_policy, self.installed.get(unit_name))
-            units.append(renderer.container(spec, graph, policy))
+            mine = flags if flags is not None and name in named else UnitOptions()
+            units.append(self._render_container(renderer, spec, graph, mine))
             networks += [n for n in spec.networks if n not in networks]
         units += [renderer.network(graph.networks[n]) for n in networks]
         return graph, units
@@ -148,9 +170,10 @@ class Unitgen:
         all_: bool = False,
         force: bool = False,
         start: bool = True,
+        options: UnitOptions | None = None,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
-        graph, rendered = self._desired(names, all_)
+        graph, rendered = self._desired(names, all_, options)
         check_programs(self.root)
         directory = unit_dir(self.root)
         existing = {}
@@ -173,7 +196,11 @@ class Unitgen:
         if self.touches_docker:
             result.policies = plan.policy_changes(containers)
         units = [u.name for u in rendered if u.container]
-        result.enable = [u for u in units if not systemd.enabled(self.root, u)]
+        result.enable = [
+            u.name
+            for u in rendered
+            if u.container and not systemd.enabled(self.root, u.name, u.target or "")
+        ]
         if not self.online:
             result.notes.append("systemd is not running here: units enabled, nothing started")
         elif start:
@@ -255,7 +282,9 @@ class Unitgen:
         containers = [u for u in doomed if self.installed[u].container]
         states = self.systemctl.active_states(doomed)
         result.stop = [u for u in doomed if states[u] not in ("inactive", "failed", "offline")]
-        result.disable = [u for u in containers if systemd.enabled(self.root, u)]
+        result.disable = [
+            u for u in containers if systemd.enabled(self.root, u, self.installed[u].target)
+        ]
         for unit in doomed:
             result.files.append(plan.FileAction("remove", self.installed[unit].path, unit))
         if not self.touches_docker:
@@ -279,12 +308,11 @@ class Unitgen:
             spec = self.graph.containers.get(unit.container or "")
             if spec is None:
                 continue
-            policy = plan.effective_policy(spec.restart_policy, unit)
             if spec.name in self.graph.broken:
                 texts[name] = self.graph.broken[spec.name]
                 continue
             try:
-                texts[name] = renderer.container(spec, self.graph, policy).text
+                texts[name] = self._render_container(renderer, spec, self.graph, UnitOptions()).text
             except UnitgenError as exc:
                 texts[name] = exc
         return texts
@@ -300,7 +328,7 @@ class Unitgen:
                     fields.get("ActiveState", "unknown"), fields.get("UnitFileState", "unknown")
                 )
             else:
-                enabled = systemd.enabled(self.root, unit)
+                enabled = systemd.enabled(self.root, unit, self.installed[unit].target)
                 states[unit] = UnitState("offline", "enabled" if enabled else "disabled")
         return states
 
@@ -361,7 +389,9 @@ class Unitgen:
                 result.notes.append(f"{f.unit} was edited by hand: left alone (use --force)")
         return result
 
-    def plan_adopt(self, names: Sequence[str] = ()) -> plan.Plan:
+    def plan_adopt(
+        self, names: Sequence[str] = (), *, options: UnitOptions | None = None
+    ) -> plan.Plan:
         """Install units for containers that rely on Docker's restart policy."""
         candidates = [
             name
@@ -373,7 +403,7 @@ class Unitgen:
             result = plan.Plan()
             result.notes.append("no container relies on a Docker restart policy without a unit")
             return result
-        return self.plan_install(targets)
+        return self.plan_install(targets, options=options)
 
     # --- apply and list -----------------------------------------------------------------
 
@@ -401,7 +431,7 @@ class Unitgen:
                     unit.name,
                     container,
                     states[unit.name],
-                    systemd.enabled(self.root, unit.name),
+                    systemd.enabled(self.root, unit.name, unit.target),
                     docker_state,
                     unit.edited,
                 )

@@ -29,6 +29,7 @@ from unitgen.names import (
     container_unit_name,
     network_unit_name,
 )
+from unitgen.options import UnitOptions
 from unitgen.unitfile import (
     UnitFile,
     content_hash,
@@ -111,6 +112,7 @@ class RenderedUnit:
     name: str
     text: str
     container: str | None = None  # None for a network unit
+    target: str | None = None  # [Install] WantedBy=; None for a network unit (pulled in)
 
 
 @dataclass
@@ -123,12 +125,15 @@ class _Deps:
                 self.pairs.append(pair)
 
 
-def restart_settings(policy: Policy) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def restart_settings(
+    policy: Policy, restart_sec: int | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table."""
+    delay = RESTART_SEC if restart_sec is None else f"{restart_sec}s"
     if policy.name in ("always", "unless-stopped"):
         return [("StartLimitIntervalSec", "0")], [
             ("Restart", "always"),
-            ("RestartSec", RESTART_SEC),
+            ("RestartSec", delay),
         ]
     if policy.name == "on-failure":
         limits = (
@@ -139,7 +144,7 @@ def restart_settings(policy: Policy) -> tuple[list[tuple[str, str]], list[tuple[
             if policy.max_retries
             else [("StartLimitIntervalSec", "0")]
         )
-        return limits, [("Restart", "on-failure"), ("RestartSec", RESTART_SEC)]
+        return limits, [("Restart", "on-failure"), ("RestartSec", delay)]
     return [], [("Restart", "no")]
 
 
@@ -150,14 +155,29 @@ def start_timeout(spec: ContainerSpec) -> int:
 
 
 def _container_context(
-    spec: ContainerSpec, graph: Graph, policy: Policy, options: RenderOptions
+    spec: ContainerSpec,
+    graph: Graph,
+    policy: Policy,
+    options: RenderOptions,
+    unit_options: UnitOptions,
+    recorded: str,
 ) -> dict[str, object]:
     what = f"container {spec.name}"
     deps = _Deps()
     deps.add("Requires", "docker.service")
     for dep in graph.edges[spec.name]:
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
-    unit_limits, service_restart = restart_settings(policy)
+    for unit in unit_options.requires:
+        deps.add("Requires", unit)
+    for unit in unit_options.wants:
+        deps.add("Wants", unit)
+    for unit in unit_options.after:
+        deps.add("After", unit)
+    unit_limits, service_restart = restart_settings(policy, unit_options.restart_sec)
+    stop_timeout = (
+        spec.stop_timeout if unit_options.stop_timeout is None else unit_options.stop_timeout
+    )
+    record = [("Options", escape_specifiers(recorded, f"{what}: options"))] if recorded else []
     image = escape_specifiers(spec.image, f"{what}: image")
     return {
         "version": __version__,
@@ -171,17 +191,19 @@ def _container_context(
         "helper": str(HELPER_PATH),
         "exec_start_pre": exec_line([str(HELPER_PATH), "start", spec.name], what),
         "exec_start": exec_line([str(HELPER_PATH), "wait", spec.name], what),
-        "exec_stop": exec_line([str(HELPER_PATH), "stop", spec.name, str(spec.stop_timeout)], what),
+        "exec_stop": exec_line([str(HELPER_PATH), "stop", spec.name, str(stop_timeout)], what),
         "service_restart": service_restart,
         "hardening": list(HARDENING),
         "timeout_start": f"{start_timeout(spec)}s",
-        "timeout_stop": f"{spec.stop_timeout + STOP_MARGIN}s",
+        "timeout_stop": f"{stop_timeout + STOP_MARGIN}s",
+        "wanted_by": unit_options.target,
         "x_unitgen": [
             ("Container", spec.name),
             ("ContainerId", spec.id),
             ("Image", image),
             ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
             ("DockerRestartPolicy", str(policy)),
+            *record,
             ("SpecHash", spec.spec_hash),
             ("Helper", str(HELPER_PATH)),
             ("HelperHash", helper.digest()),
@@ -331,12 +353,23 @@ class Renderer:
         self.options = options or RenderOptions()
         self._env = _environment(self.options)
 
-    def container(self, spec: ContainerSpec, graph: Graph, policy: Policy) -> RenderedUnit:
-        context = _container_context(spec, graph, policy, self.options)
+    def container(
+        self,
+        spec: ContainerSpec,
+        graph: Graph,
+        policy: Policy,
+        unit_options: UnitOptions | None = None,
+        *,
+        recorded: str = "",
+    ) -> RenderedUnit:
+        """The unit of SPEC; `unit_options` are the effective generator options, `recorded`
+        the flags to record in Options= (README, "Generator options")."""
+        chosen = unit_options or UnitOptions()
+        context = _container_context(spec, graph, policy, self.options, chosen, recorded)
         name = str(context["unit_name"])
         text = self._env.get_template("container.service.j2").render(u=context)
         text = _finish(text, name, _count(context, CONTAINER_FIXED_DIRECTIVES))
-        return RenderedUnit(name, text, container=spec.name)
+        return RenderedUnit(name, text, container=spec.name, target=chosen.target)
 
     def network(self, net: NetworkSpec) -> RenderedUnit:
         context = _network_context(net, self.options)

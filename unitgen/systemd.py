@@ -58,8 +58,9 @@ class Systemctl:
             self._run("daemon-reload")
 
     def enable(self, units: Sequence[str]) -> None:
+        """reenable: a unit whose WantedBy= changed loses its old link and gets the new one."""
         if units:
-            self._run("enable", "--quiet", *units)
+            self._run("reenable", "--quiet", *units)
 
     def disable(self, units: Sequence[str]) -> None:
         if units:
@@ -101,7 +102,7 @@ class Systemctl:
         return done.returncode != POLICY_FORBIDDEN
 
 
-def enabled(root: Path, unit: str, target: str = "multi-user.target") -> bool:
+def enabled(root: Path, unit: str, target: str) -> bool:
     """Whether `unit` is enabled for `target`, read from the symlink systemctl enable makes."""
     link = root / "etc/systemd/system" / f"{target}.wants" / unit
     return link.is_symlink() or link.exists()

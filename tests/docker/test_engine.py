@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, need
+from tests.fakes import image_root, point_units_at_a_helper_copy
 from tests.topology import Topology, docker, inspect
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
@@ -55,6 +56,7 @@ def test_generate_all_output_passes_systemd_analyze_verify(seed: Topology, tmp_p
     assert done.returncode == 0, done.stderr
     ours = sorted(str(p) for p in tmp_path.glob(f"*{seed.prefix}*.service"))
     assert len(ours) == len(seed.names()) + 2  # every container, and both networks
+    point_units_at_a_helper_copy(tmp_path)
     verify = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", "--recursive-errors=yes", *ours],
         capture_output=True,
@@ -96,7 +98,9 @@ def test_generate_has_no_side_effects(seed: Topology) -> None:
 def test_install_into_an_image_root_writes_and_enables_and_leaves_docker_alone(
     seed: Topology, tmp_path: Path
 ) -> None:
-    done = unitgen("install", "--root", str(tmp_path), seed.n("container1"), seed.n("always"))
+    done = unitgen(
+        "install", "--root", str(image_root(tmp_path)), seed.n("container1"), seed.n("always")
+    )
     assert done.returncode == 0, done.stderr
     unit_dir = tmp_path / "etc/systemd/system"
     assert (
@@ -110,7 +114,7 @@ def test_install_into_an_image_root_writes_and_enables_and_leaves_docker_alone(
 
 
 def test_dpkg_root_is_honoured_like_root(seed: Topology, tmp_path: Path) -> None:
-    done = unitgen("install", seed.n("vpn"), env={"DPKG_ROOT": str(tmp_path)})
+    done = unitgen("install", seed.n("vpn"), env={"DPKG_ROOT": str(image_root(tmp_path))})
     assert done.returncode == 0, done.stderr
     assert (tmp_path / f"etc/systemd/system/docker-{seed.n('vpn')}.service").exists()
 
@@ -139,12 +143,12 @@ def test_a_dependency_cycle_names_it_and_writes_nothing(tmp_path: Path) -> None:
     try:
         topo.create("aa", "--label", f"unitgen.after={topo.n('bb')}")
         topo.create("bb", "--label", f"unitgen.requires={topo.n('aa')}")
-        done = unitgen("install", "--root", str(tmp_path), topo.n("aa"))
+        done = unitgen("install", "--root", str(image_root(tmp_path)), topo.n("aa"))
         assert done.returncode == 6
         assert f"dependency cycle: {topo.n('aa')} -> {topo.n('bb')} -> {topo.n('aa')}" in (
             done.stderr
         )
-        assert list(tmp_path.iterdir()) == []
+        assert list(tmp_path.iterdir()) == [tmp_path / "bin"]  # only image_root's own
     finally:
         topo.remove()
 

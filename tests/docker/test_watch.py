@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.fakes import image_root
 from tests.topology import Topology, docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
@@ -30,8 +31,7 @@ def eventually(check: object, timeout: float = 20.0) -> bool:
 @pytest.fixture
 def watcher(tmp_path: Path) -> Iterator[Path]:
     log = (tmp_path / "watch.log").open("w")
-    root = tmp_path / "root"
-    root.mkdir()
+    root = image_root(tmp_path / "root")
     proc = subprocess.Popen(
         [sys.executable, "-m", "unitgen", "watch", "--root", str(root)],
         cwd=REPO,

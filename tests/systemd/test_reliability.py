@@ -131,7 +131,8 @@ def test_a_full_disk_is_exit_10_and_leaves_no_partial_file(
     done = sh(
         harness,
         "mkdir -p /mnt/full && mount -t tmpfs -o size=4k tmpfs /mnt/full && "
-        "mkdir -p /mnt/full/etc/systemd/system && "
+        "mkdir -p /mnt/full/etc/systemd/system /mnt/full/bin && "
+        "ln -s /bin/nc.openbsd /mnt/full/bin/nc.openbsd && "
         "head -c 4096 /dev/zero > /mnt/full/filler; "
         f"unitgen install --root /mnt/full {web}; echo rc=$?; "
         "find /mnt/full/etc -type f | wc -l; umount /mnt/full",

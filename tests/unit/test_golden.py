@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, seed_graph
-from unitgen.helper import text as helper_text
-from unitgen.names import HELPER_PATH
+from tests.fakes import point_units_at_a_helper_copy
 from unitgen.render import RenderedUnit, Renderer
 
 GOLDEN = FIXTURES / "golden"
@@ -45,13 +44,9 @@ def test_unit_matches_its_golden_file(unit: RenderedUnit) -> None:
 def test_every_golden_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze is part of systemd; install it"
-    # verify checks that each Exec program exists: point the units at a copy of the helper.
-    helper = tmp_path / "helper/container-v1"
-    helper.parent.mkdir()
-    helper.write_text(helper_text())
-    helper.chmod(0o755)
     for unit in UNITS:
-        (tmp_path / unit.name).write_text(unit.text.replace(str(HELPER_PATH), str(helper)))
+        (tmp_path / unit.name).write_text(unit.text)
+    point_units_at_a_helper_copy(tmp_path)
     # docker.service must resolve: use the packaged one, or a stand-in where docker.io is absent.
     if not Path("/lib/systemd/system/docker.service").exists():
         (tmp_path / "docker.service").write_text("[Service]\nExecStart=/bin/true\n")
