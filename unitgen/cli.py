@@ -253,26 +253,39 @@ def install(
 @click.option(
     "--force", is_flag=True, help="Remove even edited units, or units that others still need."
 )
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Hand the containers back to Docker running: restore the policy first, then remove "
+    "the unit without stopping the container.",
+)
 @common
 def uninstall(
     containers: tuple[str, ...],
     dry_run: bool,
     force: bool,
+    keep_running: bool,
     root: str | None,
     templates: tuple[Path, ...],
 ) -> None:
     """Stop, disable and remove the units of CONTAINERS; restore Docker's restart policy.
 
     Networks' units go too once no remaining unit needs them. The containers themselves
-    are left in place (stopped). A container that has no unit is not an error.
+    are left in place: stopped, or running with --keep-running (Docker supervises them
+    again from that moment). A container that has no unit is not an error.
 
     \b
     Examples:
       unitgen uninstall web1
+      unitgen uninstall --keep-running web1 db
       unitgen uninstall --dry-run web1 db
     """
     app = _app(root, templates)
-    _plan_and_apply(app, lambda: app.plan_uninstall(containers, force=force), dry_run)
+    _plan_and_apply(
+        app,
+        lambda: app.plan_uninstall(containers, force=force, keep_running=keep_running),
+        dry_run,
+    )
 
 
 @cli.command("list")

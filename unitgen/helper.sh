@@ -5,7 +5,11 @@
 #   container-v1 wait NAME              block until NAME stops; exit with its status
 #   container-v1 stop NAME SECONDS      stop NAME, giving it SECONDS before SIGKILL
 #   container-v1 network PATHNAME JSON  make sure a network exists, else create it
+#   container-v1 policy NAME POLICY     set Docker's restart policy (hand NAME back)
 #
+# A stop leaves the container running when /run/unitgen/release/NAME exists: that is how
+# `unitgen uninstall --keep-running` and purging the package hand a container back to
+# Docker's restart policy without taking it down.
 # unitgen writes this file to /var/lib/unitgen/helper/container-v1 and records its sha256 in
 # each unit ([X-Unitgen] HelperHash=); `unitgen drift` reports it missing or edited. It
 # talks to the Docker engine over its Unix socket (DOCKER_HOST=unix://PATH, as the unit sets
@@ -186,12 +190,32 @@ wait_() {
 stop() {
     name=$1 seconds=$2
     [ -n "${MAINPID:-}" ] && kill -USR1 "$MAINPID" 2>/dev/null
+    if [ -e "/run/unitgen/release/$name" ]; then
+        say "container $name handed back to Docker: left running"
+        exit 0 # systemd ends the waiter; the container is not in this unit's cgroup
+    fi
     negotiate 5 || die "cannot reach the Docker engine at $SOCK to stop $name"
     request POST "/containers/$name/stop?t=$seconds" ""
     case $STATUS in
     204 | 304 | 404) exit 0 ;;
     *) die "could not stop container $name (HTTP $STATUS): $(message)" ;;
     esac
+}
+
+policy() {
+    name=$1 policy=$2 count=0
+    case $policy in
+    on-failure:*) count=${policy#on-failure:} policy=on-failure ;;
+    esac
+    case $policy/$count in
+    on-failure/*[!0-9]* | on-failure/) die "bad restart policy $2" ;;
+    no/0 | always/0 | unless-stopped/0 | on-failure/*) ;;
+    *) die "bad restart policy $2" ;;
+    esac
+    negotiate 5 || die "cannot reach the Docker engine at $SOCK"
+    request POST "/containers/$name/update" \
+        "{\"RestartPolicy\":{\"Name\":\"$policy\",\"MaximumRetryCount\":$count}}"
+    [ "$STATUS" = 200 ] || die "could not set the restart policy of $name (HTTP $STATUS): $(message)"
 }
 
 network() {
@@ -218,6 +242,7 @@ start/1) start "$1" ;;
 wait/1) wait_ "$1" ;;
 stop/2) stop "$1" "$2" ;;
 network/2) network "$1" "$2" ;;
---help/0 | -h/0) sed -n '4,7s/^# *//p' "$0" ;; # the usage lines at the top
-*) die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME JSON" ;;
+policy/2) policy "$1" "$2" ;;
+--help/0 | -h/0) sed -n '4,8s/^# *//p' "$0" ;; # the usage lines at the top
+*) die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME JSON | policy NAME POLICY" ;;
 esac

@@ -25,6 +25,7 @@ from unitgen.systemd import Systemctl
 
 log = logging.getLogger("unitgen")
 UNIT_MODE = 0o644
+RELEASE_DIR = Path("/run/unitgen/release")  # read by the helper (unitgen/helper.sh, stop)
 # Fault injection for the crash-safety tests: UNITGEN_FAULT_KILL_AT=STEP makes the process
 # SIGKILL itself at that step (the steps are the calls to _step below).
 FAULT_ENV = "UNITGEN_FAULT_KILL_AT"
@@ -175,8 +176,12 @@ def apply(
     """Do what the plan says, in the order that lets a rerun finish an interrupted run.
 
     Files are written before Docker's policy changes (they record the old policy) and removed
-    only after it is restored, so the record is never lost.
+    only after it is restored, so the record is never lost. A container handed back
+    (plan.release) gets its policy before its unit stops, so it is never unsupervised.
     """
+    if plan.release:
+        _set_policies(plan, set_policy, report)
+        _mark_released(plan.release)
     if plan.stop and systemctl.online:
         systemctl.stop(plan.stop)
         report(f"stopped {' '.join(plan.stop)}")
@@ -190,10 +195,8 @@ def apply(
         if action.verb == "write":
             report(f"wrote {action.path} ({action.why})")
     _step("files-written")
-    if set_policy is not None:
-        for change in plan.policies:
-            set_policy(change.container, change.policy)
-            report(f"Docker restart policy of {change.container}: {change.was} -> {change.policy}")
+    if not plan.release:
+        _set_policies(plan, set_policy, report)
     _step("policies-set")
     for action in plan.files:
         if action.verb == "remove":
@@ -210,5 +213,26 @@ def apply(
     if plan.start:
         systemctl.start(plan.start)
         report(f"started {' '.join(plan.start)}")
+    for name in plan.release:
+        with contextlib.suppress(OSError):
+            (RELEASE_DIR / name).unlink()
     for note in plan.notes:
         report(note)
+
+
+def _set_policies(plan: Plan, set_policy: SetPolicy | None, report: Callable[[str], None]) -> None:
+    if set_policy is None:
+        return
+    for change in plan.policies:
+        set_policy(change.container, change.policy)
+        report(f"Docker restart policy of {change.container}: {change.was} -> {change.policy}")
+
+
+def _mark_released(names: Sequence[str]) -> None:
+    """The helper's stop verb leaves a container running when it finds its name here."""
+    try:
+        RELEASE_DIR.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (RELEASE_DIR / name).touch()
+    except OSError as exc:
+        raise _fail(exc, "write", RELEASE_DIR) from exc

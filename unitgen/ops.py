@@ -83,7 +83,9 @@ class Unitgen:
         self.root = resolve_root(root)
         self._source_factory = source
         self.renderer_options = RenderOptions(
-            docker_socket=socket_path(), templates=tuple(templates)
+            docker_socket=socket_path(),
+            templates=tuple(templates),
+            systemd_version=systemd.version(self.root),
         )
         self.online = systemd.is_online(self.root)
         self.systemctl = systemd.Systemctl(self.root, online=self.online)
@@ -111,6 +113,13 @@ class Unitgen:
     def touches_docker(self) -> bool:
         """Docker's restart policies are changed only for the running system, not an image."""
         return self.root == Path("/")
+
+    @property
+    def hands_over(self) -> bool:
+        """Docker's policy becomes `no` only where a running systemd will start the units:
+        on a host with another init (WSL, a container that reaches the engine's socket, a
+        chroot) nothing would, and the container would lose its only supervisor."""
+        return self.touches_docker and self.online
 
     # --- generate -----------------------------------------------------------------------
 
@@ -193,8 +202,14 @@ class Unitgen:
         files = plan.file_actions(rendered, directory, self.installed, existing)
         result = plan.Plan(files=[*self._helper_actions(needed=True, force=force), *files])
         containers = [graph.containers[u.container] for u in rendered if u.container]
-        if self.touches_docker:
+        if self.hands_over:
             result.policies = plan.policy_changes(containers)
+        elif self.touches_docker and (kept := plan.policy_changes(containers)):
+            result.notes.append(
+                "systemd is not running here, so Docker keeps supervising "
+                + ", ".join(f"{c.container} (restart policy {c.was})" for c in kept)
+                + "; once systemd runs, `unitgen sync` hands them over"
+            )
         units = [u.name for u in rendered if u.container]
         result.enable = [
             u.name
@@ -221,7 +236,12 @@ class Unitgen:
 
     # --- uninstall ----------------------------------------------------------------------
 
-    def plan_uninstall(self, names: Sequence[str], *, force: bool = False) -> plan.Plan:
+    def plan_uninstall(
+        self, names: Sequence[str], *, force: bool = False, keep_running: bool = False
+    ) -> plan.Plan:
+        """Remove the units of NAMES (and networks no unit needs any more) and restore Docker's
+        restart policies. With keep_running the containers are handed back running: policy
+        first, then the unit stops without stopping its container."""
         plan.require_names(names, all_=False, command="uninstall")
         installed = self.installed
         doomed = {container_unit_name(n) for n in names}
@@ -246,6 +266,8 @@ class Unitgen:
             )
         doomed |= self._unused_networks(doomed)
         self._plan_removal(result, sorted(doomed))
+        if keep_running and self.online:
+            result.release = sorted(c for u in doomed if (c := installed[u].container) is not None)
         if doomed and not set(installed) - doomed:
             result.files += self._helper_actions(needed=False, force=True)
         return result

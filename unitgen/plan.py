@@ -47,6 +47,9 @@ class Plan:
     enable: list[str] = field(default_factory=list)
     start: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Containers handed back to Docker: their policy is restored before their unit stops,
+    # and the stop leaves them running (uninstall --keep-running).
+    release: list[str] = field(default_factory=list)
 
     @property
     def reload(self) -> bool:
@@ -73,6 +76,7 @@ class Plan:
             enable=union(self.enable, other.enable),
             start=union(self.start, other.start),
             notes=union(self.notes, other.notes),
+            release=union(self.release, other.release),
         )
 
     def describe(self, *, online: bool) -> list[str]:
@@ -83,6 +87,8 @@ class Plan:
             for c in self.policies
         ]
         systemctl = "systemctl" if online else "systemctl --root=ROOT"
+        if self.release:
+            lines.append(f"release {' '.join(self.release)}  (the stop leaves them running)")
         if self.stop and online:
             lines.append(f"run     systemctl stop {' '.join(self.stop)}")
         if self.disable:

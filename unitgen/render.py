@@ -83,16 +83,24 @@ HARDENING: tuple[tuple[str, str], ...] = (
     ("KeyringMode", "private"),
 )
 
-# Edge kind -> the unit dependency it becomes (always with After=).
+# Edge kind -> the unit dependency it becomes (always with After=). The strength is what
+# really breaks when the other side restarts (README, "Dependencies"): only a shared network
+# namespace dies with its owner; Docker rewrites a linking container's /etc/hosts when the
+# target comes back, and networks and volumes outlive the container. A Requires= would make
+# systemd stop the dependants whenever a dependency crashes and restarts.
 REQUIREMENT = {
-    Edge.LINK: "Requires",
+    Edge.LINK: "Wants",
     Edge.NETNS: "BindsTo",
     Edge.VOLUMES_FROM: "Wants",
     Edge.NETWORK: "Requires",
-    Edge.COMPOSE: "Requires",
+    Edge.COMPOSE: "Wants",
     Edge.LABEL_REQUIRES: "Requires",
     Edge.LABEL_AFTER: "Wants",
 }
+# systemd 254 added RestartMode=direct (an automatic restart is not seen by the units that
+# require this one) and RestartSteps=/RestartMaxDelaySec= (a growing delay): together they
+# mirror Docker's restart, 100 ms doubling up to a minute.
+DIRECT_RESTART_SINCE = 254
 
 
 def dependency_unit(dep: Dependency) -> str:
@@ -104,6 +112,7 @@ def dependency_unit(dep: Dependency) -> str:
 @dataclass(frozen=True)
 class RenderOptions:
     docker_socket: str = "/run/docker.sock"
+    systemd_version: int | None = None  # of the target system; None: assume Debian 12's 252
     templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
 
 
@@ -126,15 +135,26 @@ class _Deps:
 
 
 def restart_settings(
-    policy: Policy, restart_sec: int | None = None
+    policy: Policy,
+    restart_sec: int | None = None,
+    *,
+    systemd_version: int | None = None,
+    shares_netns: bool = False,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table."""
-    delay = RESTART_SEC if restart_sec is None else f"{restart_sec}s"
+    """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table.
+    A container whose network namespace others join keeps the classic restart mode: those
+    containers must restart with it (BindsTo=)."""
+    modern = (systemd_version or 0) >= DIRECT_RESTART_SINCE
+    if restart_sec is not None:
+        pace = [("RestartSec", f"{restart_sec}s")]
+    elif modern:
+        pace = [("RestartSec", "100ms"), ("RestartSteps", "10"), ("RestartMaxDelaySec", "1min")]
+    else:
+        pace = [("RestartSec", RESTART_SEC)]
+    if modern and not shares_netns:
+        pace.append(("RestartMode", "direct"))
     if policy.name in ("always", "unless-stopped"):
-        return [("StartLimitIntervalSec", "0")], [
-            ("Restart", "always"),
-            ("RestartSec", delay),
-        ]
+        return [("StartLimitIntervalSec", "0")], [("Restart", "always"), *pace]
     if policy.name == "on-failure":
         limits = (
             [
@@ -144,7 +164,7 @@ def restart_settings(
             if policy.max_retries
             else [("StartLimitIntervalSec", "0")]
         )
-        return limits, [("Restart", "on-failure"), ("RestartSec", delay)]
+        return limits, [("Restart", "on-failure"), *pace]
     return [], [("Restart", "no")]
 
 
@@ -173,7 +193,16 @@ def _container_context(
         deps.add("Wants", unit)
     for unit in unit_options.after:
         deps.add("After", unit)
-    unit_limits, service_restart = restart_settings(policy, unit_options.restart_sec)
+    unit_limits, service_restart = restart_settings(
+        policy,
+        unit_options.restart_sec,
+        systemd_version=options.systemd_version,
+        shares_netns=any(
+            d.kind is Edge.NETNS and d.target == spec.name
+            for deps in graph.edges.values()
+            for d in deps
+        ),
+    )
     stop_timeout = (
         spec.stop_timeout if unit_options.stop_timeout is None else unit_options.stop_timeout
     )

@@ -106,3 +106,18 @@ def enabled(root: Path, unit: str, target: str) -> bool:
     """Whether `unit` is enabled for `target`, read from the symlink systemctl enable makes."""
     link = root / "etc/systemd/system" / f"{target}.wants" / unit
     return link.is_symlink() or link.exists()
+
+
+_SHARED_LIBS = ("usr/lib/*/systemd", "usr/lib/systemd", "lib/*/systemd", "lib/systemd")
+
+
+def version(root: Path) -> int | None:
+    """The version of the systemd installed under ROOT (the image's own for --root), read
+    from the name of its shared library (libsystemd-shared-252.so on Debian 12, -257 on
+    Debian 13): no program is run, so it works for an image that cannot run here."""
+    for pattern in _SHARED_LIBS:
+        for lib in sorted(root.glob(f"{pattern}/libsystemd-shared-*.so")):
+            number = lib.name.removeprefix("libsystemd-shared-").removesuffix(".so")
+            if number.isdigit():
+                return int(number)
+    return None

@@ -159,3 +159,14 @@ def test_live_inspect_matches_the_recorded_shape(seed: Topology) -> None:
     assert docker(
         "inspect", "--format", "{{.HostConfig.NetworkMode}}", seed.n("sidecar")
     ).startswith("container:")
+
+
+def test_without_systemd_install_leaves_dockers_policy_and_says_so(topo: Topology) -> None:
+    """A host whose PID 1 is not systemd (this machine, WSL, a container with the engine's
+    socket): no unit would ever start, so Docker keeps supervising."""
+    need("a host where systemd is not running", not os.path.isdir("/run/systemd/system"))
+    web = topo.create("web", "--restart", "always")
+    done = unitgen("install", "--dry-run", web)
+    assert done.returncode == 0, done.stderr
+    assert "docker  update" not in done.stdout
+    assert f"Docker keeps supervising {web} (restart policy always)" in done.stdout

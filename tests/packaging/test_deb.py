@@ -89,7 +89,9 @@ def test_the_autopkgtests_pass_against_the_installed_package(box: Harness) -> No
         assert done.returncode == 0, (name, done.stdout, done.stderr)
 
 
-def test_the_installed_package_manages_a_real_container(box: Harness) -> None:
+def test_the_installed_package_manages_a_real_container_and_purge_hands_it_back_running(
+    box: Harness,
+) -> None:
     assert "unitgen, version 0.1.0" in box.run("unitgen", "--version").stdout
     assert (
         box.run(
@@ -105,12 +107,19 @@ def test_the_installed_package_manages_a_real_container(box: Harness) -> None:
         web = topo.create("web", "--restart", "always", cmd=SERVE)
         box.run("unitgen", "install", web)
         assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "true no"
+        started = inspect(web, "{{.State.StartedAt}}")
         foreign = "/etc/systemd/system/docker-foreign.service"
         box.sh(f"printf '[Service]\\nExecStart=/bin/true\\n' > {foreign}")
         box.sh("dpkg --purge unitgen")
-        left = box.sh("ls /etc/systemd/system; ls /etc/unitgen 2>&1 || true").stdout
-        assert f"docker-{web}.service" not in left
-        assert "docker-foreign.service" in left
-        assert "No such file" in left
+        left = box.sh("ls /etc/systemd/system; ls /etc/unitgen /var/lib/unitgen 2>&1 || true")
+        assert f"docker-{web}.service" not in left.stdout
+        assert "docker-foreign.service" in left.stdout
+        assert left.stdout.count("No such file") == 2
+        # Handed back, not taken down: the same run of the container, Docker's policy again.
+        assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == (
+            "true always"
+        )
+        assert inspect(web, "{{.State.StartedAt}}") == started
+        assert box.show(f"docker-{web}.service", "ActiveState")["ActiveState"] == "inactive"
     finally:
         topo.remove()

@@ -61,10 +61,12 @@ def test_the_unit_records_the_policy_it_translated() -> None:
     assert unit.get("X-Unitgen", "DockerRestartPolicy") == "always"
 
 
-def test_every_kind_of_dependency_becomes_requirement_plus_after() -> None:
+def test_only_a_shared_network_namespace_binds_a_container_to_its_dependency() -> None:
     unit = render("seed-sidecar")
     assert unit.get_all("Unit", "BindsTo") == ["docker-seed-proxy.service"]
     assert "docker-seed-proxy.service" in unit.get_all("Unit", "After")
+    linked = render("seed-container1")  # --link: wanted and ordered, never stopped with it
+    assert "docker-seed-container2.service" not in linked.get_all("Unit", "Requires")
     proxy = render("seed-proxy")
     assert proxy.get_all("Unit", "Requires") == [
         "docker.service",
@@ -153,3 +155,16 @@ def test_spec_changes_change_the_spec_hash_not_the_container_id() -> None:
     ra = Renderer().container(a, graph, RestartPolicy()).text
     rb = Renderer().container(b, Graph.build([b], []), RestartPolicy()).text
     assert ra != rb
+
+
+def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owner() -> None:
+    graph = seed_graph()
+    modern = Renderer(RenderOptions(systemd_version=257))
+    for name, direct in (("seed-unless", True), ("seed-proxy", False)):  # sidecar joins proxy
+        unit = UnitFile.parse(
+            modern.container(graph.containers[name], graph, RestartPolicy("always")).text
+        )
+        assert unit.get("Service", "RestartSec") == "100ms"
+        assert unit.get("Service", "RestartMaxDelaySec") == "1min"
+        assert (unit.get("Service", "RestartMode") == "direct") is direct, name
+    assert render("seed-unless", RestartPolicy("always")).get("Service", "RestartMode") is None
