@@ -282,7 +282,7 @@ def network_create_body(net: NetworkSpec) -> str:
         for subnet, gateway, ip_range in net.subnets
         if not docker_picked(subnet, gateway, ip_range)
     ]
-    body: dict[str, object] = {"Name": net.name, "CheckDuplicate": True, "Driver": net.driver}
+    body: dict[str, object] = {"Name": net.name, "Driver": net.driver}
     if net.ipam_driver != "default" or config:
         body["IPAM"] = {"Driver": net.ipam_driver, "Config": config}
     for key, flag in (("Internal", net.internal), ("Attachable", net.attachable)):
