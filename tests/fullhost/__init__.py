@@ -26,6 +26,7 @@ every boot of the container, so journald files all boots under one id (``journal
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -80,6 +81,7 @@ RUN_FLAGS: tuple[str, ...] = (
     "/run/lock",
 )
 BOOT_TIMEOUT = 120.0
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 # docker stop's grace before SIGKILL: systemd must have time to stop docker.service, which
 # stops every container (each with its own grace, 10 s by default).
 STOP_TIMEOUT = 90
@@ -178,8 +180,12 @@ class FullHost:
     def destroy(self) -> None:
         """Remove the host at once (SIGKILL: units are not stopped); no error if absent. The
         inner engine's containers die with it (they live in its PID namespace)."""
+        inner: list[str] = []
+        if self._is_running():
+            inner = self.docker("ps", "-aq", "--no-trunc", check=False).split()
         _docker("rm", "-f", "-v", self.name, check=False)
         self._loaded.clear()
+        _remove_cgroups(inner)
 
     def run(
         self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None
@@ -337,3 +343,16 @@ class FullHost:
     def _logs(self) -> str:
         done = _docker("logs", "--tail", "60", self.name, check=False)
         return done.stdout + done.stderr
+
+
+def _remove_cgroups(container_ids: list[str]) -> None:
+    """Remove the empty cgroups the inner engine's containers leave on the machine.
+
+    With the host cgroup namespace and the cgroupfs driver, the inner engine makes its
+    containers' cgroups at /docker/ID in the machine's own hierarchy, next to the outer
+    engine's. Nobody removes them when the whole host is killed; rmdir only removes an empty
+    cgroup, so a live one is never touched."""
+    for cid in container_ids:
+        for path in (*CGROUP_ROOT.glob(f"*/docker/{cid}"), CGROUP_ROOT / "docker" / cid):
+            with contextlib.suppress(OSError):
+                path.rmdir()
