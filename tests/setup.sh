@@ -35,6 +35,7 @@ fi
 
 tests/images/build.sh
 tests/harness/build-image.sh
+tests/fullhost/build-image.sh bookworm
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd" 2>/dev/null; then
     echo "setup: creating .venv"

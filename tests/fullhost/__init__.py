@@ -1,0 +1,358 @@
+"""A full host to test against: systemd as PID 1 in a Debian container that runs ITS OWN Docker
+engine (Debian's docker.io under its own docker.service, docker.socket and containerd.service).
+
+Unlike the light harness (tests/harness, which drives the outer engine through a mounted socket
+and replaces docker.service by a oneshot), here the engine is part of the machine under test, so
+what happens to it is real: ``reboot()`` is ``docker stop`` (SIGRTMIN+3: systemd shuts down
+cleanly, docker.service stops the containers) then ``docker start``; ``power_loss()`` is
+``docker kill`` (SIGKILL to PID 1: nothing is stopped, the kernel kills every process of the
+host's PID namespace, the inner containers' included) then ``docker start``; and
+``restart_engine()`` is ``systemctl restart docker`` inside. The inner engine stores images and
+containers with vfs in the host container's own filesystem, so they survive reboots and power
+losses like a real disk; /run is a tmpfs, so engine and containerd state there does not.
+
+Measured on the 2-core VM (Debian 12, outer docker 20.10, cgroup v1), medians of 3, bookworm
+(trixie): building the image 67 s (54 s) from nothing, debootstrap + apt from deb.debian.org,
+415 MB (407 MB); ~9 s importing the cached tarball; 0.03 s when up to date. ``boot()`` 1.3 s
+(1.8 s) until systemd is ``running`` and the inner ``docker info`` answers; ``reboot()`` 1.9 s
+(2.4 s) and ``power_loss()`` 2.0 s (2.3 s), with a ``--restart always`` container that stops on
+SIGTERM, until it is all up again; ``restart_engine()`` 1.2 s (1.4 s); ``load_image()`` of the
+2 MB busybox test image 0.4 s. The smoke module (one host, six tests) takes ~24 s.
+
+Not like a machine: the boot id (/proc/sys/kernel/random/boot_id) is the kernel's, the same for
+every boot of the container, so journald files all boots under one id (``journalctl -b -1`` and
+``--list-boots`` do not see reboots; count PID 1's "Startup finished" instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.harness import DEB_ENV, REPO_ROOT, CommandFailed, HarnessError, _docker
+
+__all__ = [
+    "BUILD_SCRIPT",
+    "NAME_PREFIX",
+    "RELEASES",
+    "CommandFailed",
+    "FullHost",
+    "HarnessError",
+    "build_image",
+    "image_for",
+]
+
+BUILD_SCRIPT = Path(__file__).resolve().parent / "build-image.sh"
+RELEASES = ("bookworm", "trixie")
+# Every container a full host makes on the outer engine is named so: other suites share it.
+NAME_PREFIX = "unitgen-fh-"
+LABEL = "unitgen.test.fullhost=1"
+# Where install_unitgen() puts the checkout's code inside the host.
+OPT = "/opt/unitgen"
+WRAPPER = "/usr/local/bin/unitgen"
+
+# What systemd as PID 1 needs here (see tests/harness): --privileged is refused on this host
+# (CAP_SYS_RESOURCE is outside the bounding set) and cgroups are v1 hybrid with the cgroupfs
+# driver, so the host's hierarchy is bound in read-write with the host cgroup namespace. No
+# socket mount: the engine inside is the host's own.
+RUN_FLAGS: tuple[str, ...] = (
+    # The image says so too; SIGRTMIN+3 makes systemd shut down (stop units). On SIGTERM it
+    # does not, and docker stop would wait its whole timeout.
+    "--stop-signal",
+    "SIGRTMIN+3",
+    "--cap-add",
+    "ALL",
+    "--cap-drop",
+    "SYS_RESOURCE",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "apparmor=unconfined",
+    "--cgroupns=host",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+)
+BOOT_TIMEOUT = 120.0
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+# docker stop's grace before SIGKILL: systemd must have time to stop docker.service, which
+# stops every container (each with its own grace, 10 s by default).
+STOP_TIMEOUT = 90
+
+
+def image_for(release: str) -> str:
+    return f"unitgen-test/fullhost:{release}"
+
+
+_built: set[str] = set()
+
+
+def build_image(release: str = "bookworm") -> str:
+    """Build (or import from the cache, or keep) the full-host image of RELEASE; once per
+    process. Returns build-image.sh's one-line account of what it did."""
+    if release in _built:
+        return f"fullhost: {image_for(release)} already checked in this process"
+    done = subprocess.run([str(BUILD_SCRIPT), release], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise HarnessError(
+            f"{BUILD_SCRIPT} {release} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
+    _built.add(release)
+    return done.stdout.strip()
+
+
+@dataclass
+class FullHost:
+    """One machine with systemd and its own Docker engine. ``boot()`` it, ``run()`` commands
+    in it, ``docker()`` its engine, ``reboot()`` or ``power_loss()`` it, ``destroy()`` it."""
+
+    name: str
+    release: str = "bookworm"
+    # Seconds the last boot()/reboot()/power_loss() took until the host was up again.
+    last_boot_seconds: float = field(default=0.0, init=False)
+    # Images loaded into the inner engine since the host was made (they survive reboots).
+    _loaded: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name.startswith(NAME_PREFIX):
+            raise ValueError(f"full host {self.name!r}: the name must start with {NAME_PREFIX}")
+        if self.release not in RELEASES:
+            raise ValueError(f"full host {self.name!r}: release must be one of {RELEASES}")
+
+    @property
+    def image(self) -> str:
+        return image_for(self.release)
+
+    def boot(self) -> None:
+        """Make a fresh host (a stale one of this name is removed first) and wait until systemd
+        is up and the inner engine answers."""
+        self.destroy()
+        started = time.monotonic()
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            self.name,
+            "--hostname",
+            self.name,
+            "--label",
+            LABEL,
+            "--stop-timeout",
+            str(STOP_TIMEOUT),
+            *RUN_FLAGS,
+            self.image,
+        )
+        self._wait_until_up(started)
+
+    def reboot(self) -> None:
+        """Shut down cleanly (systemd stops docker.service, which stops the containers), then
+        boot again; the filesystem, and so the engine's images and containers, stays."""
+        started = time.monotonic()
+        _docker("stop", "-t", str(STOP_TIMEOUT), self.name, timeout=STOP_TIMEOUT + 60)
+        _docker("start", self.name)
+        self._wait_until_up(started)
+
+    def power_loss(self) -> None:
+        """Cut the power: SIGKILL to systemd, so no unit stops and nothing is flushed; then
+        boot again."""
+        started = time.monotonic()
+        _docker("kill", self.name)
+        _docker("start", self.name)
+        self._wait_until_up(started)
+
+    def restart_engine(self) -> None:
+        """``systemctl restart docker`` inside, then wait until the engine answers again.
+
+        Debian's docker.service has StartLimitBurst=3 in 60 s, and manual restarts count: the
+        fourth within a minute fails ("start of the service was attempted too often"). The
+        counter is cleared first, so only a test that means to can run into that limit."""
+        self.run("systemctl", "reset-failed", "docker.service", "docker.socket")
+        self.run("systemctl", "restart", "docker.service")
+        self._wait_for_engine(time.monotonic() + BOOT_TIMEOUT)
+
+    def destroy(self) -> None:
+        """Remove the host at once (SIGKILL: units are not stopped); no error if absent. The
+        inner engine's containers die with it (they live in its PID namespace)."""
+        inner: list[str] = []
+        if self._is_running():
+            inner = self.docker("ps", "-aq", "--no-trunc", check=False).split()
+        _docker("rm", "-f", "-v", self.name, check=False)
+        self._loaded.clear()
+        _remove_cgroups(inner)
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``docker exec`` ARGS in the host; text output captured. With check, a non-zero exit
+        raises CommandFailed (whose message shows stdout and stderr)."""
+        if stdin is None:
+            return _docker("exec", self.name, *args, check=check, timeout=timeout)
+        done = subprocess.run(
+            ["docker", "exec", "-i", self.name, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
+        return done
+
+    def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run SCRIPT with /bin/sh -c in the host."""
+        return self.run("/bin/sh", "-c", script, check=check)
+
+    def docker(self, *args: str, check: bool = True, timeout: float = 120) -> str:
+        """The INNER engine's CLI: ``docker ARGS`` run in the host; stripped stdout."""
+        return self.run("docker", *args, check=check, timeout=timeout).stdout.strip()
+
+    def load_image(self, image: str) -> None:
+        """Copy IMAGE from the outer engine into the inner one (no registry is reachable);
+        once per host, since the inner engine keeps it across reboots."""
+        if image in self._loaded:
+            return
+        # Both ends are docker CLIs; the pipe stays binary, no temporary file on either side.
+        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
+            load = subprocess.run(
+                ["docker", "exec", "-i", self.name, "docker", "load", "-q"],
+                stdin=save.stdout,
+                capture_output=True,
+                check=False,
+                timeout=300,
+            )
+            if save.stdout is not None:
+                save.stdout.close()
+        if save.returncode != 0 or load.returncode != 0:
+            raise HarnessError(
+                f"loading {image} into {self.name} failed (save {save.returncode}, "
+                f"load {load.returncode}):\n{load.stdout.decode()}{load.stderr.decode()}"
+            )
+        self._loaded.add(image)
+
+    def install_unitgen(self, src: Path = REPO_ROOT) -> str:
+        """Install unitgen in the host and return the path of the command: the .deb named by
+        $UNITGEN_HARNESS_DEB (as the light harness does) when set, else the checkout SRC's
+        ``unitgen/`` and ``templates/`` in /opt/unitgen behind a /usr/local/bin wrapper, run by
+        Debian's python3 with Debian's libraries, as the package would be."""
+        deb = os.environ.get(DEB_ENV)
+        if deb:
+            # /tmp is a tmpfs in a booted host, where docker cp does not see.
+            _docker("cp", deb, f"{self.name}:/root/unitgen.deb")
+            self.sh(f"rm -f {WRAPPER} && dpkg -i /root/unitgen.deb >/dev/null")
+            return "/usr/bin/unitgen"
+        tar = subprocess.run(
+            ["tar", "-C", str(src), "--exclude=__pycache__", "-c", "unitgen", "templates"],
+            capture_output=True,
+            check=True,
+        )
+        unpack = f"rm -rf {OPT} && mkdir -p {OPT} && tar -C {OPT} -x"
+        load = subprocess.run(
+            ["docker", "exec", "-i", self.name, "sh", "-c", unpack],
+            input=tar.stdout,
+            capture_output=True,
+            check=False,
+        )
+        if load.returncode != 0:
+            raise HarnessError(f"copying unitgen into {self.name}: {load.stderr.decode()}")
+        wrapper = f'#!/bin/sh\nPYTHONPATH={OPT} exec python3 -m unitgen "$@"\n'
+        self.run("sh", "-c", f"cat >{WRAPPER} && chmod 755 {WRAPPER}", stdin=wrapper)
+        return WRAPPER
+
+    def show(self, unit: str, *props: str) -> dict[str, str]:
+        """``systemctl show`` of UNIT (only PROPS when given) as a dict."""
+        args = ["systemctl", "show", unit]
+        for prop in props:
+            args += ["-p", prop]
+        result: dict[str, str] = {}
+        for line in self.run(*args).stdout.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                result[key] = value
+        return result
+
+    def journal(self, *args: str) -> str:
+        """``journalctl --no-pager ARGS`` output (e.g. ``"-b", "-1"``), never raising."""
+        done = self.run("journalctl", "--no-pager", *args, check=False)
+        return done.stdout + done.stderr
+
+    def _wait_until_up(self, started: float) -> None:
+        deadline = started + BOOT_TIMEOUT
+        state = "not started"
+        while time.monotonic() < deadline:
+            try:
+                # Fails fast ("offline", bus errors) while PID 1 is still setting up.
+                done = self.run(
+                    "systemctl",
+                    "is-system-running",
+                    "--wait",
+                    check=False,
+                    timeout=max(deadline - time.monotonic(), 1),
+                )
+            except subprocess.TimeoutExpired:
+                break
+            state = (done.stdout.strip() or done.stderr.strip()) or state
+            if state in ("running", "degraded"):
+                self._wait_for_engine(deadline)
+                self.last_boot_seconds = time.monotonic() - started
+                return
+            if not self._is_running():
+                raise HarnessError(f"full host {self.name} exited while booting:\n{self._logs()}")
+            time.sleep(0.2)
+        raise HarnessError(
+            f"full host {self.name} not up after {BOOT_TIMEOUT:.0f}s (last state: {state})\n"
+            f"{self._diagnosis()}"
+        )
+
+    def _wait_for_engine(self, deadline: float) -> None:
+        # docker.service is Type=notify, so it is up once startup has finished; but after a
+        # restart_engine() or a failed start (it is restarted) the socket may lag behind.
+        last = ""
+        while time.monotonic() < deadline:
+            done = self.run("docker", "info", "-f", "{{.ServerVersion}}", check=False)
+            if done.returncode == 0:
+                return
+            last = (done.stderr or done.stdout).strip()
+            if done.returncode in (126, 127):
+                break  # no docker CLI in the host: waiting does not help
+            time.sleep(0.2)
+        raise HarnessError(
+            f"the engine inside {self.name} does not answer: {last}\n{self._diagnosis()}"
+        )
+
+    def _diagnosis(self) -> str:
+        failed = self.run("systemctl", "--failed", "--no-pager", check=False)
+        return (
+            f"--- systemctl --failed\n{failed.stdout}{failed.stderr}"
+            f"--- journal of docker.service (tail)\n"
+            f"{self.journal('-b', '-n', '30', '-u', 'docker.service')}"
+            f"--- journal, warnings and worse (tail)\n{self.journal('-b', '-n', '30', '-p', '4')}"
+        )
+
+    def _is_running(self) -> bool:
+        done = _docker("inspect", "-f", "{{.State.Running}}", self.name, check=False)
+        return done.stdout.strip() == "true"
+
+    def _logs(self) -> str:
+        done = _docker("logs", "--tail", "60", self.name, check=False)
+        return done.stdout + done.stderr
+
+
+def _remove_cgroups(container_ids: list[str]) -> None:
+    """Remove the empty cgroups the inner engine's containers leave on the machine.
+
+    With the host cgroup namespace and the cgroupfs driver, the inner engine makes its
+    containers' cgroups at /docker/ID in the machine's own hierarchy, next to the outer
+    engine's. Nobody removes them when the whole host is killed; rmdir only removes an empty
+    cgroup, so a live one is never touched."""
+    for cid in container_ids:
+        for path in (*CGROUP_ROOT.glob(f"*/docker/{cid}"), CGROUP_ROOT / "docker" / cid):
+            with contextlib.suppress(OSError):
+                path.rmdir()
