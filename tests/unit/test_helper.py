@@ -127,6 +127,18 @@ def test_wait_waits_for_an_engine_that_drops_the_connection_and_waits_again(
     assert [p for p in engine.paths() if "/wait" in p] == ["/v1.41/containers/web/wait"] * 2
 
 
+def test_wait_waits_again_when_the_engine_goes_away_after_accepting_the_wait(
+    engine: FakeEngine,
+) -> None:
+    # Docker answers a wait's 200 and headers at once, the body when the container stops:
+    # an engine stopped in between leaves a 200 without a body, which is no exit status.
+    lost = Reply(200, vanish_after_headers=True)
+    engine.on("POST", "/containers/web/wait", lost, Reply(200, '{"StatusCode":5}'))
+    done = helper(engine, "wait", "web")
+    assert done.returncode == 5, done.stderr
+    assert "lost the Docker engine" in done.stderr
+
+
 def test_wait_exits_0_when_systemd_stops_the_unit(engine: FakeEngine) -> None:
     # The stop verb sends USR1 to the unit's main process (the wait), then stops the
     # container, whose 143 must not fail the unit.
