@@ -1,9 +1,18 @@
-"""Fakes shared by the pure tests: an engine that answers from the recorded seed topology, and
-image roots with what the units need. One module, so tests never import each other."""
+"""Fakes shared by the pure tests: an engine that answers from the recorded seed topology, image
+roots with what the units need, and a Docker engine on a Unix socket for the unit helper. One
+module, so tests never import each other."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import io
+import json
+import re
+import socketserver
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from http import HTTPStatus
 from pathlib import Path
 
 from tests.conftest import seed_graph
@@ -63,3 +72,180 @@ def image_root(path: Path) -> Path:
 def app(root: Path, source: FakeSource) -> Unitgen:
     image_root(root)
     return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
+
+
+# The fake Docker engine the helper (unitgen/helper.sh) is tested against: HTTP/1.0 on a Unix
+# socket, one request per connection, answered from canned replies and recorded.
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str  # as sent: /v1.41/containers/json?all=1&filters=...
+    headers: dict[str, str]  # names lower-cased
+    body: bytes
+
+    @property
+    def path(self) -> str:
+        """The target without its query and without the /vX.Y prefix (the engine's routing)."""
+        return re.sub(r"^/v[0-9]+\.[0-9]+(?=/)", "", self.target.partition("?")[0])
+
+    @property
+    def filters(self) -> dict[str, list[str]]:
+        """The decoded `filters=` JSON of a listing."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.target).query)
+        decoded: dict[str, list[str]] = json.loads(query["filters"][0])
+        return decoded
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    hang_up: bool = False  # close without answering, as an engine that goes away
+    vanish_after_headers: bool = False  # send status and headers, then close
+    after: threading.Event | None = None  # answer only once this is set (a held /wait)
+
+
+HANG_UP = Reply(0, hang_up=True)
+Route = Callable[[Request], Reply]
+
+
+@dataclass(frozen=True)
+class State:
+    """What a listing filter sees of one container (Docker's `status`, `health`, `exited`)."""
+
+    status: str = "running"
+    health: str = "none"
+    exit_code: int = 0
+
+
+class Lifecycle:
+    """A container going through STATES, each for POLLS listings (the last one for good),
+    answering listings with Docker's filter rules: members ANDed, values within one ORed,
+    `name` a regex searched in `/NAME`. LISTED and EMPTY are the bodies of the answers."""
+
+    def __init__(
+        self, name: str, *states: State, polls: int = 1, listed: str = "", empty: str = "[]"
+    ) -> None:
+        self.name, self.states, self.polls = name, states, polls
+        self.listed = listed or json.dumps([{"Names": [f"/{name}"]}])
+        self.empty = empty
+        self.listings = 0
+
+    @property
+    def state(self) -> State:
+        return self.states[min(self.listings // self.polls, len(self.states) - 1)]
+
+    @property
+    def reached_last(self) -> bool:
+        return self.state == self.states[-1]
+
+    def matches(self, filters: dict[str, list[str]]) -> bool:
+        state = self.state
+        checks = {
+            "name": lambda vs: any(re.search(v, f"/{self.name}") for v in vs),
+            "status": lambda vs: state.status in vs,
+            "health": lambda vs: state.health in vs,
+            "exited": lambda vs: state.status in ("exited", "dead") and str(state.exit_code) in vs,
+        }
+        return all(checks[key](values) for key, values in filters.items())
+
+    def __call__(self, request: Request) -> Reply:
+        found = self.matches(request.filters)
+        self.listings += 1
+        return Reply(200, self.listed if found else self.empty)
+
+
+class FakeEngine:
+    """Serves ROUTES {(method, path prefix): route} on SOCKET, the longest prefix first, and
+    records every request. `GET /_ping` answers with `Api-Version: API` (no header when API
+    is None) unless routed otherwise. Unrouted requests get 501, which no verb of the helper
+    takes for success."""
+
+    def __init__(self, socket: Path, api: str | None = "1.41") -> None:
+        self.socket, self.api = socket, api
+        self.routes: dict[tuple[str, str], Route] = {("GET", "/_ping"): lambda _: self.pong()}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        self._server: socketserver.ThreadingUnixStreamServer | None = None
+
+    def on(self, method: str, prefix: str, *answers: Reply) -> None:
+        """Answer with each reply in turn, then the last one again and again."""
+        left = list(answers)
+        self.serve(method, prefix, lambda _: left.pop(0) if len(left) > 1 else left[0])
+
+    def serve(self, method: str, prefix: str, route: Route) -> None:
+        self.routes[(method, prefix)] = route
+
+    def pong(self) -> Reply:
+        """The engine's answer to `GET /_ping`."""
+        return Reply(200, "OK", (("Api-Version", self.api),) if self.api else ())
+
+    def paths(self, method: str | None = None) -> list[str]:
+        return [r.target for r in self.requests if method in (None, r.method)]
+
+    def answer(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            for (method, prefix), route in sorted(self.routes.items(), key=lambda r: -len(r[0][1])):
+                if method == request.method and request.path.startswith(prefix):
+                    return route(request)
+        return Reply(
+            501,
+            json.dumps({"message": f"fake engine: no route for {request.method} {request.path}"}),
+        )
+
+    def start(self) -> FakeEngine:
+        engine = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            timeout = 5  # a request that never completes fails the test, not hangs it
+
+            def handle(self) -> None:
+                request = read_request(self.rfile)
+                if request is None:
+                    return
+                reply = engine.answer(request)
+                if reply.after is not None:
+                    reply.after.wait(timeout=5)
+                if not reply.hang_up:
+                    self.wfile.write(encode_reply(reply))
+
+        self._server = socketserver.ThreadingUnixStreamServer(str(self.socket), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def read_request(rfile: io.BufferedIOBase) -> Request | None:
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = rfile.readline()
+        if not line:
+            return None
+        head += line
+    start, *lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = start.split(" ", 2)
+    headers = dict(
+        (name.strip().lower(), value.strip())
+        for name, _, value in (line.partition(":") for line in lines if line)
+    )
+    body = rfile.read(int(headers.get("content-length", "0")))
+    return Request(method, target, headers, body)
+
+
+def encode_reply(reply: Reply) -> bytes:
+    reason = HTTPStatus(reply.status).phrase
+    body = reply.body.encode()
+    head = f"HTTP/1.0 {reply.status} {reason}\r\nContent-Type: application/json\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
+    if reply.vanish_after_headers:
+        return (head + "\r\n").encode()
+    return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body

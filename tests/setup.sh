@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-need_pkgs="docker.io busybox-static debootstrap netcat-openbsd python3-venv python3-dev gcc
+need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
 libsystemd-dev pkg-config util-linux systemd"
 missing=""
 for pkg in $need_pkgs; do

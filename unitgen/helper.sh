@@ -165,6 +165,9 @@ wait_() {
     while :; do
         request POST "/containers/$name/wait" ""
         [ "$stopping" = 1 ] && exit 0
+        # Docker sends the 200 and its headers at once, the body when NAME stops: a 200
+        # without a body is an engine that went away in between, like no answer at all.
+        [ "$STATUS" = 200 ] && [ -z "$(printf '%s' "$BODY" | tr -d ' \t\r\n')" ] && STATUS=000
         case $STATUS in
         200)
             code=$(number_of StatusCode)
