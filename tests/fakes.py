@@ -50,3 +50,19 @@ def image_root(path: Path) -> Path:
 def app(root: Path, source: FakeSource) -> Unitgen:
     image_root(root)
     return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
+
+
+def drop_in(
+    root: Path,
+    unit: str,
+    text: str = "[Service]\nEnvironment=FOO=bar\n",
+    *,
+    name: str = "override.conf",
+    runtime: bool = False,
+) -> Path:
+    """A drop-in where `systemctl edit [--runtime] UNIT` writes it, under ROOT."""
+    base = "run/systemd/system" if runtime else "etc/systemd/system"
+    path = root / base / f"{unit}.d" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path

@@ -221,7 +221,8 @@ def uninstall(
     """Stop, disable and remove the units of CONTAINERS; restore Docker's restart policy.
 
     Networks' units go too once no remaining unit needs them. The containers themselves
-    are left in place (stopped). A container that has no unit is not an error.
+    are left in place (stopped), and so are the admin's drop-ins (UNIT.d/), with a note on
+    how to remove them. A container that has no unit is not an error.
 
     \b
     Examples:
@@ -277,9 +278,10 @@ def drift(
     """Report every way the units and Docker disagree (all containers, or CONTAINERS).
 
     Kinds: restart-policy-conflict, recreated, stale, edited, orphan, not-enabled, masked,
-    started-outside-systemd, container-not-running, unmanaged (informational). Each finding
-    names the command that fixes it. Exit 0 when there is none (or only unmanaged), 20 when
-    drift is found.
+    started-outside-systemd, container-not-running; unmanaged and drop-in are informational
+    (a drop-in, as `systemctl edit` writes it, is the supported customisation, never an
+    edit). Each finding names the command that fixes it. Exit 0 when there is none (or only
+    informational ones), 20 when drift is found.
 
     \b
     Examples:
@@ -306,6 +308,9 @@ def drift(
 @common
 def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
     """Unified diff: each installed unit against what would be generated now.
+
+    Only unitgen's file is compared; each drop-in (UNIT.d/*.conf) is named after it, kept as
+    it is.
 
     \b
     Example:
