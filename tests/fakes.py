@@ -7,8 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import seed_graph
+from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
-from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
+from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 from unitgen.ops import Unitgen
 
 
@@ -20,11 +21,41 @@ class FakeSource:
         self.containers: dict[str, ContainerSpec] = dict(graph.containers)
         self.networks: list[NetworkSpec] = list(graph.networks.values())
         self.policy_calls: list[tuple[str, str]] = []
+        self.log_lines: dict[str, list[str]] = {}
+        self.down = False  # the engine does not answer
+
+    def _answer(self) -> None:
+        if self.down:
+            raise DockerUnavailable(
+                "inspecting container: cannot reach the Docker engine at /run/docker.sock",
+                "start it (systemctl start docker) or set DOCKER_HOST",
+            )
+
+    def state(self, name: str) -> ContainerState | None:
+        self._answer()
+        spec = self.containers.get(name)
+        if spec is None:
+            return None
+        return ContainerState(
+            status="running" if spec.running else "exited",
+            health=("healthy" if spec.running else "unhealthy") if spec.health else None,
+            restart_count=0,
+            exit_code=0 if spec.running else 137,
+            tty=False,
+            started_at="2026-11-29T10:00:00Z",
+            finished_at="",
+        )
+
+    def logs(self, name: str, tail: int, *, tty: bool) -> list[str]:
+        self._answer()
+        return self.log_lines.get(name, [])[-tail:]
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._answer()
         return list(self.containers.values()), self.networks
 
     def closure(self, names: list[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._answer()
         found = self.containers
 
         def fetch(level: list[str]) -> list[ContainerSpec]:

@@ -320,6 +320,30 @@ def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, .
 
 
 @cli.command()
+@click.argument("container")
+@click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
+@common
+def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
+    """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
+
+    The unit's state, last exit and restarts (systemd), its drop-ins; the container's state,
+    health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
+    or Wants; its drift; the container's last 10 log lines. Without a running systemd it
+    shows what the files say and `offline`; with the engine down, the systemd side and
+    DOCKER unknown. Exit 4 when there is neither a unit nor a container named CONTAINER.
+
+    \b
+    Examples:
+      unitgen status web1
+      unitgen status --json web1
+    """
+    from unitgen.status import gather, status_json, status_lines
+
+    found = gather(_app(root, templates), container)
+    click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
+
+
+@cli.command()
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
 @click.option("--force", is_flag=True, help="Also replace units edited by hand.")
