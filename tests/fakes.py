@@ -17,8 +17,9 @@ from pathlib import Path
 
 from tests.conftest import seed_graph
 from unitgen import helper
+from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
-from unitgen.model import ContainerSpec, NetworkSpec, RestartPolicy
+from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 from unitgen.names import HELPER_PATH
 from unitgen.ops import Unitgen
 
@@ -31,11 +32,41 @@ class FakeSource:
         self.containers: dict[str, ContainerSpec] = dict(graph.containers)
         self.networks: list[NetworkSpec] = list(graph.networks.values())
         self.policy_calls: list[tuple[str, str]] = []
+        self.log_lines: dict[str, list[str]] = {}
+        self.down = False  # the engine does not answer
+
+    def _answer(self) -> None:
+        if self.down:
+            raise DockerUnavailable(
+                "inspecting container: cannot reach the Docker engine at /run/docker.sock",
+                "start it (systemctl start docker) or set DOCKER_HOST",
+            )
+
+    def state(self, name: str) -> ContainerState | None:
+        self._answer()
+        spec = self.containers.get(name)
+        if spec is None:
+            return None
+        return ContainerState(
+            status="running" if spec.running else "exited",
+            health=("healthy" if spec.running else "unhealthy") if spec.health else None,
+            restart_count=0,
+            exit_code=0 if spec.running else 137,
+            tty=False,
+            started_at="2026-11-29T10:00:00Z",
+            finished_at="",
+        )
+
+    def logs(self, name: str, tail: int, *, tty: bool) -> list[str]:
+        self._answer()
+        return self.log_lines.get(name, [])[-tail:]
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._answer()
         return list(self.containers.values()), self.networks
 
     def closure(self, names: list[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._answer()
         found = self.containers
 
         def fetch(level: list[str]) -> list[ContainerSpec]:
@@ -249,3 +280,19 @@ def encode_reply(reply: Reply) -> bytes:
     if reply.vanish_after_headers:
         return (head + "\r\n").encode()
     return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def drop_in(
+    root: Path,
+    unit: str,
+    text: str = "[Service]\nEnvironment=FOO=bar\n",
+    *,
+    name: str = "override.conf",
+    runtime: bool = False,
+) -> Path:
+    """A drop-in where `systemctl edit [--runtime] UNIT` writes it, under ROOT."""
+    base = "run/systemd/system" if runtime else "etc/systemd/system"
+    path = root / base / f"{unit}.d" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path

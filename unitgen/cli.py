@@ -272,7 +272,8 @@ def uninstall(
 
     Networks' units go too once no remaining unit needs them. The containers themselves
     are left in place: stopped, or running with --keep-running (Docker supervises them
-    again from that moment). A container that has no unit is not an error.
+    again from that moment); so are the admin's drop-ins (UNIT.d/), with a note on how to
+    remove them. A container that has no unit is not an error.
 
     \b
     Examples:
@@ -333,9 +334,10 @@ def drift(
     """Report every way the units and Docker disagree (all containers, or CONTAINERS).
 
     Kinds: restart-policy-conflict, recreated, stale, edited, orphan, not-enabled, masked,
-    started-outside-systemd, container-not-running, unmanaged (informational). Each finding
-    names the command that fixes it. Exit 0 when there is none (or only unmanaged), 20 when
-    drift is found.
+    started-outside-systemd, container-not-running; unmanaged and drop-in are informational
+    (a drop-in, as `systemctl edit` writes it, is the supported customisation, never an
+    edit). Each finding names the command that fixes it. Exit 0 when there is none (or only
+    informational ones), 20 when drift is found.
 
     \b
     Examples:
@@ -363,11 +365,38 @@ def drift(
 def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
     """Unified diff: each installed unit against what would be generated now.
 
+    Only unitgen's file is compared; each drop-in (UNIT.d/*.conf) is named after it, kept as
+    it is.
+
     \b
     Example:
       unitgen diff web1
     """
     click.echo(_app(root, templates).diff(containers), nl=False)
+
+
+@cli.command()
+@click.argument("container")
+@click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
+@common
+def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
+    """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
+
+    The unit's state, last exit and restarts (systemd), its drop-ins; the container's state,
+    health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
+    or Wants; its drift; the container's last 10 log lines. Without a running systemd it
+    shows what the files say and `offline`; with the engine down, the systemd side and
+    DOCKER unknown. Exit 4 when there is neither a unit nor a container named CONTAINER.
+
+    \b
+    Examples:
+      unitgen status web1
+      unitgen status --json web1
+    """
+    from unitgen.status import gather, status_json, status_lines
+
+    found = gather(_app(root, templates), container)
+    click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
 
 
 @cli.command()

@@ -28,6 +28,7 @@ from unitgen.errors import (
 from unitgen.model import (
     BUILTIN_NETWORKS,
     ContainerSpec,
+    ContainerState,
     HealthCheck,
     NetworkSpec,
     RestartPolicy,
@@ -203,6 +204,20 @@ def spec_from_inspect(data: Inspect, names_by_id: Mapping[str, str]) -> Containe
     )
 
 
+def state_from_inspect(data: Inspect) -> ContainerState:
+    """One container's inspect object -> its state now (pure)."""
+    state = data.get("State") or {}
+    return ContainerState(
+        status=state.get("Status") or "unknown",
+        health=(state.get("Health") or {}).get("Status"),
+        restart_count=int(data.get("RestartCount") or 0),
+        exit_code=int(state.get("ExitCode") or 0),
+        tty=bool((data.get("Config") or {}).get("Tty")),
+        started_at=state.get("StartedAt") or "",
+        finished_at=state.get("FinishedAt") or "",
+    )
+
+
 def network_from_inspect(data: Inspect) -> NetworkSpec:
     ipam = data.get("IPAM") or {}
     subnets = tuple(
@@ -295,11 +310,11 @@ class DockerSource:
             wait: Any = self._timeout
             return docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
 
-    def _get(self, url: str, what: str) -> Any:
+    def _get(self, url: str, what: str, *, raw: bool = False) -> Any:
         from unitgen.docker_http import EngineError
 
         try:
-            return self._reader.get(url)
+            return self._reader.get_bytes(url) if raw else self._reader.get(url)
         except EngineError as exc:
             if exc.status == 404:
                 raise ContainerNotFound(f"{what}: {exc.message}") from exc
@@ -381,6 +396,18 @@ class DockerSource:
         return self._get_or_none(
             f"/containers/{container}/json", f"inspecting container {container}"
         )
+
+    def state(self, container: str) -> ContainerState | None:
+        """The container's state now; None when there is no such container."""
+        data = self._inspect_or_none(container)
+        return None if data is None else state_from_inspect(data)
+
+    def logs(self, container: str, tail: int, *, tty: bool) -> list[str]:
+        """The container's last TAIL log lines (stdout and stderr, as written)."""
+        from unitgen.docker_http import log_lines
+
+        url = f"/containers/{container}/logs?stdout=1&stderr=1&tail={tail}"
+        return log_lines(self._get(url, f"reading the logs of {container}", raw=True), tty=tty)
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
         with _translated(f"setting the restart policy of {container}"):

@@ -27,6 +27,7 @@ KINDS = {
     "started-outside-systemd": "warning",
     "container-not-running": "error",
     "unmanaged": "info",
+    "drop-in": "info",
     "helper-missing": "error",
     "helper-edited": "warning",
 }
@@ -130,6 +131,21 @@ def _managed_findings(
     return found
 
 
+def drop_in_findings(unit: InstalledUnit) -> list[Finding]:
+    """An admin's drop-ins are the supported way to customise a unit: shown, never drift."""
+    if not unit.drop_ins:
+        return []
+    return [
+        Finding(
+            "drop-in",
+            unit.container or "",
+            unit.name,
+            "customised by drop-in(s): " + ", ".join(map(str, unit.drop_ins)),
+            f"none needed; `systemctl cat {unit.name}` shows the result",
+        )
+    ]
+
+
 def helper_findings(installed: Mapping[str, InstalledUnit], found: str | None) -> list[Finding]:
     """The helper every unit runs: missing (no unit can start), or not a file unitgen wrote
     (neither this release's nor one an installed unit recorded). An older release is not
@@ -180,6 +196,7 @@ def findings(
         managed.add(unit.container)
         if only is None or unit.container in only:
             result += _managed_findings(unit, graph, desired, states[unit.name])
+            result += drop_in_findings(unit)
     for name, spec in sorted(graph.containers.items()):
         if name in managed or spec.restart_policy.is_off or (only is not None and name not in only):
             continue

@@ -7,7 +7,7 @@ an [X-Unitgen] section; it counts as edited when its text no longer matches its 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from unitgen import helper
@@ -18,6 +18,24 @@ from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
 from unitgen.unitfile import UnitFile, content_hash
 
 VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))
+# Where `systemctl edit UNIT` writes drop-ins: persistent, and with --runtime.
+DROP_IN_DIRS = (Path("etc/systemd/system"), Path("run/systemd/system"))
+
+
+@dataclass(frozen=True)
+class DropIn:
+    """An admin's drop-in (UNIT.d/NAME.conf): listed, never read, written or followed."""
+
+    path: Path
+    symlink: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.path} (symlink, not followed)" if self.symlink else str(self.path)
+
+    @property
+    def directory(self) -> Path:
+        """UNIT.d: the parent of a drop-in file, or the path itself for a symlinked UNIT.d."""
+        return self.path if self.path.suffix == ".d" else self.path.parent
 
 
 @dataclass(frozen=True)
@@ -27,6 +45,7 @@ class InstalledUnit:
     text: str
     unit: UnitFile
     edited: bool
+    drop_ins: tuple[DropIn, ...] = ()
 
     @property
     def container(self) -> str | None:
@@ -114,8 +133,33 @@ def scan(root: Path) -> dict[str, InstalledUnit]:
         text = read_text(path)
         installed = classify(name, path, text) if text is not None else None
         if installed is not None:
-            found[name] = installed
+            found[name] = replace(installed, drop_ins=find_drop_ins(root, name))
     return found
+
+
+def find_drop_ins(root: Path, unit: str) -> tuple[DropIn, ...]:
+    """UNIT's drop-ins under ROOT (/etc, then /run; by name in each). A symlinked file or
+    UNIT.d directory is listed as a symlink and not followed."""
+    found: list[DropIn] = []
+    for base in DROP_IN_DIRS:
+        directory = root / base / f"{unit}.d"
+        if directory.is_symlink():
+            found.append(DropIn(directory, symlink=True))
+            continue
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except PermissionError as exc:
+            raise PermissionDenied(
+                f"cannot read {directory}: permission denied", "run as root"
+            ) from exc
+        found += [
+            DropIn(Path(e.path), symlink=e.is_symlink())
+            for e in entries
+            if e.name.endswith(".conf") and (e.is_symlink() or e.is_file(follow_symlinks=False))
+        ]
+    return tuple(found)
 
 
 def vendor_unit(root: Path, name: str) -> Path | None:

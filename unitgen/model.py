@@ -127,3 +127,16 @@ class ContainerSpec:
     @property
     def compose_service(self) -> str | None:
         return self.label("com.docker.compose.service")
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """What the engine says about a container now (`unitgen status`)."""
+
+    status: str  # created, running, paused, restarting, exited, dead
+    health: str | None  # starting, healthy, unhealthy; None without a health check
+    restart_count: int  # restarts by Docker's own policy, not systemd's (NRestarts)
+    exit_code: int
+    tty: bool  # with a TTY the engine's log stream is raw, without it multiplexed
+    started_at: str
+    finished_at: str

@@ -309,6 +309,7 @@ class Unitgen:
         ]
         for unit in doomed:
             result.files.append(plan.FileAction("remove", self.installed[unit].path, unit))
+            result.notes += plan.drop_in_notes(unit, self.installed[unit].drop_ins)
         if not self.touches_docker:
             return
         live = self.graph.containers
@@ -374,7 +375,8 @@ class Unitgen:
         )
 
     def diff(self, names: Sequence[str]) -> str:
-        """Unified diff: installed unit -> what would be generated now."""
+        """Unified diff: installed unit -> what would be generated now, then one line per
+        drop-in (never compared: the admin's customisation)."""
         plan.require_names(names, all_=False, command="diff")
         out: list[str] = []
         for unit in self.desired(names):
@@ -387,6 +389,11 @@ class Unitgen:
                 f"installed/{unit.name}",
                 f"generated/{unit.name}",
             )
+            # diff compares unitgen's file only; an admin's drop-ins are kept as they are.
+            out += [
+                f"# drop-in kept as it is: {d}\n"
+                for d in inventory.find_drop_ins(self.root, unit.name)
+            ]
         return "".join(out)
 
     def plan_sync(self, *, prune: bool = False, force: bool = False) -> plan.Plan:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from unitgen import helper
 from unitgen.errors import ForeignUnit, UsageError
-from unitgen.inventory import InstalledUnit
+from unitgen.inventory import DropIn, InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
 from unitgen.render import RenderedUnit
 
@@ -101,6 +101,15 @@ class Plan:
             lines.append(f"run     systemctl start {' '.join(self.start)}")
         lines += [f"note    {note}" for note in self.notes]
         return lines or ["nothing to do"]
+
+
+def drop_in_notes(unit: str, drop_ins: Sequence[DropIn]) -> list[str]:
+    """Uninstall leaves an admin's drop-ins alone: they are the admin's files, not unitgen's."""
+    return [
+        f"{unit}: the drop-ins in {directory} stay (the admin's, not unitgen's; they apply again "
+        f"if the unit is reinstalled); to remove them: rm -r {directory}"
+        for directory in dict.fromkeys(d.directory for d in drop_ins)
+    ]
 
 
 def effective_policy(current: RestartPolicy, installed: InstalledUnit | None) -> RestartPolicy:

@@ -37,8 +37,15 @@ def drift_json(found: Sequence[Finding]) -> str:
     )
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrapped at spaces only: a path or a command is never cut, so it can be copied (a word
+    longer than the column makes its line longer than 100)."""
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+
 def drift_table(found: Sequence[Finding], *, color: bool) -> list[str]:
-    """KIND, CONTAINER, WHAT, with the fix below each row; every line fits 100 columns."""
+    """KIND, CONTAINER, WHAT, with the fix below each row; lines fit 100 columns unless one
+    word (a path) is longer."""
     if not found:
         return ["no drift: every unit matches its container"]
     kind_w = max(len("KIND"), *(len(f.kind) for f in found))
@@ -50,9 +57,9 @@ def drift_table(found: Sequence[Finding], *, color: bool) -> list[str]:
         if color:
             kind = f"{_COLORS[f.severity]}{kind}{_RESET}"
         name = f.container if len(f.container) <= name_w else f.container[: name_w - 1] + "…"
-        wrapped = textwrap.wrap(f.message, what_w) or [""]
+        wrapped = _wrap(f.message, what_w) or [""]
         lines.append(f"{kind}  {name:<{name_w}}  {wrapped[0]}")
         pad = " " * (kind_w + name_w + 4)
         lines += [pad + more for more in wrapped[1:]]
-        lines += [pad + part for part in textwrap.wrap("fix: " + f.fix, what_w)]
+        lines += [pad + part for part in _wrap("fix: " + f.fix, what_w)]
     return lines

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app
+from tests.fakes import FakeSource, app, drop_in
 from unitgen.drift import exit_worthy
 from unitgen.model import RestartPolicy
 from unitgen.report import drift_json, drift_table
@@ -109,3 +109,60 @@ def test_the_table_fits_100_columns_and_has_no_color_off_a_terminal(
     assert all(len(line) <= 100 for line in lines)
     assert not any("\033" in line for line in lines)
     assert lines[0].split() == ["KIND", "CONTAINER", "WHAT"]
+
+
+def calm(installed: tuple[Path, FakeSource]) -> tuple[Path, FakeSource]:
+    """The installed seed-vpn with Docker's policy set to `no`, as `install` on / leaves it."""
+    root, source = installed
+    source.containers["seed-vpn"] = replace(
+        source.containers["seed-vpn"], restart_policy=RestartPolicy()
+    )
+    return root, source
+
+
+def test_a_drop_in_is_shown_as_information_and_is_not_drift(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = calm(installed)
+    path = drop_in(root, "docker-seed-vpn.service")
+    found = app(root, source).drift(["seed-vpn"])
+    assert [(f.kind, f.severity) for f in found] == [("drop-in", "info")]
+    assert found[0].message == f"customised by drop-in(s): {path}"
+    assert found[0].fix == "none needed; `systemctl cat docker-seed-vpn.service` shows the result"
+    assert not exit_worthy(found)
+    assert json.loads(drift_json(found))["drift"] is False
+    assert any(str(path) in line for line in drift_table(found, color=False))
+
+
+def test_persistent_and_runtime_drop_ins_are_listed_in_order(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = calm(installed)
+    unit = "docker-seed-vpn.service"
+    late = drop_in(root, unit, name="50-late.conf")
+    early = drop_in(root, unit, name="10-early.conf")
+    runtime = drop_in(root, unit, runtime=True)
+    drop_in(root, unit, name="README")  # not a .conf: systemd ignores it, so do we
+    (message,) = [f.message for f in app(root, source).drift(["seed-vpn"])]
+    assert message == f"customised by drop-in(s): {early}, {late}, {runtime}"
+
+
+def test_a_symlinked_drop_in_is_reported_and_not_followed(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = calm(installed)
+    link = root / "etc/systemd/system/docker-seed-vpn.service.d/override.conf"
+    link.parent.mkdir(parents=True)
+    link.symlink_to("/nonexistent/elsewhere.conf")
+    (message,) = [f.message for f in app(root, source).drift(["seed-vpn"])]
+    assert message == f"customised by drop-in(s): {link} (symlink, not followed)"
+
+
+def test_a_hand_edit_is_still_edited_when_the_unit_also_has_a_drop_in(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = calm(installed)
+    drop_in(root, "docker-seed-vpn.service")
+    path = root / "etc/systemd/system/docker-seed-vpn.service"
+    path.write_text(path.read_text().replace("RestartSec=1s", "RestartSec=5s"))
+    assert kinds(root, source) == ["edited", "drop-in"]

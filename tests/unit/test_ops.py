@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app
+from tests.fakes import FakeSource, app, drop_in
 from unitgen.errors import ForeignUnit, UsageError
 from unitgen.model import RestartPolicy
 from unitgen.ops import resolve_root
@@ -127,3 +127,31 @@ def test_dry_run_plan_names_files_and_commands(tmp_path: Path) -> None:
         "run     systemctl --root=ROOT enable docker-seed-data.service docker-seed-reader.service",
         "note    systemd is not running here: units enabled, nothing started",
     ]
+
+
+def test_diff_names_each_drop_in_after_the_unit_and_does_not_compare_it(
+    tmp_path: Path,
+) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    path = drop_in(tmp_path, "docker-seed-vpn.service")
+    assert app(tmp_path, source).diff(["seed-vpn"]) == f"# drop-in kept as it is: {path}\n"
+
+
+def test_uninstall_leaves_the_admins_drop_ins_and_says_how_to_remove_them(
+    tmp_path: Path,
+) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    path = drop_in(tmp_path, "docker-seed-vpn.service")
+    todo = app(tmp_path, source).plan_uninstall(["seed-vpn"])
+    reported: list[str] = []
+    app(tmp_path, source).apply(todo, reported.append)
+    assert units_in(tmp_path) == []
+    assert path.read_text() == "[Service]\nEnvironment=FOO=bar\n"
+    directory = path.parent
+    assert (
+        f"docker-seed-vpn.service: the drop-ins in {directory} stay (the admin's, not "
+        f"unitgen's; they apply again if the unit is reinstalled); to remove them: "
+        f"rm -r {directory}"
+    ) in reported
