@@ -310,6 +310,28 @@ class DockerSource:
             wait: Any = self._timeout
             return docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
 
+    def engine_pid(self) -> int | None:
+        """The PID that listens on the engine's socket (SO_PEERCRED): dockerd itself, or PID 1
+        when systemd holds the socket for it (socket activation)."""
+        import socket
+        import struct
+
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.connect(socket_path())
+                raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+        except OSError:
+            return None
+        pid: int = struct.unpack("3i", raw)[0]
+        return pid or None
+
+    def live_restore(self) -> bool:
+        """Whether the engine keeps containers running while it restarts (daemon.json
+        "live-restore": true)."""
+        return bool(
+            self._get("/info", "asking the engine for its settings").get("LiveRestoreEnabled")
+        )
+
     def _get(self, url: str, what: str, *, raw: bool = False) -> Any:
         from unitgen.docker_http import EngineError
 

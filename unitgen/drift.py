@@ -29,6 +29,8 @@ KINDS = {
     "unmanaged": "info",
     "drop-in": "info",
     "helper-missing": "error",
+    "ordering-cycle": "error",
+    "engine-unit-missing": "error",
     "helper-edited": "warning",
 }
 
@@ -177,6 +179,48 @@ def helper_findings(installed: Mapping[str, InstalledUnit], found: str | None) -
     return []
 
 
+@dataclass(frozen=True)
+class EngineState:
+    """The engine's unit as the running systemd sees it (None offline)."""
+
+    unit: str
+    loaded: bool
+    after: frozenset[str]
+
+
+def engine_findings(
+    installed: Mapping[str, InstalledUnit], engine: EngineState | None
+) -> list[Finding]:
+    """A unit enabled for a target the engine is ordered after makes a cycle that systemd
+    breaks at boot by dropping a job, silently; an engine unit systemd does not know means no
+    unit can start."""
+    if engine is None:
+        return []
+    mine = [u for u in sorted(installed.values(), key=lambda u: u.name) if u.container]
+    if mine and not engine.loaded:
+        return [
+            Finding(
+                "engine-unit-missing",
+                "",
+                engine.unit,
+                f"the units need {engine.unit}, which systemd does not know",
+                "install or enable the Docker engine, then: unitgen sync",
+            )
+        ]
+    return [
+        Finding(
+            "ordering-cycle",
+            u.container or "",
+            u.name,
+            f"enabled for {u.target}, which {engine.unit} is ordered after: systemd drops a "
+            "job at boot to break the cycle",
+            "unitgen sync  (it enables the unit for the engine's own unit instead)",
+        )
+        for u in mine
+        if u.target in engine.after
+    ]
+
+
 def findings(
     installed: Mapping[str, InstalledUnit],
     graph: Graph,
@@ -184,11 +228,13 @@ def findings(
     states: Mapping[str, UnitState],
     *,
     helper_digest: str | None,
+    engine: EngineState | None = None,
     only: set[str] | None = None,
 ) -> list[Finding]:
     """All drift: the helper, then container by container (those in `only`, if given), units
     then unmanaged."""
     result: list[Finding] = helper_findings(installed, helper_digest)
+    result += [f for f in engine_findings(installed, engine) if only is None or f.container in only]
     managed = set()
     for unit in sorted(installed.values(), key=lambda u: u.name):
         if unit.container is None:

@@ -140,3 +140,13 @@ class ContainerState:
     tty: bool  # with a TTY the engine's log stream is raw, without it multiplexed
     started_at: str
     finished_at: str
+
+
+@dataclass(frozen=True)
+class EngineFacts:
+    """What the units must know of the engine's own systemd unit (read at install; the
+    defaults are Debian's, for an image root or a system where systemd does not run)."""
+
+    unit: str = "docker.service"
+    live_restore: bool = False  # containers outlive an engine restart
+    after: frozenset[str] = frozenset()  # the engine unit's After= (its boot ordering)

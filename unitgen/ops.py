@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from unitgen import drift, inventory, plan, systemd
 from unitgen.docker_source import socket_path
-from unitgen.drift import Finding, UnitState
+from unitgen.drift import EngineState, Finding, UnitState
 from unitgen.errors import (
     ContainerNotFound,
     ForeignUnit,
@@ -25,7 +25,7 @@ from unitgen.errors import (
 )
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
-from unitgen.model import ContainerSpec
+from unitgen.model import ContainerSpec, EngineFacts
 from unitgen.names import container_unit_name, helper_file, unit_dir
 from unitgen.options import UnitOptions, from_labels
 from unitgen.render import RenderedUnit, Renderer, RenderOptions
@@ -82,13 +82,33 @@ class Unitgen:
     ) -> None:
         self.root = resolve_root(root)
         self._source_factory = source
-        self.renderer_options = RenderOptions(
-            docker_socket=socket_path(),
-            templates=tuple(templates),
-            systemd_version=systemd.version(self.root),
-        )
+        self._templates = tuple(templates)
         self.online = systemd.is_online(self.root)
         self.systemctl = systemd.Systemctl(self.root, online=self.online)
+
+    @cached_property
+    def renderer_options(self) -> RenderOptions:
+        return RenderOptions(
+            docker_socket=socket_path(),
+            templates=self._templates,
+            systemd_version=systemd.version(self.root),
+            engine=self.engine,
+        )
+
+    @cached_property
+    def engine(self) -> EngineFacts:
+        """The engine's own unit, read from the running system: the service its socket unit
+        activates, else the service its process runs in; its ordering; live-restore. For an
+        image root or without systemd: Debian's docker.service."""
+        if not (self.online and self.touches_docker):
+            return EngineFacts()
+        unit = self.systemctl.socket_service(socket_path())
+        if unit is None:
+            pid = self.source.engine_pid()
+            unit = systemd.unit_of_pid(pid) if pid is not None and pid != 1 else None
+        unit = unit or EngineFacts.unit
+        after = self.systemctl.show([unit], "After")[unit].get("After", "").split()
+        return EngineFacts(unit, self.source.live_restore(), frozenset(after))
 
     # --- inputs -------------------------------------------------------------------------
 
@@ -371,7 +391,17 @@ class Unitgen:
             self._desired_texts(),
             self._unit_states(),
             helper_digest=inventory.helper_digest(self.root),
+            engine=self._engine_state(),
             only=only,
+        )
+
+    def _engine_state(self) -> EngineState | None:
+        if not (self.online and self.touches_docker):
+            return None
+        unit = self.engine.unit
+        shown = self.systemctl.show([unit], "LoadState")[unit]
+        return EngineState(
+            unit, shown.get("LoadState") not in ("not-found", None), self.engine.after
         )
 
     def diff(self, names: Sequence[str]) -> str:

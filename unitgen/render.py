@@ -20,7 +20,7 @@ from urllib.parse import quote
 from unitgen import __version__, helper
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
-from unitgen.model import ContainerSpec, Dependency, Edge, NetworkSpec
+from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
 from unitgen.names import (
     HASH_KEY,
@@ -29,7 +29,7 @@ from unitgen.names import (
     container_unit_name,
     network_unit_name,
 )
-from unitgen.options import UnitOptions
+from unitgen.options import DEFAULT_TARGET, UnitOptions
 from unitgen.unitfile import (
     UnitFile,
     content_hash,
@@ -113,6 +113,7 @@ def dependency_unit(dep: Dependency) -> str:
 class RenderOptions:
     docker_socket: str = "/run/docker.sock"
     systemd_version: int | None = None  # of the target system; None: assume Debian 12's 252
+    engine: EngineFacts = field(default_factory=EngineFacts)
     templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
 
 
@@ -129,9 +130,13 @@ class _Deps:
     pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, key: str, unit: str) -> None:
-        for pair in ((key, unit), ("After", unit)):
+        for pair in self.pairs_of(key, unit):
             if pair not in self.pairs:
                 self.pairs.append(pair)
+
+    @staticmethod
+    def pairs_of(key: str, unit: str) -> tuple[tuple[str, str], ...]:
+        return ((key, unit),) if key == "After" else ((key, unit), ("After", unit))
 
 
 def restart_settings(
@@ -184,7 +189,7 @@ def _container_context(
 ) -> dict[str, object]:
     what = f"container {spec.name}"
     deps = _Deps()
-    deps.add("Requires", "docker.service")
+    deps.add(*engine_dependency(options.engine))
     for dep in graph.edges[spec.name]:
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
     for unit in unit_options.requires:
@@ -225,13 +230,14 @@ def _container_context(
         "hardening": list(HARDENING),
         "timeout_start": f"{start_timeout(spec)}s",
         "timeout_stop": f"{stop_timeout + STOP_MARGIN}s",
-        "wanted_by": unit_options.target,
+        "wanted_by": install_target(unit_options, options.engine),
         "x_unitgen": [
             ("Container", spec.name),
             ("ContainerId", spec.id),
             ("Image", image),
             ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
             ("DockerRestartPolicy", str(policy)),
+            ("Engine", options.engine.unit),
             *record,
             ("SpecHash", spec.spec_hash),
             ("Helper", str(HELPER_PATH)),
@@ -239,6 +245,25 @@ def _container_context(
             ("Generator", f"unitgen {__version__}"),
         ],
     }
+
+
+def engine_dependency(engine: EngineFacts) -> tuple[str, str]:
+    """Requires= the engine's unit, so that `systemctl restart docker` restarts the containers
+    in dependency order (the engine stops them anyway); with live-restore only Wants=: the
+    containers outlive the engine's restart, and so must their units (the helper's `wait`
+    attaches again once the engine is back)."""
+    return ("Wants" if engine.live_restore else "Requires", engine.unit)
+
+
+def install_target(unit_options: UnitOptions, engine: EngineFacts) -> str:
+    """Where `systemctl enable` links the unit. By default multi-user.target, but not when the
+    engine's own unit is ordered after it (a drop-in, a package that starts it late): the
+    target would wait for our unit, which waits for the engine, which waits for the target,
+    and systemd breaks such a cycle by dropping a job at boot, silently. Then the engine's
+    unit pulls the containers in itself."""
+    if unit_options.wanted_by:
+        return unit_options.wanted_by
+    return engine.unit if DEFAULT_TARGET in engine.after else DEFAULT_TARGET
 
 
 def _docker_host(options: RenderOptions) -> str:
@@ -306,12 +331,14 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
         "unit_name": network_unit_name(net.name),
         "description": escape_specifiers(f"Docker network {net.name}", what),
         "environment": _docker_host(options),
+        "engine": list(_Deps().pairs_of(*engine_dependency(options.engine))),
         "exec_start": exec_line(argv, what),
         "hardening": list(HARDENING),
         "x_unitgen": [
             ("Network", escape_specifiers(net.name, what)),
             ("NetworkId", net.id),
             ("Driver", escape_specifiers(net.driver, what)),
+            ("Engine", options.engine.unit),
             ("Helper", str(HELPER_PATH)),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
@@ -363,6 +390,7 @@ def _check_rendered(text: str, name: str, expected: int) -> None:
 def _count(context: dict[str, object], fixed: int) -> int:
     """How many directives the template must produce from this context."""
     lists = (
+        "engine",
         "dependencies",
         "mounts_for",
         "unit_limits",
@@ -374,7 +402,7 @@ def _count(context: dict[str, object], fixed: int) -> int:
 
 
 CONTAINER_FIXED_DIRECTIVES = 11
-NETWORK_FIXED_DIRECTIVES = 9
+NETWORK_FIXED_DIRECTIVES = 7
 
 
 class Renderer:
@@ -398,7 +426,8 @@ class Renderer:
         name = str(context["unit_name"])
         text = self._env.get_template("container.service.j2").render(u=context)
         text = _finish(text, name, _count(context, CONTAINER_FIXED_DIRECTIVES))
-        return RenderedUnit(name, text, container=spec.name, target=chosen.target)
+        target = install_target(chosen, self.options.engine)
+        return RenderedUnit(name, text, container=spec.name, target=target)
 
     def network(self, net: NetworkSpec) -> RenderedUnit:
         context = _network_context(net, self.options)

@@ -93,6 +93,18 @@ class Systemctl:
             u: shown[u].get("ActiveState", "unknown") if self.online else "offline" for u in units
         }
 
+    def socket_service(self, path: str) -> str | None:
+        """The service a socket unit listening on PATH activates (Debian's docker.socket ->
+        docker.service), from `systemctl list-sockets`; None offline or when none listens."""
+        if not self.online:
+            return None
+        out = self._run("list-sockets", "--all", "--no-legend", "--full")
+        for line in out.splitlines():
+            words = line.split()
+            if len(words) >= 3 and words[0] == path and words[-1].endswith(".service"):
+                return words[-1]
+        return None
+
     def policy_allows(self, unit: str, action: str) -> bool:
         """Debian's policy-rc.d: exit 101 forbids starting services (chroots, image builds)."""
         script = self.root / POLICY_RC_D
@@ -120,4 +132,22 @@ def version(root: Path) -> int | None:
             number = lib.name.removeprefix("libsystemd-shared-").removesuffix(".so")
             if number.isdigit():
                 return int(number)
+    return None
+
+
+def unit_of_pid(pid: int) -> str | None:
+    """The service a process runs in, from its cgroup path (`.../system.slice/NAME.service`):
+    how the engine's unit is found when no socket unit activates it (snap's
+    snap.docker.dockerd.service, a hand-made unit)."""
+    try:
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, _, path = line.partition(":")
+        controllers, _, path = path.partition(":")
+        if controllers in ("", "name=systemd"):
+            for part in reversed(path.split("/")):
+                if part.endswith(".service"):
+                    return part
     return None

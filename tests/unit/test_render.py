@@ -123,7 +123,7 @@ def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -
     )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
-    with pytest.raises(UnsafeValue, match="template produced 54 directives where 53"):
+    with pytest.raises(UnsafeValue, match="template produced 55 directives where 54"):
         renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
 
 

@@ -1,0 +1,95 @@
+"""The engine's own unit and the helper as the units depend on them: Requires= or Wants=,
+where the units are enabled, and the drift when either goes wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import seed_graph
+from tests.fakes import FakeSource, app
+from unitgen import drift
+from unitgen.errors import ForeignUnit
+from unitgen.model import EngineFacts, RestartPolicy
+from unitgen.names import helper_file
+from unitgen.render import Renderer, RenderOptions
+from unitgen.unitfile import UnitFile
+
+
+def render(engine: EngineFacts, name: str = "seed-vpn") -> UnitFile:
+    graph = seed_graph()
+    unit = Renderer(RenderOptions(engine=engine)).container(
+        graph.containers[name], graph, RestartPolicy("always")
+    )
+    return UnitFile.parse(unit.text)
+
+
+def test_without_live_restore_the_units_require_the_engine_so_a_restart_restarts_them() -> None:
+    unit = render(EngineFacts())
+    assert "docker.service" in unit.get_all("Unit", "Requires")
+    assert unit.get("Install", "WantedBy") == "multi-user.target"
+
+
+def test_with_live_restore_the_units_only_want_the_engine_so_its_restart_spares_them() -> None:
+    unit = render(EngineFacts(live_restore=True))
+    assert "docker.service" not in unit.get_all("Unit", "Requires")
+    assert "docker.service" in unit.get_all("Unit", "Wants")
+    assert "docker.service" in unit.get_all("Unit", "After")
+
+
+def test_an_engine_under_another_name_is_the_one_the_units_follow() -> None:
+    unit = render(EngineFacts(unit="snap.docker.dockerd.service"))
+    assert "snap.docker.dockerd.service" in unit.get_all("Unit", "Requires")
+    assert "docker.service" not in unit.get_all("Unit", "Requires")
+    assert unit.get("X-Unitgen", "Engine") == "snap.docker.dockerd.service"
+
+
+def test_an_engine_ordered_after_multi_user_pulls_the_units_in_itself() -> None:
+    late = EngineFacts(after=frozenset({"multi-user.target", "network-online.target"}))
+    assert render(late).get("Install", "WantedBy") == "docker.service"
+
+
+def test_a_unit_enabled_for_a_target_the_engine_waits_for_is_an_ordering_cycle(
+    tmp_path: Path,
+) -> None:
+    installed = app(tmp_path, FakeSource())
+    installed.apply(installed.plan_install(["seed-vpn"]), print)
+    units = app(tmp_path, FakeSource()).installed
+    late = drift.EngineState("docker.service", True, frozenset({"multi-user.target"}))
+    found = drift.engine_findings(units, late)
+    assert [(f.kind, f.unit) for f in found] == [("ordering-cycle", "docker-seed-vpn.service")]
+    assert (
+        drift.engine_findings(units, drift.EngineState("docker.service", True, frozenset())) == []
+    )
+    gone = drift.engine_findings(units, drift.EngineState("docker.service", False, frozenset()))
+    assert [f.kind for f in gone] == ["engine-unit-missing"]
+
+
+def test_a_missing_helper_is_drift_and_sync_puts_it_back(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    helper_file(tmp_path).unlink()
+    assert "helper-missing" in [f.kind for f in app(tmp_path, source).drift()]
+    app(tmp_path, source).apply(app(tmp_path, source).plan_sync(), print)
+    assert helper_file(tmp_path).stat().st_mode & 0o777 == 0o755
+    assert "helper-missing" not in [f.kind for f in app(tmp_path, source).drift()]
+
+
+def test_an_edited_helper_is_drift_and_replaced_only_with_force(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    with helper_file(tmp_path).open("a") as script:
+        script.write("# local change\n")
+    assert "helper-edited" in [f.kind for f in app(tmp_path, source).drift()]
+    with pytest.raises(ForeignUnit, match="changed by hand"):
+        app(tmp_path, source).plan_install(["seed-vpn"])
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"], force=True), print)
+    assert "helper-edited" not in [f.kind for f in app(tmp_path, source).drift()]
+
+
+def test_the_helper_goes_with_the_last_unit(tmp_path: Path) -> None:
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    app(tmp_path, source).apply(app(tmp_path, source).plan_uninstall(["seed-vpn"]), print)
+    assert not helper_file(tmp_path).exists()
