@@ -1,0 +1,164 @@
+"""Never worse than `--restart always`, on a full host (systemd with its own engine): what an
+engine restart, an engine crash, an engine ordered late at boot and a host without netcat do
+to containers that unitgen manages."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import TEST_IMAGE
+from tests.fullhost import FullHost
+from tests.topology import SERVE
+
+pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
+
+DAEMON_JSON = "/etc/docker/daemon.json"
+LATE = "/etc/systemd/system/docker.service.d/late.conf"
+
+
+@pytest.fixture
+def host(fullhost: FullHost) -> Iterator[FullHost]:
+    """The module's host with unitgen installed; units and containers removed afterwards."""
+    fullhost.install_unitgen()
+    yield fullhost
+    fullhost.sh(
+        'for u in /etc/systemd/system/docker-*.service; do [ -e "$u" ] && '
+        'systemctl disable --now "$(basename "$u")" >/dev/null 2>&1; done; '
+        "rm -f /etc/systemd/system/docker-*.service /etc/systemd/system/unitgen-network-*; "
+        f"rm -f {LATE}; systemctl daemon-reload; docker ps -aq | xargs -r docker rm -f >/dev/null",
+        check=False,
+    )
+
+
+@pytest.fixture
+def live_restore(host: FullHost) -> Iterator[FullHost]:
+    original = host.run("cat", DAEMON_JSON).stdout
+    config = {**json.loads(original), "live-restore": True}
+    host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=json.dumps(config) + "\n")
+    host.restart_engine()
+    try:
+        yield host
+    finally:
+        host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=original)
+        host.restart_engine()
+
+
+def create(host: FullHost, name: str, *args: str) -> None:
+    host.docker("create", "--name", name, *args, TEST_IMAGE, *SERVE)
+
+
+def state(host: FullHost, name: str) -> tuple[str, str]:
+    running, started = host.docker(
+        "inspect", "-f", "{{.State.Running}}\t{{.State.StartedAt}}", name
+    ).split("\t")
+    return running, started
+
+
+def unit(host: FullHost, name: str) -> dict[str, str]:
+    return host.show(
+        f"docker-{name}.service",
+        "ActiveState",
+        "NRestarts",
+        "MainPID",
+        "ActiveEnterTimestampMonotonic",
+        "InactiveExitTimestampMonotonic",
+    )
+
+
+def eventually(check: object, timeout: float = 60.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_with_live_restore_restarting_docker_stops_no_managed_container(
+    live_restore: FullHost,
+) -> None:
+    host = live_restore
+    create(host, "web", "--restart", "always")
+    host.run("unitgen", "install", "web")
+    before, unit_before = state(host, "web"), unit(host, "web")
+    host.restart_engine()
+    time.sleep(2)  # the helper's `wait` notices the engine is gone and attaches again
+    assert state(host, "web") == before  # the same run of the container: never stopped
+    after = unit(host, "web")
+    assert (after["ActiveState"], after["NRestarts"]) == ("active", unit_before["NRestarts"])
+    assert after["MainPID"] == unit_before["MainPID"]  # the same waiter, re-attached
+
+
+def test_with_live_restore_an_engine_crash_does_not_fail_the_unit(
+    live_restore: FullHost,
+) -> None:
+    host = live_restore
+    create(host, "web", "--restart", "always")
+    host.run("unitgen", "install", "web")
+    before, unit_before = state(host, "web"), unit(host, "web")
+    host.sh("kill -9 $(pidof dockerd)")  # Debian's docker.service restarts it on failure
+    eventually(lambda: host.run("docker", "info", check=False).returncode == 0, what="dockerd")
+    time.sleep(2)
+    assert state(host, "web") == before
+    after = unit(host, "web")
+    assert (after["ActiveState"], after["NRestarts"]) == ("active", unit_before["NRestarts"])
+
+
+def test_without_live_restore_restarting_docker_brings_them_back_in_dependency_order(
+    host: FullHost,
+) -> None:
+    create(host, "db", "--restart", "always")
+    create(host, "app", "--link", "db", "--restart", "always")
+    host.run("unitgen", "install", "app")
+    before = state(host, "app")
+    host.restart_engine()
+    eventually(
+        lambda: state(host, "app")[0] == "true" and state(host, "app") != before,
+        what="app to run again",
+    )
+    assert state(host, "db")[0] == "true"
+    db, app = unit(host, "db"), unit(host, "app")
+    assert int(db["ActiveEnterTimestampMonotonic"]) <= int(app["InactiveExitTimestampMonotonic"])
+
+
+def test_an_engine_ordered_after_multi_user_target_still_brings_containers_back_at_boot(
+    host: FullHost,
+) -> None:
+    create(host, "early", "--restart", "always")
+    host.run("unitgen", "install", "early")  # enabled for multi-user.target
+    host.sh(
+        f"mkdir -p {LATE.rsplit('/', 1)[0]} && printf '[Unit]\\nAfter=multi-user.target\\n'"
+        f" > {LATE} && systemctl daemon-reload"
+    )
+    drift = host.run("unitgen", "drift", "early", check=False)
+    assert drift.returncode == 20 and "ordering-cycle" in drift.stdout, drift.stdout
+    host.run("unitgen", "sync")  # enables it for docker.service instead
+    create(host, "late", "--restart", "always")
+    host.run("unitgen", "install", "late")
+    wanted = host.sh("ls /etc/systemd/system/docker.service.wants/").stdout.split()
+    assert {"docker-early.service", "docker-late.service"} <= set(wanted)
+    host.reboot()
+    eventually(
+        lambda: state(host, "early")[0] == state(host, "late")[0] == "true",
+        what="both containers to run after the reboot",
+    )
+    assert "ordering cycle" not in host.journal("_PID=1", "-o", "cat").lower()
+    assert host.run("unitgen", "drift", check=False).returncode == 0
+
+
+def test_without_netcat_openbsd_install_refuses_and_changes_nothing(host: FullHost) -> None:
+    create(host, "web", "--restart", "always")
+    host.sh("mv /bin/nc.openbsd /root/nc.openbsd")
+    try:
+        done = host.run("unitgen", "install", "web", check=False)
+    finally:
+        host.sh("mv /root/nc.openbsd /bin/nc.openbsd")
+    assert done.returncode == 11
+    assert "netcat-openbsd" in done.stderr and done.stderr.count("\n") == 1
+    assert host.sh("ls /etc/systemd/system/docker-web.service", check=False).returncode != 0
+    policy = host.docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "web")
+    assert policy == "always"
