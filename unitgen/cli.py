@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import logging
 
     from unitgen.ops import Unitgen
-    from unitgen.plan import Plan
+    from unitgen.plan import Failure, Plan
 
 
 def _log() -> logging.Logger:
@@ -125,15 +125,29 @@ def _plan_and_apply(
 ) -> None:
     """Plan under the lock (so a second run sees the first one's result), then apply."""
     if dry_run:
-        _print_plan(make_plan().describe(online=app.online))
-        return
-    from unitgen.lock import exclusive
-
-    with exclusive(_log().info):
         todo = make_plan()
-        app.apply(todo, _log().info)
-    if todo.empty and done:
-        _log().info(done)
+        _print_plan(todo.describe(online=app.online))
+    else:
+        from unitgen.lock import exclusive
+
+        with exclusive(_log().info):
+            todo = make_plan()
+            app.apply(todo, _log().info)
+        if todo.empty and done and not todo.failed:
+            _log().info(done)
+    _raise_failures(todo.failed)
+
+
+def _raise_failures(failed: Sequence[Failure]) -> None:
+    """What could be done was done: say what was left out, one line each, and exit with the
+    first one's code."""
+    if not failed:
+        return
+    from unitgen.plan import failed_error
+
+    for failure in failed:
+        _log().error("%s: %s", failure.container, failure.message)
+    raise failed_error(failed)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -189,15 +203,17 @@ def generate(
     from unitgen.plan import require_names
 
     require_names(containers, all_=all_, command="generate")
-    units = _app(root, templates).desired(containers, all_=all_)
+    units, failed = _app(root, templates).desired(containers, all_=all_)
     if output is None:
         for unit in units:
             click.echo(f"---{unit.name}---")
             click.echo(unit.text, nl=False)
+        _raise_failures(failed)
         return
     from unitgen.install import atomic_write_many
 
     atomic_write_many([(output / unit.name, unit.text) for unit in units])
+    _raise_failures(failed)
     _log().info("wrote %d units into %s", len(units), output)
 
 

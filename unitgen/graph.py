@@ -95,7 +95,7 @@ def _compose_dependencies(spec: ContainerSpec, index: ComposeIndex) -> list[Depe
     for service in compose_services(raw):
         peers = index.get((project, service), [])
         if not peers:
-            raise ContainerNotFound(
+            raise DependencyError(
                 f"container {spec.name}: compose service {service!r} of project {project!r} "
                 "(from its depends_on label) has no container",
                 f"create it first (docker compose -p {project} create {service})",
@@ -114,7 +114,7 @@ def _check_targets(
         known = networks if dep.kind is Edge.NETWORK else containers
         if dep.target not in known:
             what = "network" if dep.kind is Edge.NETWORK else "container"
-            raise ContainerNotFound(
+            raise DependencyError(
                 f"container {name} needs {what} {dep.target} ({dep.kind.value}), "
                 "which does not exist",
                 f"create {dep.target} or fix {name}'s configuration",

@@ -153,10 +153,12 @@ class Unitgen:
 
     def desired(
         self, names: Sequence[str], *, all_: bool = False, options: UnitOptions | None = None
-    ) -> list[RenderedUnit]:
-        """The units `names` need (dependencies first, then their networks). `options` (flags
-        of this run) apply to the containers named, not to what they need."""
-        return self._desired(names, all_, options)[1]
+    ) -> tuple[list[RenderedUnit], list[plan.Failure]]:
+        """The units `names` need (dependencies first, then their networks), and the closures
+        that could not be rendered. `options` (flags of this run) apply to the containers
+        named, not to what they need."""
+        _, units, failed = self._desired(names, all_, options)
+        return units, failed
 
     def _render_container(
         self,
@@ -174,21 +176,62 @@ class Unitgen:
         return renderer.container(spec, graph, policy, effective, recorded=chosen.as_flags())
 
     def _desired(
-        self, names: Sequence[str], all_: bool, flags: UnitOptions | None = None
-    ) -> tuple[Graph, list[RenderedUnit]]:
+        self,
+        names: Sequence[str],
+        all_: bool,
+        flags: UnitOptions | None = None,
+        *,
+        force: bool | None = None,
+    ) -> tuple[Graph, list[RenderedUnit], list[plan.Failure]]:
+        """The units of each named container's closure (every container's with all_), and
+        the closures that failed, each with its error: one container with a label naming
+        nothing, a value that cannot be written, or (when force is not None) a unit that may
+        not be replaced, costs only its own closure. Nothing of a failed closure is written."""
         graph = self._graph_for(names, all_)
-        order = graph.topological_order() if all_ else graph.closure(names)
+        roots = sorted(graph.containers) if all_ else list(dict.fromkeys(names))
         renderer = Renderer(self.renderer_options)
-        units = []
-        networks: list[str] = []
-        named = set(graph.containers) if all_ else set(names)
-        for name in order:
-            spec = graph.containers[name]
-            mine = flags if flags is not None and name in named else UnitOptions()
-            units.append(self._render_container(renderer, spec, graph, mine))
-            networks += [n for n in spec.networks if n not in networks]
-        units += [renderer.network(graph.networks[n]) for n in networks]
-        return graph, units
+        rendered: dict[str, RenderedUnit] = {}
+        order: list[str] = []
+        failed: list[plan.Failure] = []
+        named = set(roots)
+        for root in roots:
+            try:
+                closure = graph.closure([root])
+                mine = {}
+                for name in closure:
+                    chosen = flags if flags is not None and name in named else UnitOptions()
+                    if name not in rendered:
+                        spec = graph.containers[name]
+                        mine[name] = self._render_container(renderer, spec, graph, chosen)
+                        for net in spec.networks:
+                            mine[f"network {net}"] = renderer.network(graph.networks[net])
+                if force is not None:
+                    for unit in mine.values():
+                        self._check_replaceable(unit, force=force)
+            except UnitgenError as exc:
+                if not all_ and len(roots) == 1:
+                    raise
+                failed.append(plan.Failure(root, str(exc), exc.exit_code))
+                continue
+            rendered.update(mine)
+            order += [n for n in mine if n not in order]
+        containers = [rendered[n] for n in order if not n.startswith("network ")]
+        networks = [rendered[n] for n in order if n.startswith("network ")]
+        if failed and not containers:
+            raise plan.failed_error(failed)
+        return graph, containers + networks, failed
+
+    def _check_replaceable(self, unit: RenderedUnit, *, force: bool) -> None:
+        path = unit_dir(self.root) / unit.name
+        plan.check_replaceable(
+            unit.name,
+            path,
+            inventory.read_text(path),
+            self.installed.get(unit.name),
+            is_symlink=path.is_symlink(),
+            vendor=inventory.vendor_unit(self.root, unit.name),
+            force=force,
+        )
 
     # --- install ------------------------------------------------------------------------
 
@@ -202,25 +245,13 @@ class Unitgen:
         options: UnitOptions | None = None,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
-        graph, rendered = self._desired(names, all_, options)
+        graph, rendered, failed = self._desired(names, all_, options, force=force)
         check_programs(self.root)
         directory = unit_dir(self.root)
-        existing = {}
-        for unit in rendered:
-            path = directory / unit.name
-            text = inventory.read_text(path)
-            existing[unit.name] = text
-            plan.check_replaceable(
-                unit.name,
-                path,
-                text,
-                self.installed.get(unit.name),
-                is_symlink=path.is_symlink(),
-                vendor=inventory.vendor_unit(self.root, unit.name),
-                force=force,
-            )
+        existing = {u.name: inventory.read_text(directory / u.name) for u in rendered}
         files = plan.file_actions(rendered, directory, self.installed, existing)
         result = plan.Plan(files=[*self._helper_actions(needed=True, force=force), *files])
+        result.failed = failed
         containers = [graph.containers[u.container] for u in rendered if u.container]
         if self.hands_over:
             result.policies = plan.policy_changes(containers)
@@ -409,7 +440,10 @@ class Unitgen:
         drop-in (never compared: the admin's customisation)."""
         plan.require_names(names, all_=False, command="diff")
         out: list[str] = []
-        for unit in self.desired(names):
+        units, failed = self.desired(names)
+        if failed:
+            raise plan.failed_error(failed)
+        for unit in units:
             if unit.container not in names:
                 continue
             old = inventory.read_text(unit_dir(self.root) / unit.name) or ""
@@ -432,12 +466,25 @@ class Unitgen:
         fixable = {"restart-policy-conflict", "recreated", "stale"} | (
             {"edited"} if force else set()
         )
-        targets = sorted({f.container for f in found if f.kind in fixable})
+        edited = set() if force else {f.container for f in found if f.kind == "edited"}
+        targets = sorted({f.container for f in found if f.kind in fixable} - edited)
         result = plan.Plan()
         if targets:
-            result = self.plan_install(targets, force=force, start=False)
-        elif self.installed:
+            try:
+                result = self.plan_install(targets, force=force, start=False)
+            except UnitgenError as exc:  # the one target's closure failed; the rest goes on
+                result.failed.append(plan.Failure(targets[0], str(exc), exc.exit_code))
+        if not result.files and self.installed:
             result.files += self._helper_actions(needed=True, force=force)
+        # An edited unit stays as the admin left it, but two supervisors must not fight over
+        # its container: Docker's policy still goes back to `no`.
+        conflicts = [
+            self.graph.containers[f.container]
+            for f in found
+            if f.kind == "restart-policy-conflict" and f.container in edited
+        ]
+        if self.hands_over:
+            result.policies += plan.policy_changes(conflicts)
         orphans = sorted({f.container for f in found if f.kind == "orphan"})
         if orphans and prune:
             result = result.merge(self.plan_uninstall(orphans, force=True))

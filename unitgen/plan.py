@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unitgen import helper
-from unitgen.errors import ForeignUnit, UsageError
+from unitgen.errors import ForeignUnit, UnitgenError, UsageError
 from unitgen.inventory import DropIn, InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
 from unitgen.render import RenderedUnit
@@ -38,6 +38,32 @@ class PolicyChange:
     was: RestartPolicy
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A container whose closure was left out of the plan, and why."""
+
+    container: str
+    message: str
+    exit_code: int
+
+
+class PartlyDone(UnitgenError):
+    """Some containers could not be handled; the rest were. Exits with the first one's code."""
+
+    def __init__(self, failed: Sequence[Failure]) -> None:
+        names = ", ".join(f"{f.container} (exit {f.exit_code})" for f in failed)
+        super().__init__(
+            f"{len(failed)} container(s) left out: {names}",
+            "each is explained above; the others were done",
+        )
+        self.exit_code = failed[0].exit_code
+        self.failed = list(failed)
+
+
+def failed_error(failed: Sequence[Failure]) -> UnitgenError:
+    return PartlyDone(failed)
+
+
 @dataclass
 class Plan:
     files: list[FileAction] = field(default_factory=list)
@@ -50,6 +76,8 @@ class Plan:
     # Containers handed back to Docker: their policy is restored before their unit stops,
     # and the stop leaves them running (uninstall --keep-running).
     release: list[str] = field(default_factory=list)
+    # Containers whose closure was left out (nothing of it is written), with why.
+    failed: list[Failure] = field(default_factory=list)
 
     @property
     def reload(self) -> bool:
@@ -77,6 +105,7 @@ class Plan:
             start=union(self.start, other.start),
             notes=union(self.notes, other.notes),
             release=union(self.release, other.release),
+            failed=self.failed + other.failed,
         )
 
     def describe(self, *, online: bool) -> list[str]:
@@ -100,6 +129,7 @@ class Plan:
         if self.start and online:
             lines.append(f"run     systemctl start {' '.join(self.start)}")
         lines += [f"note    {note}" for note in self.notes]
+        lines += [f"failed  {f.container}: {f.message}" for f in self.failed]
         return lines or ["nothing to do"]
 
 

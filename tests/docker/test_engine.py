@@ -170,3 +170,14 @@ def test_without_systemd_install_leaves_dockers_policy_and_says_so(topo: Topolog
     assert done.returncode == 0, done.stderr
     assert "docker  update" not in done.stdout
     assert f"Docker keeps supervising {web} (restart policy always)" in done.stdout
+
+
+def test_one_broken_container_costs_only_its_own_units(topo: Topology) -> None:
+    good = topo.create("good")
+    bad = topo.create("bad", "--label", f"unitgen.requires={topo.n('nosuch')}")
+    done = unitgen("generate", bad, good)
+    assert done.returncode == 6, done.stderr
+    assert f"---docker-{good}.service---" in done.stdout
+    assert f"docker-{bad}.service" not in done.stdout
+    assert f"{bad}: container {bad} needs container {topo.n('nosuch')}" in done.stderr
+    assert done.stderr.splitlines()[-1].startswith("unitgen: 1 container(s) left out")

@@ -76,7 +76,7 @@ def test_a_cycle_is_an_error_that_names_it() -> None:
 def test_a_missing_link_target_names_both_containers() -> None:
     graph = Graph.build([spec("aa", links=("gone",)), spec("bb")], [])
     assert graph.closure(["bb"]) == ["bb"]  # a broken container elsewhere blocks nothing
-    with pytest.raises(ContainerNotFound, match="container aa needs container gone"):
+    with pytest.raises(DependencyError, match="container aa needs container gone"):
         graph.closure(["aa"])
 
 
@@ -100,7 +100,7 @@ def test_compose_dependency_without_a_container_is_an_error() -> None:
             ("com.docker.compose.project", "p"),
         ),
     )
-    with pytest.raises(ContainerNotFound, match="compose service 'db' of project 'p'"):
+    with pytest.raises(DependencyError, match="compose service 'db' of project 'p'"):
         Graph.build([web], []).closure(["web"])
 
 
@@ -135,5 +135,5 @@ def test_walk_fetches_only_the_closure_a_level_at_a_time() -> None:
 def test_walk_leaves_a_missing_dependency_for_the_graph_to_report() -> None:
     lonely = spec("app", links=("gone",))
     specs, _ = walk(["app"], lambda level: [lonely] if "app" in level else [], {})
-    with pytest.raises(ContainerNotFound, match="needs container gone"):
+    with pytest.raises(DependencyError, match="needs container gone"):
         Graph.build(specs, []).closure(["app"])
