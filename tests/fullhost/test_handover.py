@@ -162,3 +162,22 @@ def test_without_netcat_openbsd_install_refuses_and_changes_nothing(host: FullHo
     assert host.sh("ls /etc/systemd/system/docker-web.service", check=False).returncode != 0
     policy = host.docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "web")
     assert policy == "always"
+
+
+def test_a_crashed_link_target_restarts_alone_and_its_dependant_keeps_running(
+    host: FullHost,
+) -> None:
+    create(host, "backend", "--restart", "always")
+    create(host, "proxy", "--link", "backend", "--restart", "always")
+    host.run("unitgen", "install", "proxy")
+    proxy, backend = state(host, "proxy"), state(host, "backend")
+    started = time.monotonic()
+    host.sh("kill -9 $(docker inspect -f '{{.State.Pid}}' backend)")  # a crash, not docker kill
+    eventually(
+        lambda: state(host, "backend")[0] == "true" and state(host, "backend") != backend,
+        what="the backend to run again",
+    )
+    # How quickly is a benchmark's question (bench/fullhost.py), not an assertion here.
+    print(f"\nbackend running again {time.monotonic() - started:.2f} s after its crash")
+    assert state(host, "proxy") == proxy
+    assert unit(host, "proxy")["NRestarts"] == "0"
