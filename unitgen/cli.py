@@ -256,7 +256,12 @@ def install(
     _plan_and_apply(
         app,
         lambda: app.plan_install(
-            containers, all_=all_, force=force, start=not no_start, options=chosen
+            containers,
+            all_=all_,
+            force=force,
+            start=not no_start,
+            options=chosen,
+            dry_run=dry_run,
         ),
         dry_run,
         "nothing to do: the units are installed and up to date",
@@ -300,7 +305,9 @@ def uninstall(
     app = _app(root, templates)
     _plan_and_apply(
         app,
-        lambda: app.plan_uninstall(containers, force=force, keep_running=keep_running),
+        lambda: app.plan_uninstall(
+            containers, force=force, keep_running=keep_running, dry_run=dry_run
+        ),
         dry_run,
     )
 
@@ -437,7 +444,7 @@ def sync(
     app = _app(root, templates)
     _plan_and_apply(
         app,
-        lambda: app.plan_sync(prune=prune, force=force),
+        lambda: app.plan_sync(prune=prune, force=force, dry_run=dry_run),
         dry_run,
         "nothing to do: the units are in sync",
     )
@@ -467,7 +474,9 @@ def adopt(
     """
     chosen = _options(generator)
     app = _app(root, templates)
-    _plan_and_apply(app, lambda: app.plan_adopt(containers, options=chosen), dry_run)
+    _plan_and_apply(
+        app, lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run), dry_run
+    )
 
 
 @cli.command()

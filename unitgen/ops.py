@@ -7,26 +7,20 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unitgen import drift, inventory, plan, systemd
+from unitgen import drift, host, inventory, plan, planning, systemd
 from unitgen.docker_source import socket_path
 from unitgen.drift import EngineState, Finding, UnitState
-from unitgen.errors import (
-    ContainerNotFound,
-    ForeignUnit,
-    MissingProgram,
-    UnitgenError,
-    UsageError,
-)
+from unitgen.errors import ContainerNotFound, UnitgenError, UsageError
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec, EngineFacts
-from unitgen.names import container_unit_name, helper_file, unit_dir
+from unitgen.names import container_unit_name, unit_dir
 from unitgen.options import UnitOptions, from_labels
 from unitgen.render import RenderedUnit, Renderer, RenderOptions
 
@@ -45,21 +39,6 @@ def resolve_root(root: str | None) -> Path:
     if not path.is_dir():
         raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
     return path
-
-
-# What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
-REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
-
-
-def check_programs(root: Path) -> None:
-    """Refuse before writing anything when the units could not start on ROOT."""
-    for *paths, package in REQUIRED_PROGRAMS:
-        if not any(os.access(root / path, os.X_OK) for path in paths):
-            raise MissingProgram(
-                f"the units need /{paths[0]} (package {package}), which is missing"
-                + ("" if root == Path("/") else f" under {root}"),
-                f"install it first: apt-get install {package}",
-            )
 
 
 @dataclass(frozen=True)
@@ -134,13 +113,6 @@ class Unitgen:
         """Docker's restart policies are changed only for the running system, not an image."""
         return self.root == Path("/")
 
-    @property
-    def hands_over(self) -> bool:
-        """Docker's policy becomes `no` only where a running systemd will start the units:
-        on a host with another init (WSL, a container that reaches the engine's socket, a
-        chroot) nothing would, and the container would lose its only supervisor."""
-        return self.touches_docker and self.online
-
     # --- generate -----------------------------------------------------------------------
 
     def _graph_for(self, names: Sequence[str], all_: bool) -> Graph:
@@ -157,8 +129,13 @@ class Unitgen:
         """The units `names` need (dependencies first, then their networks), and the closures
         that could not be rendered. `options` (flags of this run) apply to the containers
         named, not to what they need."""
-        _, units, failed = self._desired(names, all_, options)
-        return units, failed
+        _, desired = self._render(names, all_, options)
+        if desired.single and desired.failed:
+            raise desired.failed[0][1]
+        failed = [plan.Failure(r, str(e), e.exit_code) for r, e in desired.failed]
+        if failed and not desired.closures:
+            raise plan.failed_error(failed)
+        return desired.units(), failed
 
     def _render_container(
         self,
@@ -175,65 +152,56 @@ class Unitgen:
         effective = chosen.over(from_labels(spec.labels, spec.name))
         return renderer.container(spec, graph, policy, effective, recorded=chosen.as_flags())
 
-    def _desired(
-        self,
-        names: Sequence[str],
-        all_: bool,
-        flags: UnitOptions | None = None,
-        *,
-        force: bool | None = None,
-    ) -> tuple[Graph, list[RenderedUnit], list[plan.Failure]]:
-        """The units of each named container's closure (every container's with all_), and
-        the closures that failed, each with its error: one container with a label naming
-        nothing, a value that cannot be written, or (when force is not None) a unit that may
-        not be replaced, costs only its own closure. Nothing of a failed closure is written."""
+    def _render(
+        self, names: Sequence[str], all_: bool, flags: UnitOptions | None = None
+    ) -> tuple[Graph, planning.Desired]:
+        """The units of each named container's closure (every container's with all_), or why
+        it could not be rendered: one container with a label naming nothing, or a value that
+        cannot be written, costs only its own closure."""
         graph = self._graph_for(names, all_)
         roots = sorted(graph.containers) if all_ else list(dict.fromkeys(names))
         renderer = Renderer(self.renderer_options)
-        rendered: dict[str, RenderedUnit] = {}
-        order: list[str] = []
-        failed: list[plan.Failure] = []
-        named = set(roots)
+        cache: dict[str, RenderedUnit] = {}
+        closures: dict[str, list[RenderedUnit]] = {}
+        failed: list[tuple[str, UnitgenError]] = []
         for root in roots:
             try:
-                closure = graph.closure([root])
-                mine = {}
-                for name in closure:
-                    chosen = flags if flags is not None and name in named else UnitOptions()
-                    if name not in rendered:
-                        spec = graph.containers[name]
-                        mine[name] = self._render_container(renderer, spec, graph, chosen)
-                        for net in spec.networks:
-                            mine[f"network {net}"] = renderer.network(graph.networks[net])
-                if force is not None:
-                    for unit in mine.values():
-                        self._check_replaceable(unit, force=force)
+                units = []
+                for name in graph.closure([root]):
+                    spec = graph.containers[name]
+                    if name not in cache:
+                        chosen = flags if flags is not None and name in roots else UnitOptions()
+                        cache[name] = self._render_container(renderer, spec, graph, chosen)
+                    units.append(cache[name])
+                    for net in spec.networks:
+                        key = f"network {net}"
+                        if key not in cache:
+                            cache[key] = renderer.network(graph.networks[net])
+                        units.append(cache[key])
             except UnitgenError as exc:
-                if not all_ and len(roots) == 1:
-                    raise
-                failed.append(plan.Failure(root, str(exc), exc.exit_code))
+                failed.append((root, exc))
                 continue
-            rendered.update(mine)
-            order += [n for n in mine if n not in order]
-        containers = [rendered[n] for n in order if not n.startswith("network ")]
-        networks = [rendered[n] for n in order if n.startswith("network ")]
-        if failed and not containers:
-            raise plan.failed_error(failed)
-        return graph, containers + networks, failed
+            closures[root] = units
+        single = not all_ and len(roots) == 1
+        return graph, planning.Desired(closures, failed, graph.containers, single)
 
-    def _check_replaceable(self, unit: RenderedUnit, *, force: bool) -> None:
-        path = unit_dir(self.root) / unit.name
-        plan.check_replaceable(
-            unit.name,
-            path,
-            inventory.read_text(path),
-            self.installed.get(unit.name),
-            is_symlink=path.is_symlink(),
-            vendor=inventory.vendor_unit(self.root, unit.name),
-            force=force,
+    def _host(
+        self,
+        targets: Mapping[str, str | None],
+        live: Mapping[str, ContainerSpec],
+        *,
+        dry_run: bool,
+    ) -> host.HostState:
+        return host.gather(
+            self.root,
+            self.systemctl,
+            self.installed,
+            targets,
+            live,
+            ask_policy_rc_d=not dry_run,
         )
 
-    # --- install ------------------------------------------------------------------------
+    # --- install, uninstall, sync, adopt: gather, then decide (planning.py) ------------
 
     def plan_install(
         self,
@@ -243,136 +211,70 @@ class Unitgen:
         force: bool = False,
         start: bool = True,
         options: UnitOptions | None = None,
+        dry_run: bool = False,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
-        graph, rendered, failed = self._desired(names, all_, options, force=force)
-        check_programs(self.root)
-        directory = unit_dir(self.root)
-        existing = {u.name: inventory.read_text(directory / u.name) for u in rendered}
-        files = plan.file_actions(rendered, directory, self.installed, existing)
-        result = plan.Plan(files=[*self._helper_actions(needed=True, force=force), *files])
-        result.failed = failed
-        containers = [graph.containers[u.container] for u in rendered if u.container]
-        if self.hands_over:
-            result.policies = plan.policy_changes(containers)
-        elif self.touches_docker and (kept := plan.policy_changes(containers)):
-            result.notes.append(
-                "systemd is not running here, so Docker keeps supervising "
-                + ", ".join(f"{c.container} (restart policy {c.was})" for c in kept)
-                + "; once systemd runs, `unitgen sync` hands them over"
-            )
-        units = [u.name for u in rendered if u.container]
-        result.enable = [
-            u.name
-            for u in rendered
-            if u.container and not systemd.enabled(self.root, u.name, u.target or "")
-        ]
-        if not self.online:
-            result.notes.append("systemd is not running here: units enabled, nothing started")
-        elif start:
-            self._plan_start(result, units)
-        return result
-
-    def _plan_start(self, result: plan.Plan, units: list[str]) -> None:
-        states = self.systemctl.active_states(units)
-        updated = {f.unit for f in result.files if f.verb == "write"}
-        for unit in units:
-            if states[unit] != "active":
-                if self.systemctl.policy_allows(unit, "start"):
-                    result.start.append(unit)
-                else:
-                    result.notes.append(f"policy-rc.d forbids starting {unit}: enabled only")
-            elif unit in updated:
-                result.notes.append(f"{unit} runs the old unit; apply: systemctl restart {unit}")
-
-    # --- uninstall ----------------------------------------------------------------------
+        graph, desired = self._render(names, all_, options)
+        targets = {u.name: u.target for u in desired.units()}
+        state = self._host(targets, graph.containers, dry_run=dry_run)
+        return planning.install(desired, state, force=force, start=start)
 
     def plan_uninstall(
-        self, names: Sequence[str], *, force: bool = False, keep_running: bool = False
+        self,
+        names: Sequence[str],
+        *,
+        force: bool = False,
+        keep_running: bool = False,
+        dry_run: bool = False,
     ) -> plan.Plan:
         """Remove the units of NAMES (and networks no unit needs any more) and restore Docker's
-        restart policies. With keep_running the containers are handed back running: policy
-        first, then the unit stops without stopping its container."""
+        restart policies; with keep_running, hand the containers back running."""
         plan.require_names(names, all_=False, command="uninstall")
-        installed = self.installed
-        doomed = {container_unit_name(n) for n in names}
+        live = self.graph.containers if self.touches_docker and self.installed else {}
+        state = self._host({}, live, dry_run=dry_run)
+        return planning.uninstall(names, state, force=force, keep_running=keep_running)
+
+    def plan_sync(
+        self, *, prune: bool = False, force: bool = False, dry_run: bool = False
+    ) -> plan.Plan:
+        """Regenerate stale and recreated units, fix policy conflicts, prune orphans."""
+        found = self.drift()
+        targets = planning.sync_targets(found, force=force)
         result = plan.Plan()
-        for name in names:
-            unit = container_unit_name(name)
-            if unit not in installed:
-                result.notes.append(f"{unit} is not installed by unitgen; nothing to do for it")
-                continue
-            if installed[unit].edited and not force:
-                raise ForeignUnit(
-                    f"{unit} was edited by hand since unitgen wrote it",
-                    "use --force to remove it anyway",
+        if targets.regenerate:
+            try:
+                result = self.plan_install(
+                    targets.regenerate, force=force, start=False, dry_run=dry_run
                 )
-        doomed &= set(installed)
-        users = self._users(doomed)
-        if users and not force:
-            raise UsageError(
-                f"{', '.join(sorted(doomed & set(users)))} still needed by: "
-                + ", ".join(sorted({u for deps in users.values() for u in deps})),
-                "uninstall those too, or use --force",
+            except UnitgenError as exc:  # the one target's closure failed; the rest goes on
+                result = plan.Plan(
+                    failed=[plan.Failure(targets.regenerate[0], str(exc), exc.exit_code)]
+                )
+        state = self._host({}, self.graph.containers, dry_run=dry_run)
+        if not result.files and self.installed:
+            result = result.merge(
+                plan.Plan(files=planning.helper_actions(state, needed=True, force=force))
             )
-        doomed |= self._unused_networks(doomed)
-        self._plan_removal(result, sorted(doomed))
-        if keep_running and self.online:
-            result.release = sorted(c for u in doomed if (c := installed[u].container) is not None)
-        if doomed and not set(installed) - doomed:
-            result.files += self._helper_actions(needed=False, force=True)
-        return result
+        if targets.orphans and prune:
+            result = result.merge(self.plan_uninstall(targets.orphans, force=True, dry_run=dry_run))
+        return result.merge(planning.sync_rest(found, targets, state, prune=prune))
 
-    def _helper_actions(self, *, needed: bool, force: bool) -> list[plan.FileAction]:
-        recorded = {h for u in self.installed.values() if (h := u.helper_hash)}
-        found = inventory.helper_digest(self.root)
-        action = plan.helper_action(
-            helper_file(self.root), found, recorded, needed=needed, force=force
-        )
-        return [action] if action else []
+    def plan_adopt(
+        self,
+        names: Sequence[str] = (),
+        *,
+        options: UnitOptions | None = None,
+        dry_run: bool = False,
+    ) -> plan.Plan:
+        """Install units for containers that rely on Docker's restart policy."""
+        targets = planning.adopt_targets(names, self.graph.containers, self.installed)
+        if not targets:
+            return plan.Plan(
+                notes=["no container relies on a Docker restart policy without a unit"]
+            )
+        return self.plan_install(targets, options=options, dry_run=dry_run)
 
-    def _users(self, doomed: set[str]) -> dict[str, list[str]]:
-        """Installed units (not being removed) that need a doomed one."""
-        found: dict[str, list[str]] = {}
-        for name, unit in self.installed.items():
-            if name in doomed:
-                continue
-            for needed in unit.requires():
-                if needed in doomed:
-                    found.setdefault(needed, []).append(name)
-        return found
-
-    def _unused_networks(self, doomed: set[str]) -> set[str]:
-        remaining = [u for n, u in self.installed.items() if n not in doomed and u.container]
-        needed = {dep for u in remaining for dep in u.requires()}
-        return {
-            name
-            for name, unit in self.installed.items()
-            if unit.network is not None and name not in needed
-        }
-
-    def _plan_removal(self, result: plan.Plan, doomed: list[str]) -> None:
-        containers = [u for u in doomed if self.installed[u].container]
-        states = self.systemctl.active_states(doomed)
-        result.stop = [u for u in doomed if states[u] not in ("inactive", "failed", "offline")]
-        result.disable = [
-            u for u in containers if systemd.enabled(self.root, u, self.installed[u].target)
-        ]
-        for unit in doomed:
-            result.files.append(plan.FileAction("remove", self.installed[unit].path, unit))
-            result.notes += plan.drop_in_notes(unit, self.installed[unit].drop_ins)
-        if not self.touches_docker:
-            return
-        live = self.graph.containers
-        for unit in containers:
-            record = self.installed[unit]
-            name, policy = record.container, record.recorded_policy
-            if name is None or policy is None or name not in live:
-                continue
-            if live[name].restart_policy != policy:
-                result.policies.append(plan.PolicyChange(name, policy, live[name].restart_policy))
-
-    # --- drift and reconciliation -------------------------------------------------------
+    # --- drift -------------------------------------------------------------------------
 
     def _desired_texts(self) -> dict[str, str | Exception]:
         """The unit each managed, existing container would get now (or why it cannot)."""
@@ -459,57 +361,6 @@ class Unitgen:
                 for d in inventory.find_drop_ins(self.root, unit.name)
             ]
         return "".join(out)
-
-    def plan_sync(self, *, prune: bool = False, force: bool = False) -> plan.Plan:
-        """Regenerate stale and recreated units, fix policy conflicts, prune orphans."""
-        found = self.drift()
-        fixable = {"restart-policy-conflict", "recreated", "stale"} | (
-            {"edited"} if force else set()
-        )
-        edited = set() if force else {f.container for f in found if f.kind == "edited"}
-        targets = sorted({f.container for f in found if f.kind in fixable} - edited)
-        result = plan.Plan()
-        if targets:
-            try:
-                result = self.plan_install(targets, force=force, start=False)
-            except UnitgenError as exc:  # the one target's closure failed; the rest goes on
-                result.failed.append(plan.Failure(targets[0], str(exc), exc.exit_code))
-        if not result.files and self.installed:
-            result.files += self._helper_actions(needed=True, force=force)
-        # An edited unit stays as the admin left it, but two supervisors must not fight over
-        # its container: Docker's policy still goes back to `no`.
-        conflicts = [
-            self.graph.containers[f.container]
-            for f in found
-            if f.kind == "restart-policy-conflict" and f.container in edited
-        ]
-        if self.hands_over:
-            result.policies += plan.policy_changes(conflicts)
-        orphans = sorted({f.container for f in found if f.kind == "orphan"})
-        if orphans and prune:
-            result = result.merge(self.plan_uninstall(orphans, force=True))
-        elif orphans:
-            result.notes.append("orphans kept (use --prune to remove): " + " ".join(orphans))
-        for f in found:
-            if f.kind == "edited" and not force:
-                result.notes.append(f"{f.unit} was edited by hand: left alone (use --force)")
-        return result
-
-    def plan_adopt(
-        self, names: Sequence[str] = (), *, options: UnitOptions | None = None
-    ) -> plan.Plan:
-        """Install units for containers that rely on Docker's restart policy."""
-        candidates = [
-            name
-            for name, spec in sorted(self.graph.containers.items())
-            if not spec.restart_policy.is_off and container_unit_name(name) not in self.installed
-        ]
-        targets = [n for n in names] if names else candidates
-        if not targets:
-            result = plan.Plan()
-            result.notes.append("no container relies on a Docker restart policy without a unit")
-            return result
-        return self.plan_install(targets, options=options)
 
     # --- apply and list -----------------------------------------------------------------
 
