@@ -78,8 +78,7 @@ negotiate() {
         API=
         request GET /_ping
         if [ "$STATUS" = 200 ]; then
-            v=$(printf '%s\n' "$HEAD" | sed -n 's/^[Aa][Pp][Ii]-[Vv][Ee][Rr][Ss][Ii][Oo][Nn]: *\([0-9.]*\).*/\1/p')
-            API=${v:+/v$v}
+            API=$(api_version)
             return 0
         fi
         API=$was
@@ -87,6 +86,26 @@ negotiate() {
         [ "$tries" -gt 0 ] || return 1
         sleep 1
     done
+}
+
+# /vX.Y from the Api-Version header of HEAD, or nothing (any case, any spacing).
+api_version() {
+    while IFS= read -r line; do
+        case $line in
+        [Aa][Pp][Ii]-[Vv][Ee][Rr][Ss][Ii][Oo][Nn]:*)
+            v=${line#*:}
+            v=${v%"$CR"}
+            v=${v#"${v%%[! ]*}"}
+            case $v in
+            '' | *[!0-9.]*) ;;
+            *) printf '/v%s' "$v" ;;
+            esac
+            return
+            ;;
+        esac
+    done <<EOF
+$HEAD
+EOF
 }
 
 # A filter on exactly one container name, URL-encoded: {"name":["^/NAME$"],...}. Names are
@@ -108,8 +127,10 @@ name_filter() {
 listed() {
     request GET "/containers/json?all=1&filters=%7B$FILTER$1%7D"
     [ "$STATUS" = 200 ] || die "cannot list containers (HTTP $STATUS): $(message)"
-    compact=$(printf '%s' "$BODY" | tr -d ' \t\r\n')
-    [ "$compact" != "[]" ]
+    case $BODY in
+    *"{"*) return 0 ;; # a list of objects, however spaced
+    *) return 1 ;;     # [] (or [ ])
+    esac
 }
 
 # The number after "KEY": in BODY, whatever the spacing and the order of fields; else empty.
@@ -138,7 +159,11 @@ start() {
     # Up means running, and healthy when it has a health check; TimeoutStartSec= bounds this.
     name_filter "$name"
     running=%2C%22status%22%3A%5B%22running%22%5D
+    ready=$running%2C%22health%22%3A%5B%22none%22%2C%22healthy%22%5D
     while :; do
+        # Running with no health check, or healthy: one listing in the usual case, since a
+        # start at boot runs beside every other unit's and each request costs the engine.
+        listed "$ready" && exit 0
         if listed "$running"; then
             listed "$running%2C%22health%22%3A%5B%22starting%22%5D" || {
                 listed "$running%2C%22health%22%3A%5B%22unhealthy%22%5D" &&
@@ -167,7 +192,10 @@ wait_() {
         [ "$stopping" = 1 ] && exit 0
         # Docker sends the 200 and its headers at once, the body when NAME stops: a 200
         # without a body is an engine that went away in between, like no answer at all.
-        [ "$STATUS" = 200 ] && [ -z "$(printf '%s' "$BODY" | tr -d ' \t\r\n')" ] && STATUS=000
+        case $STATUS/$BODY in
+        200/*"{"*) ;;
+        200/*) STATUS=000 ;;
+        esac
         case $STATUS in
         200)
             code=$(number_of StatusCode)

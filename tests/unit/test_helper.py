@@ -311,7 +311,11 @@ def test_the_listing_filter_anchors_the_name_and_escapes_its_dot(engine: FakeEng
     starting(engine, listing_of(State("running"), name="web.1"))
     assert helper(engine, "start", "web.1").returncode == 0
     listing = next(r for r in engine.requests if r.path == "/containers/json")
-    assert listing.filters == {"name": ["^/web\\.1$"], "status": ["running"]}
+    assert listing.filters == {
+        "name": ["^/web\\.1$"],
+        "status": ["running"],
+        "health": ["none", "healthy"],
+    }
     pattern = listing.filters["name"][0]
     assert re.search(pattern, "/web.1")
     assert not re.search(pattern, "/webx1")
@@ -475,3 +479,11 @@ def test_the_helper_is_shellcheck_clean() -> None:
         check=False,
     )
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def test_a_container_up_at_once_costs_one_listing(engine: FakeEngine) -> None:
+    """At boot every unit starts at once, and each request costs the engine: the usual case,
+    running with no health check, is answered by a single filtered listing."""
+    starting(engine, listing_of(State("running")))
+    assert helper(engine, "start", "web").returncode == 0
+    assert [r.path for r in engine.requests].count("/containers/json") == 1
