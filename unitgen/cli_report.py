@@ -25,6 +25,11 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     \b
     Columns: UNIT, CONTAINER, ACTIVE (systemd), ENABLED, DOCKER (running, stopped, gone),
     EDITED (changed by hand since unitgen wrote it).
+
+    \b
+    Examples:
+      unitgen list
+      unitgen list --json --no-docker
     """
     rows = make_app(root, templates).list_units(with_docker=not no_docker)
     if as_json:
@@ -127,7 +132,12 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
 
 @click.command("exit-codes")
 def exit_codes() -> None:
-    """The exit codes unitgen returns, for scripts."""
+    """The exit codes unitgen returns, for scripts.
+
+    \b
+    Example:
+      unitgen exit-codes
+    """
     for code, meaning in sorted(EXIT_CODES.items()):
         click.echo(f"{code:>3}  {meaning}")
 

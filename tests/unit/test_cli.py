@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import click
 import pytest
 
 from unitgen.cli import cli, main
@@ -20,19 +20,32 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return int(exit_info.value.code or 0), out, err
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_has_help_with_a_description(
+def readme_section(title: str) -> str:
+    text = README.read_text()
+    start = text.index(f"\n{title}\n")
+    return text[start : text.index("\n#", start + len(title) + 2)]
+
+
+def readme_commands() -> set[str]:
+    rows = re.findall(r"^\| `unitgen ([a-z-]+)", readme_section("## Commands"), re.MULTILINE)
+    return set(rows)
+
+
+def test_the_registered_commands_are_exactly_those_in_the_readme_commands_table() -> None:
+    assert set(cli.commands) == readme_commands()
+
+
+@pytest.mark.parametrize("command", sorted(readme_commands()))
+def test_every_command_has_help_with_a_description_and_an_example(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run([command, "--help"], capsys)
     assert code == 0
     assert f"Usage: unitgen {command}" in out
-    assert cli.commands[command].help
-
-
-@pytest.mark.parametrize("command", sorted(cli.commands))
-def test_every_command_is_documented_in_the_readme(command: str) -> None:
-    assert f"unitgen {command}" in README.read_text()
+    description = (cli.commands[command].help or "").strip().splitlines()
+    assert description and " ".join(description[0].split()) in " ".join(out.split())
+    example = out.partition("\n  Example")[2]
+    assert re.search(rf"^ +unitgen {command}\b", example, re.MULTILINE), out
 
 
 def test_exit_codes_are_listed_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,7 +81,3 @@ def test_unknown_option_is_clicks_usage_error(capsys: pytest.CaptureFixture[str]
     code, _, err = run(["install", "--bogus"], capsys)
     assert code == 2
     assert "No such option" in err and "--bogus" in err
-
-
-def test_the_group_is_a_click_group() -> None:
-    assert isinstance(cli, click.Group)
