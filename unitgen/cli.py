@@ -13,7 +13,7 @@ import click
 
 from unitgen import __version__, cli_manage, cli_report
 from unitgen.cli_common import log
-from unitgen.errors import UnitgenError
+from unitgen.errors import INTERRUPTED, UnitgenError
 
 
 def _setup_logging(debug: bool) -> None:
@@ -84,10 +84,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.Abort:
         click.echo("unitgen: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("unitgen: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except Exception as exc:
         if debug:
             raise
