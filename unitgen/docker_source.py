@@ -21,8 +21,8 @@ from urllib.parse import quote
 from unitgen.errors import (
     ContainerNotFound,
     DockerUnavailable,
+    EngineFailed,
     PermissionDenied,
-    UnitgenError,
     UsageError,
 )
 from unitgen.model import (
@@ -273,7 +273,7 @@ def _translated(what: str) -> Iterator[None]:
             f"{what}: {exc.explanation or exc}", "check the name with `docker ps -a`"
         ) from exc
     except docker.errors.APIError as exc:
-        raise UnitgenError(f"{what}: Docker said: {exc.explanation or exc}") from exc
+        raise EngineFailed(f"{what}: Docker said: {exc.explanation or exc}") from exc
     except PermissionError as exc:
         raise _denied(what) from exc
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
@@ -340,7 +340,7 @@ class DockerSource:
         except EngineError as exc:
             if exc.status == 404:
                 raise ContainerNotFound(f"{what}: {exc.message}") from exc
-            raise UnitgenError(f"{what}: Docker said: {exc.message}") from exc
+            raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
         except PermissionError as exc:
             raise _denied(what) from exc
         except OSError as exc:

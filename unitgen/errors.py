@@ -77,6 +77,32 @@ class MissingProgram(UnitgenError):
     exit_code = 11
 
 
+class LockTimeout(UnitgenError):
+    """Another unitgen run held the lock for longer than we wait (lock.WAIT_SECONDS)."""
+
+    exit_code = 12
+
+
+class EngineFailed(UnitgenError):
+    """The Docker engine was reached and answered with an error (a 500, a 409 conflict): a
+    fault of the engine or of the container's state, not of unitgen. (Not named EngineError:
+    that is docker_http's exception for the HTTP answer, which this one translates.)"""
+
+    exit_code = 13
+
+
+class TemplateError(UnitgenError):
+    """A template override is broken: it adds or drops directives, or loses [X-Unitgen]."""
+
+    exit_code = 14
+
+
+INTERRUPTED = 130
+"""Ctrl-C (SIGINT): the shell's own 128 + 2."""
+DRIFT_FOUND = 20
+"""`unitgen drift` found drift. Not an error: the report is the result."""
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing to do)",
     1: "unexpected internal error (run with --debug and report it)",
@@ -90,6 +116,9 @@ EXIT_CODES: dict[int, str] = {
     SystemdFailed.exit_code: "systemctl failed",
     WriteFailed.exit_code: "a unit file could not be written or removed",
     MissingProgram.exit_code: "a program the units need is missing (e.g. netcat-openbsd)",
-    20: "drift found (`unitgen drift`): the units and Docker disagree",
+    LockTimeout.exit_code: "another unitgen run holds the lock (it waited 5 minutes)",
+    EngineFailed.exit_code: "the Docker engine answered with an error",
+    TemplateError.exit_code: "a template override is broken (adds or drops directives)",
+    DRIFT_FOUND: "drift found (`unitgen drift`): the units and Docker disagree",
+    INTERRUPTED: "interrupted (Ctrl-C)",
 }
-DRIFT_FOUND = 20

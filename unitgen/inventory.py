@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from unitgen import helper
-from unitgen.errors import PermissionDenied, UnitgenError
+from unitgen.errors import ForeignUnit, PermissionDenied, UnitgenError, UsageError
 from unitgen.model import RestartPolicy
 from unitgen.names import HASH_KEY, X_SECTION, helper_file, is_unitgen_unit_name, unit_dir
 from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
@@ -67,7 +67,14 @@ class InstalledUnit:
     @property
     def options(self) -> UnitOptions:
         """Generator options an earlier run's flags recorded (Options=)."""
-        return from_flags(self.unit.get(X_SECTION, "Options"), str(self.path))
+        raw = self.unit.get(X_SECTION, "Options")
+        try:
+            return from_flags(raw, str(self.path))
+        except UsageError as exc:  # the file's value, not the command line: exit 8, not 2
+            raise ForeignUnit(
+                f"{self.path}: Options={raw} in [{X_SECTION}] cannot be read: {exc.message}",
+                "fix the line by hand, or reinstall with --force and the options again",
+            ) from exc
 
     @property
     def helper_hash(self) -> str | None:
@@ -76,7 +83,17 @@ class InstalledUnit:
     @property
     def recorded_policy(self) -> RestartPolicy | None:
         raw = self.unit.get(X_SECTION, "DockerRestartPolicy")
-        return RestartPolicy.parse(raw) if raw else None
+        if not raw:
+            return None
+        try:
+            return RestartPolicy.parse(raw)
+        except UsageError as exc:  # the file's value, not the command line: exit 8, not 2
+            raise ForeignUnit(
+                f"{self.path}: DockerRestartPolicy={raw} in [{X_SECTION}] is not a restart "
+                "policy; the unit was edited by hand",
+                "put back the policy unitgen recorded (no, always, unless-stopped or "
+                "on-failure:N; this line is its only record), then run again",
+            ) from exc
 
     def requires(self) -> list[str]:
         """Every unit this one pulls in or orders after."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from unitgen.errors import UnitgenError
+from unitgen.errors import LockTimeout
 
 LOCK_DIRS = (Path("/run/lock"), Path("/tmp"))
 WAIT_SECONDS = 300.0
@@ -27,7 +27,9 @@ def lock_path() -> Path:
 
 
 @contextmanager
-def exclusive(report: Callable[[str], None], timeout: float = WAIT_SECONDS) -> Iterator[None]:
+def exclusive(report: Callable[[str], None], timeout: float | None = None) -> Iterator[None]:
+    """Hold the lock; wait up to TIMEOUT seconds (default WAIT_SECONDS) for another run."""
+    timeout = WAIT_SECONDS if timeout is None else timeout
     path = lock_path()
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
@@ -43,7 +45,7 @@ def exclusive(report: Callable[[str], None], timeout: float = WAIT_SECONDS) -> I
                     break
                 except BlockingIOError:
                     if time.monotonic() > deadline:
-                        raise UnitgenError(
+                        raise LockTimeout(
                             f"another unitgen run (pid {holder}) held {path} for {timeout:.0f}s",
                             "wait for it to finish, or check that it is not hung",
                         ) from None

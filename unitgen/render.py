@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from unitgen import __version__, helper
-from unitgen.errors import UnsafeValue
+from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
@@ -379,12 +379,12 @@ def _check_rendered(text: str, name: str, expected: int) -> None:
     parsed = UnitFile.parse(text, where=name)
     found = sum(1 for _ in parsed.directives())
     if found != expected:
-        raise UnsafeValue(
+        raise TemplateError(
             f"{name}: the template produced {found} directives where {expected} were expected",
             "a template override adds or drops settings, or a value broke a line; fix it",
         )
     if parsed.section(X_SECTION) is None or parsed.get(X_SECTION, "Generator") is None:
-        raise UnsafeValue(f"{name}: the template lost the [{X_SECTION}] section")
+        raise TemplateError(f"{name}: the template lost the [{X_SECTION}] section")
 
 
 def _count(context: dict[str, object], fixed: int) -> int:

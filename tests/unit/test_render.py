@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
-from unitgen.errors import UnsafeValue
+from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
 from unitgen.names import container_unit_name, network_unit_name
@@ -123,7 +123,7 @@ def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -
     )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
-    with pytest.raises(UnsafeValue, match="template produced 55 directives where 54"):
+    with pytest.raises(TemplateError, match="template produced 55 directives where 54"):
         renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
 
 

@@ -1,0 +1,120 @@
+"""What the commands share: option groups as decorators, the library's entry object, the
+logger, and plan-then-apply under the lock. Imports only click and errors at import time, so
+`unitgen --help` stays fast; library modules are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    import logging
+
+    from unitgen.ops import Unitgen
+    from unitgen.plan import Failure, Plan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def log() -> logging.Logger:
+    """The logger, imported on first use: `unitgen --help` never pays for logging."""
+    import logging
+
+    return logging.getLogger("unitgen")
+
+
+def common(func: F) -> F:
+    """--root and --templates, shared by every command that renders or installs."""
+    func = click.option(
+        "--templates",
+        "templates",
+        type=click.Path(file_okay=False, path_type=Path),
+        multiple=True,
+        help="Directory of template overrides, searched before /etc/unitgen/templates.",
+    )(func)
+    func = click.option(
+        "--root",
+        metavar="DIR",
+        default=None,
+        help="Operate on an image root: write and enable there, start nothing, leave Docker's "
+        "restart policies alone. Default: $DPKG_ROOT, else /.",
+    )(func)
+    return func
+
+
+def unit_options(func: F) -> F:
+    """Generator options (README, "Generator options"), for install and adopt."""
+    for flag, help_ in reversed(
+        (
+            ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),
+            ("--stop-timeout", "Seconds the container gets to stop (default: its own)."),
+            ("--restart-sec", "Seconds between a stop and an automatic restart (default 1)."),
+            ("--after", "Also start after this systemd unit (a mount, a service); repeatable."),
+            ("--wants", "Also pull in this systemd unit; repeatable."),
+            ("--requires", "Also require this systemd unit; repeatable."),
+        )
+    ):
+        multiple = flag in ("--after", "--wants", "--requires")
+        func = click.option(
+            flag,
+            metavar="UNIT" if multiple else ("TARGET" if flag == "--wanted-by" else "SECONDS"),
+            multiple=multiple,
+            help=help_,
+        )(func)
+    return func
+
+
+def generator_options(kwargs: dict[str, Any]) -> Any:
+    """The generator options given on the command line (popped from kwargs)."""
+    from unitgen.options import build
+
+    return build(
+        wanted_by=kwargs.pop("wanted_by"),
+        stop_timeout=kwargs.pop("stop_timeout"),
+        restart_sec=kwargs.pop("restart_sec"),
+        after=kwargs.pop("after"),
+        wants=kwargs.pop("wants"),
+        requires=kwargs.pop("requires"),
+        where="command line",
+    )
+
+
+def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
+    from unitgen.ops import Unitgen
+
+    return Unitgen(root=root, templates=templates)
+
+
+def plan_and_apply(
+    unitgen: Unitgen, make_plan: Callable[[], Plan], dry_run: bool, done: str | None = None
+) -> None:
+    """Plan under the lock (so a second run sees the first one's result), then apply."""
+    if dry_run:
+        todo = make_plan()
+        for line in todo.describe(online=unitgen.online):
+            click.echo(line)
+    else:
+        from unitgen.lock import exclusive
+
+        with exclusive(log().info):
+            todo = make_plan()
+            unitgen.apply(todo, log().info)
+        if todo.empty and done and not todo.failed:
+            log().info(done)
+    raise_failures(todo.failed)
+
+
+def raise_failures(failed: Sequence[Failure]) -> None:
+    """What could be done was done: say what was left out, one line each, and exit with the
+    first one's code."""
+    if not failed:
+        return
+    from unitgen.plan import failed_error
+
+    for failure in failed:
+        log().error("%s: %s", failure.container, failure.message)
+    raise failed_error(failed)

@@ -1,0 +1,145 @@
+"""The commands that only look: list, drift, diff, status and exit-codes. Each parses its
+options, calls the library (`unitgen.ops`, `unitgen.report`, `unitgen.status`) and prints;
+errors go up to `cli.main`, the one place where they become exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from unitgen.cli_common import common, make_app
+from unitgen.errors import EXIT_CODES
+
+
+@click.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+@click.option("--no-docker", is_flag=True, help="Do not ask Docker for the containers' states.")
+@common
+def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Path, ...]) -> None:
+    """The units unitgen manages, their containers and their states.
+
+    \b
+    Columns: UNIT, CONTAINER, ACTIVE (systemd), ENABLED, DOCKER (running, stopped, gone),
+    EDITED (changed by hand since unitgen wrote it).
+
+    \b
+    Examples:
+      unitgen list
+      unitgen list --json --no-docker
+    """
+    rows = make_app(root, templates).list_units(with_docker=not no_docker)
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        click.echo(json.dumps([asdict(r) for r in rows], indent=2))
+        return
+    header = ("UNIT", "CONTAINER", "ACTIVE", "ENABLED", "DOCKER", "EDITED")
+    table = [header] + [
+        (
+            r.unit,
+            r.container,
+            r.active,
+            "yes" if r.enabled else "no",
+            r.docker,
+            "yes" if r.edited else "no",
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@click.command()
+@click.argument("containers", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Stable JSON (schema in the README).")
+@common
+def drift(
+    containers: tuple[str, ...], as_json: bool, root: str | None, templates: tuple[Path, ...]
+) -> None:
+    """Report every way the units and Docker disagree (all containers, or CONTAINERS).
+
+    Kinds: restart-policy-conflict, recreated, stale, edited, orphan, not-enabled, masked,
+    started-outside-systemd, container-not-running; unmanaged and drop-in are informational
+    (a drop-in, as `systemctl edit` writes it, is the supported customisation, never an
+    edit). Each finding names the command that fixes it. Exit 0 when there is none (or only
+    informational ones), 20 when drift is found.
+
+    \b
+    Examples:
+      unitgen drift
+      unitgen drift --json web1
+    """
+    from unitgen.drift import exit_worthy
+    from unitgen.errors import DRIFT_FOUND
+    from unitgen.report import drift_json, drift_table
+
+    found = make_app(root, templates).drift(containers)
+    if as_json:
+        click.echo(drift_json(found))
+    else:
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        for line in drift_table(found, color=color):
+            click.echo(line)
+    if exit_worthy(found):
+        raise click.exceptions.Exit(DRIFT_FOUND)
+
+
+@click.command()
+@click.argument("containers", nargs=-1)
+@common
+def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
+    """Unified diff: each installed unit against what would be generated now.
+
+    Only unitgen's file is compared; each drop-in (UNIT.d/*.conf) is named after it, kept as
+    it is.
+
+    \b
+    Example:
+      unitgen diff web1
+    """
+    click.echo(make_app(root, templates).diff(containers), nl=False)
+
+
+@click.command()
+@click.argument("container")
+@click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
+@common
+def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
+    """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
+
+    The unit's state, last exit and restarts (systemd), its drop-ins; the container's state,
+    health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
+    or Wants; its drift; the container's last 10 log lines. Without a running systemd it
+    shows what the files say and `offline`; with the engine down, the systemd side and
+    DOCKER unknown. Exit 4 when there is neither a unit nor a container named CONTAINER.
+
+    \b
+    Examples:
+      unitgen status web1
+      unitgen status --json web1
+    """
+    from unitgen.status import gather, status_json, status_lines
+
+    found = gather(make_app(root, templates), container)
+    click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
+
+
+@click.command("exit-codes")
+def exit_codes() -> None:
+    """The exit codes unitgen returns, for scripts.
+
+    \b
+    Example:
+      unitgen exit-codes
+    """
+    for code, meaning in sorted(EXIT_CODES.items()):
+        click.echo(f"{code:>3}  {meaning}")
+
+
+COMMANDS = (list_, drift, diff, status, exit_codes)
