@@ -347,11 +347,17 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
 
 
 def builtin_template_dir() -> Path:
-    """Installed, templates/ is the package `unitgen.templates`; in a checkout, ../templates."""
+    """The templates next to the loaded `unitgen/` package (a checkout) when there are any, else
+    the installed package `unitgen.templates`. The checkout wins: an editable install maps
+    `unitgen.templates` to the checkout it was made from, and a second checkout (a git
+    worktree, or one run with PYTHONPATH) must render with its own templates."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "container.service.j2").is_file():
+        return checkout
     spec = importlib.util.find_spec("unitgen.templates")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return checkout
 
 
 def _environment(options: RenderOptions) -> jinja2.Environment:
