@@ -381,8 +381,14 @@ def _finish(text: str, name: str, expected: int) -> str:
 
 
 def _check_rendered(text: str, name: str, expected: int) -> None:
-    """No value may add a line or a directive: count what the template produced."""
+    """No value may add a line or a directive, or continue onto the next line: count what the
+    template produced, and refuse a directive that spans lines."""
     parsed = UnitFile.parse(text, where=name)
+    for section, key in parsed.continued():
+        raise UnsafeValue(
+            f"{name}: [{section}] {key}= ends in a backslash and swallows the next line",
+            "a template override or a value ends a line in a backslash; fix it",
+        )
     found = sum(1 for _ in parsed.directives())
     if found != expected:
         raise UnsafeValue(
