@@ -2,6 +2,7 @@
 
 Reading is the only I/O here; `classify` is pure. A unit counts as unitgen's when it carries
 an [X-Unitgen] section; it counts as edited when its text no longer matches its ContentHash.
+A hand edit never makes a unit vanish: one that does not parse is still listed, as edited.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from pathlib import Path
 from unitgen import helper
 from unitgen.errors import ForeignUnit, PermissionDenied, UnitgenError, UsageError
 from unitgen.model import RestartPolicy
-from unitgen.names import HASH_KEY, X_SECTION, helper_file, is_unitgen_unit_name, unit_dir
+from unitgen.names import (
+    HASH_KEY,
+    X_SECTION,
+    container_of_unit_name,
+    helper_file,
+    is_unitgen_unit_name,
+    unit_dir,
+)
 from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
 from unitgen.unitfile import UnitFile, content_hash
 
@@ -49,7 +57,12 @@ class InstalledUnit:
 
     @property
     def container(self) -> str | None:
-        return self.unit.get(X_SECTION, "Container")
+        recorded = self.unit.get(X_SECTION, "Container")
+        if recorded is None and self.network is None:
+            # An edit lost the section's keys (a continuation on the line before its header
+            # swallows the header): the unit's name still says whose it is.
+            return container_of_unit_name(self.name)
+        return recorded
 
     @property
     def network(self) -> str | None:
@@ -61,8 +74,10 @@ class InstalledUnit:
 
     @property
     def target(self) -> str:
-        """The target its [Install] section names (where `systemctl enable` links it)."""
-        return self.unit.get("Install", "WantedBy") or DEFAULT_TARGET
+        """The target its [Install] section names (where `systemctl enable` links it). WantedBy=
+        is a list, and a hand edit may have added to it: unitgen's is the first."""
+        words = (self.unit.get("Install", "WantedBy") or "").split()
+        return words[0] if words else DEFAULT_TARGET
 
     @property
     def options(self) -> UnitOptions:
@@ -115,10 +130,14 @@ def classify(name: str, path: Path, text: str) -> InstalledUnit | None:
         return None
     try:
         unit = UnitFile.parse(text, where=str(path))
+        damaged = False
     except UnitgenError:
-        return InstalledUnit(name, path, text, UnitFile(), edited=True)
-    recorded = unit.get(X_SECTION, HASH_KEY)
-    return InstalledUnit(name, path, text, unit, edited=recorded != content_hash(text, HASH_KEY))
+        # A line systemd ignores or refuses: unitgen never writes one, so it is a hand edit.
+        # Read the rest as systemd does, so that the unit stays listed and reported.
+        unit = UnitFile.parse(text, where=str(path), lenient=True)
+        damaged = True
+    edited = damaged or unit.get(X_SECTION, HASH_KEY) != content_hash(text, HASH_KEY)
+    return InstalledUnit(name, path, text, unit, edited=edited)
 
 
 def read_text(path: Path) -> str | None:

@@ -30,6 +30,14 @@ def container_unit_name(container: str) -> str:
     return check_unit_name(f"{CONTAINER_PREFIX}{container}.service")
 
 
+def container_of_unit_name(unit: str) -> str | None:
+    """The container `docker-NAME.service` is named after; None for any other name."""
+    name = unit.removeprefix(CONTAINER_PREFIX).removesuffix(".service")
+    if unit == f"{CONTAINER_PREFIX}{name}.service" and _NAME.fullmatch(name):
+        return name
+    return None
+
+
 def network_unit_name(network: str) -> str:
     """`unitgen-network-NAME.service`; a different prefix, so it never meets a container's."""
     return check_unit_name(f"{NETWORK_PREFIX}{escape_unit_name_part(network)}.service")

@@ -347,11 +347,17 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
 
 
 def builtin_template_dir() -> Path:
-    """Installed, templates/ is the package `unitgen.templates`; in a checkout, ../templates."""
+    """The templates next to the loaded `unitgen/` package (a checkout) when there are any, else
+    the installed package `unitgen.templates`. The checkout wins: an editable install maps
+    `unitgen.templates` to the checkout it was made from, and a second checkout (a git
+    worktree, or one run with PYTHONPATH) must render with its own templates."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "container.service.j2").is_file():
+        return checkout
     spec = importlib.util.find_spec("unitgen.templates")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return checkout
 
 
 def _environment(options: RenderOptions) -> jinja2.Environment:
@@ -375,8 +381,14 @@ def _finish(text: str, name: str, expected: int) -> str:
 
 
 def _check_rendered(text: str, name: str, expected: int) -> None:
-    """No value may add a line or a directive: count what the template produced."""
+    """No value may add a line or a directive, or continue onto the next line: count what the
+    template produced, and refuse a directive that spans lines."""
     parsed = UnitFile.parse(text, where=name)
+    for section, key in parsed.continued():  # values ending in `\` are refused before
+        raise TemplateError(
+            f"{name}: [{section}] {key}= ends in a backslash and swallows the next line",
+            "a template override ends a line in a backslash; fix it",
+        )
     found = sum(1 for _ in parsed.directives())
     if found != expected:
         raise TemplateError(

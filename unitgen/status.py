@@ -124,10 +124,7 @@ def dependencies(text: str | None) -> list[tuple[str, str]]:
     """(relation, unit) for each unit the file's Requires=, BindsTo= and Wants= name."""
     if text is None:
         return []
-    try:
-        unit = UnitFile.parse(text)
-    except UnitgenError:
-        return []
+    unit = UnitFile.parse(text, lenient=True)  # a hand edit's damage is drift's to report
     found: list[tuple[str, str]] = []
     for key in DEPENDENCY_KEYS:
         for value in unit.get_all("Unit", key):
@@ -138,10 +135,7 @@ def dependencies(text: str | None) -> list[tuple[str, str]]:
 def _target(text: str | None) -> str:
     """Where the unit is enabled: its [Install] WantedBy= (a --wanted-by option moves it)."""
     if text is not None:
-        try:
-            wanted = UnitFile.parse(text).get("Install", "WantedBy")
-        except UnitgenError:
-            wanted = None
+        wanted = UnitFile.parse(text, lenient=True).get("Install", "WantedBy")
         if wanted:
             return wanted
     return DEFAULT_TARGET

@@ -1,14 +1,17 @@
 """An order-preserving unit-file model, and systemd's quoting and escaping rules (pure).
 
-`UnitFile.parse(text).dump() == text` for every file unitgen writes, so drift compares parsed
-units, and a hand-edited unit can be read back without losing anything.
+`UnitFile.parse(text).dump() == text` byte for byte, for every unit systemd reads (with
+`lenient`, for any text), so drift compares parsed units, and a hand-edited unit can be read
+back without losing anything: each entry keeps its text as read, comments and continuation
+lines included, while `get()` and `directives()` give values as systemd reads them.
 
 Escaping follows systemd.unit(5) and systemd.service(5):
 - `%` starts a specifier in (nearly) every setting, so it is doubled everywhere;
 - in Exec lines `$` starts a variable, so it is doubled, and each argument is double-quoted
   with C-style escapes for backslash, quote and control characters (single-quoted when it
   holds double quotes and nothing that needs an escape: a JSON body);
-- a newline can never be written raw: it would start a new directive.
+- a newline can never be written raw: it would start a new directive; nor can a value end in
+  a backslash: systemd would join the next line onto it.
 """
 
 from __future__ import annotations
@@ -29,18 +32,45 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NEEDS_DOUBLE = re.compile(r"[\x00-\x1f\x7f'\\]")
 
 
+# systemd.syntax(7), as src/shared/conf-parser.c and read_line() implement it: a line ends at
+# \n, \r or NUL, or a combination of different ones (\r\n, \n\r, \r\n\0); white space is
+# systemd's WHITESPACE, not Python's (a no-break space is part of a value).
+_EOL = re.compile(r"\r\n?\x00?|\n\r?\x00?|\x00")
+_WHITESPACE = " \t\n\r"
+_COMMENT = ("#", ";")
+_BOM = "\ufeff"
+_UNSAFE_SECTION = re.compile(r"[\x00-\x1f\x7f\"'\\]")
+
+
 @dataclass
 class Entry:
-    """One `Key=value` line, or a comment or blank line (key is None) kept for round-tripping."""
+    """A directive (`key`, and its value as systemd reads it), or text systemd ignores (key
+    None: a comment or blank line; in a lenient parse also a line systemd warns about).
+
+    `raw` is the entry's exact text as read, line ends and continuation lines included, so that
+    `dump()` gives the file back byte for byte; None for an entry made in code.
+    """
 
     key: str | None
     value: str
+    raw: str | None = None
+
+    @property
+    def lines(self) -> int:
+        """How many lines it takes in the file: more than one for a continued directive."""
+        return 1 if self.raw is None else sum(1 for _ in _physical_lines(self.raw))
+
+    def text(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        return (self.value if self.key is None else f"{self.key}={self.value}") + "\n"
 
 
 @dataclass
 class Section:
     name: str
     entries: list[Entry] = field(default_factory=list)
+    raw: str | None = None  # the header line as read, `[name]` when None
 
     def get_all(self, key: str) -> list[str]:
         return [e.value for e in self.entries if e.key == key]
@@ -52,43 +82,123 @@ class Section:
     def add(self, key: str, value: str) -> None:
         self.entries.append(Entry(key, value))
 
+    def text(self) -> str:
+        return self.raw if self.raw is not None else f"[{self.name}]\n"
+
+
+def _physical_lines(text: str) -> Iterator[tuple[str, str]]:
+    """(line without its end, line as read) for each line of TEXT."""
+    pos = 0
+    while pos < len(text):
+        end = _EOL.search(text, pos)
+        if end is None:
+            yield text[pos:], text[pos:]
+            return
+        yield text[pos : end.start()], text[pos : end.end()]
+        pos = end.end()
+
+
+def _continues(line: str) -> bool:
+    """An odd run of trailing backslashes: the last one is not escaped, so the line goes on."""
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
+
+
+def _section_problem(stripped: str) -> str:
+    """Why systemd refuses a line starting with `[` as a section header; empty when it is one."""
+    if len(stripped) < 2 or not stripped.endswith("]"):
+        return f"not a section header: {stripped!r}"
+    if _UNSAFE_SECTION.search(stripped[1:-1]):
+        return f"bad characters in the section header {stripped!r}"
+    return ""
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str, str]]:
+    """(number of the first line, logical line, text as read) in file order.
+
+    A line ending in a backslash is joined with the next, the backslash replaced by a space; a
+    comment line inside such a continuation is skipped by systemd, so it is only kept in the
+    text as read (systemd.syntax(7)). A comment line on its own is a logical line of its own.
+    """
+    joined: str | None = None
+    raw = ""
+    first = 0
+    for number, (line, read) in enumerate(_physical_lines(text), start=1):
+        if number == 1:
+            line = line.removeprefix(_BOM)
+        if line.lstrip(_WHITESPACE).startswith(_COMMENT):
+            if joined is None:
+                yield number, line, read
+            else:
+                raw += read
+            continue
+        if joined is None:
+            joined, raw, first = "", "", number
+        raw += read
+        if _continues(line):
+            joined += line[:-1] + " "
+            continue
+        yield first, joined + line, raw
+        joined = None
+    if joined is not None:  # the file ended in a continuation: systemd parses what it has
+        yield first, joined, raw
+
 
 @dataclass
 class UnitFile:
     """Leading comment lines, then sections in file order."""
 
-    header: list[str] = field(default_factory=list)
+    header: list[Entry] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
 
     @classmethod
-    def parse(cls, text: str, *, where: str = "<unit>") -> UnitFile:
+    def parse(cls, text: str, *, where: str = "<unit>", lenient: bool = False) -> UnitFile:
+        """Parse TEXT as systemd does (systemd.syntax(7)): comments and blank lines anywhere,
+        backslash continuations, white space around keys, values and section names.
+
+        A line systemd ignores with a warning (no `=`, an empty key, a directive before the
+        first section) and a section header it refuses raise UnsafeValue: unitgen never writes
+        them, and the renderer relies on that to catch a value that broke a line. With
+        `lenient`, they are kept like a comment instead, so that a damaged unit can still be
+        read back and shown.
+        """
         unit = cls()
         current: Section | None = None
-        for number, line in enumerate(text.splitlines(), start=1):
-            stripped = line.strip()
-            if stripped.startswith("[") and stripped.endswith("]"):
-                current = Section(stripped[1:-1])
-                unit.sections.append(current)
-            elif current is None:
-                if stripped and not stripped.startswith(("#", ";")):
-                    raise UnsafeValue(f"{where}:{number}: directive outside any section")
-                unit.header.append(line)
-            elif not stripped or stripped.startswith(("#", ";")):
-                current.entries.append(Entry(None, line))
-            elif "=" in line:
-                key, _, value = line.partition("=")
-                current.entries.append(Entry(key.strip(), value.strip()))
-            else:
-                raise UnsafeValue(f"{where}:{number}: not a Key=value line: {line!r}")
+        for number, logical, raw in _logical_lines(text):
+            stripped = logical.strip(_WHITESPACE)
+            entry = Entry(None, logical, raw)  # a comment or a blank line, unless a directive
+            problem = ""
+            if stripped.startswith("["):
+                problem = _section_problem(stripped)
+                if not problem:
+                    current = Section(stripped[1:-1], raw=raw)
+                    unit.sections.append(current)
+                    continue
+            elif stripped and not stripped.startswith(_COMMENT):
+                key, equals, value = (part.strip(_WHITESPACE) for part in stripped.partition("="))
+                if current is None:
+                    problem = "directive outside any section"
+                elif not (equals and key):
+                    problem = f"not a Key=value line: {logical!r}"
+                else:
+                    entry = Entry(key, value, raw)
+            if problem and not lenient:
+                raise UnsafeValue(f"{where}:{number}: {problem}")
+            (current.entries if current is not None else unit.header).append(entry)
         return unit
 
     def dump(self) -> str:
-        lines = list(self.header)
+        parts = [entry.text() for entry in self.header]
         for section in self.sections:
-            lines.append(f"[{section.name}]")
-            for entry in section.entries:
-                lines.append(entry.value if entry.key is None else f"{entry.key}={entry.value}")
-        return "\n".join(lines) + "\n"
+            parts.append(section.text())
+            parts.extend(entry.text() for entry in section.entries)
+        # A file read without a final newline gives it back so; anything added after such a
+        # last line starts on a line of its own.
+        out: list[str] = []
+        for part in parts:
+            if out and not out[-1].endswith(("\n", "\r", "\x00")):
+                out.append("\n")
+            out.append(part)
+        return "".join(out)
 
     def section(self, name: str) -> Section | None:
         for section in self.sections:
@@ -105,11 +215,19 @@ class UnitFile:
         return found.get_all(key) if found else []
 
     def directives(self) -> Iterator[tuple[str, str, str]]:
-        """(section, key, value) for every directive, in file order."""
+        """(section, key, value) for every directive, in file order; values as systemd reads
+        them (continuations joined)."""
         for section in self.sections:
             for entry in section.entries:
                 if entry.key is not None:
                     yield section.name, entry.key, entry.value
+
+    def continued(self) -> Iterator[tuple[str, str]]:
+        """(section, key) of every directive written over more than one line."""
+        for section in self.sections:
+            for entry in section.entries:
+                if entry.key is not None and entry.lines > 1:
+                    yield section.name, entry.key
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +251,17 @@ def escape_specifiers(value: str, what: str) -> str:
             f"{what} has leading or trailing white space: {value!r}",
             "systemd strips it, so the value would change; remove it",
         )
+    _refuse_continuation(value, what, value)
     return value.replace("%", "%%")
+
+
+def _refuse_continuation(written: str, what: str, value: str) -> None:
+    """A written value ending in an unescaped backslash would swallow the next line."""
+    if _continues(written):
+        raise UnsafeValue(
+            f"{what} ends in a backslash: {value!r}",
+            "systemd would join the next line onto it; remove the trailing backslash",
+        )
 
 
 def quote_exec_arg(value: str, what: str) -> str:
@@ -187,9 +315,13 @@ def quote_path_list_item(path: str, what: str) -> str:
     if not path.startswith("/"):
         raise UnsafeValue(f"{what} is not an absolute path: {path!r}")
     if _SIMPLE_WORD.fullmatch(path):
-        return path.replace("%", "%%")
-    body = path.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
-    return f'"{body}"'
+        written = path.replace("%", "%%")
+    else:
+        body = path.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+        written = f'"{body}"'
+    # A backslash always gets quoted, so this only guards the quoting itself.
+    _refuse_continuation(written, what, path)
+    return written
 
 
 def escape_unit_name_part(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pytest
 
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
+from unitgen import render as render_module
 from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
 from unitgen.names import container_unit_name, network_unit_name
-from unitgen.render import Renderer, RenderOptions, restart_settings
+from unitgen.render import Renderer, RenderOptions, builtin_template_dir, restart_settings
 from unitgen.unitfile import UnitFile
 
 
@@ -114,6 +116,32 @@ def test_a_hostile_image_name_cannot_add_a_line() -> None:
     graph = Graph.build([hostile], [])
     with pytest.raises(UnsafeValue, match="container web: image"):
         Renderer().container(hostile, graph, RestartPolicy())
+
+
+def test_the_templates_of_the_checkout_the_code_is_loaded_from_are_the_builtins() -> None:
+    # An editable install maps `unitgen.templates` to the checkout it was made from; a second
+    # checkout (a worktree) must still render with its own templates.
+    checkout = Path(render_module.__file__).resolve().parents[1]
+    assert builtin_template_dir() == checkout / "templates"
+
+
+def test_an_image_name_ending_in_a_backslash_cannot_swallow_the_next_line() -> None:
+    # Image= ends its line in [X-Unitgen]; systemd would join ImageId= onto it.
+    hostile = spec("web", image="img\\")
+    graph = Graph.build([hostile], [])
+    with pytest.raises(UnsafeValue, match="container web: image ends in a backslash"):
+        Renderer().container(hostile, graph, RestartPolicy())
+
+
+def test_an_override_template_that_continues_a_line_is_refused(tmp_path: Path) -> None:
+    builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
+    (tmp_path / "container.service.j2").write_text(
+        builtin.read_text().replace("Type=exec\n", "Type=exec \\\n")
+    )
+    graph = seed_graph()
+    renderer = Renderer(RenderOptions(templates=(tmp_path,)))
+    with pytest.raises(TemplateError, match=re.escape("[Service] Type= ends in a backslash")):
+        renderer.container(graph.containers["seed-vpn"], graph, RestartPolicy())
 
 
 def test_an_override_template_that_adds_a_directive_is_refused(tmp_path: Path) -> None:
