@@ -347,11 +347,18 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
 
 
 def builtin_template_dir() -> Path:
-    """Installed, templates/ is the package `unitgen.templates`; in a checkout, ../templates."""
+    """The templates that ship with the loaded `unitgen` package: installed, unitgen/templates;
+    in a checkout, ../templates. Those win over whatever `unitgen.templates` the import system
+    finds, because an editable install maps that name to the checkout it was made from, and
+    a second checkout (a worktree on PYTHONPATH) must render with its own templates."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / "container.service.j2").is_file():
+            return candidate
     spec = importlib.util.find_spec("unitgen.templates")
     if spec is not None and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return package.parent / "templates"
 
 
 def _environment(options: RenderOptions) -> jinja2.Environment:
