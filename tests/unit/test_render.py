@@ -13,7 +13,8 @@ from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
 from unitgen.names import container_unit_name, network_unit_name
-from unitgen.render import Renderer, RenderOptions, restart_settings
+from unitgen.render import Renderer, RenderOptions
+from unitgen.restart import restart_settings
 from unitgen.unitfile import UnitFile
 
 
