@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.topology import Topology
-from unitgen.docker_source import network_from_inspect, spec_from_inspect
+from unitgen.from_inspect import network_from_inspect, spec_from_inspect
 from unitgen.graph import Graph
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,6 +1,7 @@
 """Typed, frozen descriptions of containers and networks, as unitgen needs them (pure).
 
-`docker_source` builds these from `docker inspect`; nothing past it sees a raw Docker dict.
+`docker_source` builds these from `docker inspect` (through the pure converters in
+`from_inspect`); nothing past them sees a raw Docker dict.
 """
 
 from __future__ import annotations
