@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from unitgen import __version__, helper
+from unitgen.context import ContainerContext, NetworkContext, directive_count
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
-from unitgen.hardening import HARDENING
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
 from unitgen.names import (
@@ -103,7 +103,7 @@ def _container_context(
     options: RenderOptions,
     unit_options: UnitOptions,
     recorded: str,
-) -> dict[str, object]:
+) -> ContainerContext:
     what = f"container {spec.name}"
     deps = _Deps()
     deps.add(*engine_dependency(options.engine))
@@ -126,27 +126,28 @@ def _container_context(
         ),
     )
     stop_after = stop_timeout(spec, unit_options.stop_timeout)
-    record = [("Options", escape_specifiers(recorded, f"{what}: options"))] if recorded else []
+    record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()
     image = escape_specifiers(spec.image, f"{what}: image")
-    return {
-        "version": __version__,
-        "container": spec.name,
-        "unit_name": container_unit_name(spec.name),
-        "description": f"Docker container {spec.name} ({image})",
-        "dependencies": deps.pairs,
-        "mounts_for": [quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds],
-        "unit_limits": unit_limits,
-        "environment": _docker_host(options),
-        "helper": str(HELPER_PATH),
-        "exec_start_pre": exec_line([str(HELPER_PATH), "start", spec.name], what),
-        "exec_start": exec_line([str(HELPER_PATH), "wait", spec.name], what),
-        "exec_stop": exec_line([str(HELPER_PATH), "stop", spec.name, str(stop_after)], what),
-        "service_restart": service_restart,
-        "hardening": list(HARDENING),
-        "timeout_start": f"{start_timeout(spec)}s",
-        "timeout_stop": f"{stop_after + STOP_MARGIN}s",
-        "wanted_by": install_target(unit_options, options.engine),
-        "x_unitgen": [
+    unit_name = container_unit_name(spec.name)
+    return ContainerContext(
+        version=__version__,
+        container=spec.name,
+        unit_name=unit_name,
+        helper=str(HELPER_PATH),
+        description=f"Docker container {spec.name} ({image})",
+        dependencies=tuple(deps.pairs),
+        mounts_for=tuple(quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds),
+        unit_limits=tuple(unit_limits),
+        environment=_docker_host(options),
+        syslog_identifier=_syslog_identifier(unit_name),
+        exec_start_pre=exec_line([str(HELPER_PATH), "start", spec.name], what),
+        exec_start=exec_line([str(HELPER_PATH), "wait", spec.name], what),
+        exec_stop=exec_line([str(HELPER_PATH), "stop", spec.name, str(stop_after)], what),
+        service_restart=tuple(service_restart),
+        timeout_start=f"{start_timeout(spec)}s",
+        timeout_stop=f"{stop_after + STOP_MARGIN}s",
+        wanted_by=install_target(unit_options, options.engine),
+        x_unitgen=(
             ("Container", spec.name),
             ("ContainerId", spec.id),
             ("Image", image),
@@ -158,8 +159,14 @@ def _container_context(
             ("Helper", str(HELPER_PATH)),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
-        ],
-    }
+        ),
+    )
+
+
+def _syslog_identifier(unit_name: str) -> str:
+    """The journal's tag: the unit's name without `.service` (a container's logs are under
+    its own `docker-NAME`, the name an admin types)."""
+    return unit_name.removesuffix(".service")
 
 
 def engine_dependency(engine: EngineFacts) -> tuple[str, str]:
@@ -192,19 +199,20 @@ def _docker_host(options: RenderOptions) -> str:
     return escape_specifiers(f"DOCKER_HOST=unix://{sock}", "the Docker socket path")
 
 
-def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, object]:
+def _network_context(net: NetworkSpec, options: RenderOptions) -> NetworkContext:
     what = f"network {net.name}"
     argv = [str(HELPER_PATH), "network", quote(net.name, safe=""), network_create_body(net)]
-    return {
-        "version": __version__,
-        "network": escape_specifiers(net.name, what),
-        "unit_name": network_unit_name(net.name),
-        "description": escape_specifiers(f"Docker network {net.name}", what),
-        "environment": _docker_host(options),
-        "engine": list(_Deps().pairs_of(*engine_dependency(options.engine))),
-        "exec_start": exec_line(argv, what),
-        "hardening": list(HARDENING),
-        "x_unitgen": [
+    unit_name = network_unit_name(net.name)
+    return NetworkContext(
+        version=__version__,
+        network=escape_specifiers(net.name, what),
+        unit_name=unit_name,
+        description=escape_specifiers(f"Docker network {net.name}", what),
+        engine=_Deps().pairs_of(*engine_dependency(options.engine)),
+        environment=_docker_host(options),
+        syslog_identifier=_syslog_identifier(unit_name),
+        exec_start=exec_line(argv, what),
+        x_unitgen=(
             ("Network", escape_specifiers(net.name, what)),
             ("NetworkId", net.id),
             ("Driver", escape_specifiers(net.driver, what)),
@@ -212,8 +220,8 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> dict[str, obje
             ("Helper", str(HELPER_PATH)),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
-        ],
-    }
+        ),
+    )
 
 
 def builtin_template_dir() -> Path:
@@ -264,24 +272,6 @@ def _check_rendered(text: str, name: str, expected: int) -> None:
         raise UnsafeValue(f"{name}: the template lost the [{X_SECTION}] section")
 
 
-def _count(context: dict[str, object], fixed: int) -> int:
-    """How many directives the template must produce from this context."""
-    lists = (
-        "engine",
-        "dependencies",
-        "mounts_for",
-        "unit_limits",
-        "service_restart",
-        "hardening",
-        "x_unitgen",
-    )
-    return fixed + sum(len(value) for key in lists if isinstance(value := context.get(key), list))
-
-
-CONTAINER_FIXED_DIRECTIVES = 11
-NETWORK_FIXED_DIRECTIVES = 7
-
-
 class Renderer:
     def __init__(self, options: RenderOptions | None = None) -> None:
         self.options = options or RenderOptions()
@@ -300,15 +290,15 @@ class Renderer:
         the flags to record in Options= (README, "Generator options")."""
         chosen = unit_options or UnitOptions()
         context = _container_context(spec, graph, policy, self.options, chosen, recorded)
-        name = str(context["unit_name"])
+        name = context.unit_name
         text = self._env.get_template("container.service.j2").render(u=context)
-        text = _finish(text, name, _count(context, CONTAINER_FIXED_DIRECTIVES))
+        text = _finish(text, name, directive_count(context))
         target = install_target(chosen, self.options.engine)
         return RenderedUnit(name, text, container=spec.name, target=target)
 
     def network(self, net: NetworkSpec) -> RenderedUnit:
         context = _network_context(net, self.options)
-        name = str(context["unit_name"])
+        name = context.unit_name
         text = self._env.get_template("network.service.j2").render(u=context)
-        text = _finish(text, name, _count(context, NETWORK_FIXED_DIRECTIVES))
+        text = _finish(text, name, directive_count(context))
         return RenderedUnit(name, text)

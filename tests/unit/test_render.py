@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
+from unitgen.context import NetworkContext, directive_count
 from unitgen.errors import UnsafeValue
 from unitgen.graph import Graph
+from unitgen.hardening import HARDENING
 from unitgen.model import RestartPolicy
 from unitgen.names import container_unit_name, network_unit_name
 from unitgen.render import Renderer, RenderOptions
@@ -169,3 +171,39 @@ def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owne
         assert unit.get("Service", "RestartMaxDelaySec") == "1min"
         assert (unit.get("Service", "RestartMode") == "direct") is direct, name
     assert render("seed-unless", RestartPolicy("always")).get("Service", "RestartMode") is None
+
+
+def network_context(**changes: object) -> NetworkContext:
+    context = NetworkContext(
+        version="0",
+        network="net",
+        unit_name="unitgen-network-net.service",
+        description="Docker network net",
+        engine=(("Requires", "docker.service"), ("After", "docker.service")),
+        environment="DOCKER_HOST=unix:///run/docker.sock",
+        syslog_identifier="unitgen-network-net",
+        exec_start="/bin/true",
+        x_unitgen=(("Generator", "unitgen 0"),),
+    )
+    return replace(context, **changes)  # type: ignore[arg-type]
+
+
+def test_the_expected_directive_count_is_each_single_field_plus_each_list_item() -> None:
+    # Description, Documentation, Type, RemainAfterExit, Environment, SyslogIdentifier, ExecStart
+    assert directive_count(network_context()) == 7 + 2 + len(HARDENING) + 1
+    more = network_context(x_unitgen=(("Generator", "unitgen 0"), ("NetworkId", "1")))
+    assert directive_count(more) == directive_count(network_context()) + 1
+    assert directive_count(network_context(network="only in a comment")) == directive_count(
+        network_context()
+    )
+
+
+def test_a_context_field_that_does_not_say_how_it_is_placed_is_refused() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class Extended(NetworkContext):
+        user: str = "nobody"
+
+    base = network_context()
+    extended = Extended(**{f.name: getattr(base, f.name) for f in fields(base)})
+    with pytest.raises(TypeError, match=r"Extended\.user does not say how it is placed"):
+        directive_count(extended)
