@@ -71,7 +71,10 @@ class RenderOptions:
     docker_socket: str = "/run/docker.sock"
     systemd_version: int | None = None  # of the target system; None: assume Debian 12's 252
     engine: EngineFacts = field(default_factory=EngineFacts)
-    templates: Sequence[Path] = ()  # searched before /etc/unitgen/templates and the built-ins
+    templates: Sequence[Path] = ()  # searched before system_templates and the built-ins
+    # The admins' overrides (None: built-ins only). Read from the module when an instance is
+    # made, so that tests can keep this machine's /etc out of every renderer (tests/conftest.py).
+    system_templates: Path | None = field(default_factory=lambda: SYSTEM_TEMPLATES)
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,8 @@ def builtin_template_dir() -> Path:
 def _environment(options: RenderOptions) -> jinja2.Environment:
     import jinja2
 
-    search = [*options.templates, SYSTEM_TEMPLATES, builtin_template_dir()]
+    system = [] if options.system_templates is None else [options.system_templates]
+    search = [*options.templates, *system, builtin_template_dir()]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         undefined=jinja2.StrictUndefined,

@@ -207,3 +207,28 @@ def test_a_context_field_that_does_not_say_how_it_is_placed_is_refused() -> None
     extended = Extended(**{f.name: getattr(base, f.name) for f in fields(base)})
     with pytest.raises(TypeError, match=r"Extended\.user does not say how it is placed"):
         directive_count(extended)
+
+
+def test_tests_never_read_this_machines_template_overrides() -> None:
+    assert RenderOptions().system_templates is None
+
+
+def test_the_system_override_directory_is_searched_after_templates_and_before_built_ins(
+    tmp_path: Path,
+) -> None:
+    builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
+    system, given = tmp_path / "etc", tmp_path / "given"
+    for where, mark in ((system, "# Site"), (given, "# Given")):
+        where.mkdir()
+        (where / "container.service.j2").write_text(
+            builtin.read_text().replace("# Customise with", f"{mark}: customise with")
+        )
+    graph = seed_graph()
+
+    def text(options: RenderOptions) -> str:
+        return (
+            Renderer(options).container(graph.containers["seed-vpn"], graph, RestartPolicy()).text
+        )
+
+    assert "# Site: customise" in text(RenderOptions(system_templates=system))
+    assert "# Given: customise" in text(RenderOptions(templates=(given,), system_templates=system))
