@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
 from unitgen.context import NetworkContext, directive_count
-from unitgen.errors import UnsafeValue
+from unitgen.errors import UnsafeValue, UsageError
 from unitgen.graph import Graph
 from unitgen.hardening import HARDENING
 from unitgen.model import RestartPolicy
@@ -53,6 +53,12 @@ def test_docker_restart_policies_map_to_restart_and_start_limits(
     docker: str, unit: list[tuple[str, str]], service: list[tuple[str, str]]
 ) -> None:
     assert restart_settings(RestartPolicy.parse(docker)) == (unit, service)
+
+
+@pytest.mark.parametrize("text", ["sometimes", "always:3", "on-failure:x", "No"])
+def test_a_restart_policy_docker_does_not_have_is_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="restart policy"):
+        RestartPolicy.parse(text)
 
 
 def test_unless_stopped_maps_to_restart_always() -> None:
