@@ -14,7 +14,7 @@ from unitgen.errors import UnsafeValue, UsageError
 from unitgen.graph import Graph
 from unitgen.hardening import HARDENING
 from unitgen.model import RestartPolicy
-from unitgen.names import container_unit_name, network_unit_name
+from unitgen.names import HASH_KEY, X_SECTION, container_unit_name, network_unit_name
 from unitgen.render import Renderer, RenderOptions
 from unitgen.restart import restart_settings
 from unitgen.unitfile import UnitFile
@@ -160,10 +160,18 @@ def test_rendering_is_deterministic() -> None:
 def test_spec_changes_change_the_spec_hash_not_the_container_id() -> None:
     graph = seed_graph()
     a = graph.containers["seed-vpn"]
-    b = replace(a, spec_hash="other")
-    ra = Renderer().container(a, graph, RestartPolicy()).text
-    rb = Renderer().container(b, Graph.build([b], []), RestartPolicy()).text
-    assert ra != rb
+    b = replace(a, spec_hash="sha256:other")
+    ra = UnitFile.parse(Renderer().container(a, graph, RestartPolicy()).text)
+    rb = UnitFile.parse(Renderer().container(b, graph, RestartPolicy()).text)
+    assert ra.get(X_SECTION, "SpecHash") == a.spec_hash
+    assert rb.get(X_SECTION, "SpecHash") == "sha256:other"
+    assert ra.get(X_SECTION, "ContainerId") == rb.get(X_SECTION, "ContainerId") == a.id
+    changed = {
+        (section, key)
+        for section, key, _ in set(ra.directives()) ^ set(rb.directives())
+        if key != HASH_KEY  # the stamp over the whole text
+    }
+    assert changed == {(X_SECTION, "SpecHash")}
 
 
 def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owner() -> None:
