@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.topology import Topology
-from unitgen.docker_source import network_from_inspect, spec_from_inspect
+from unitgen import render
+from unitgen.from_inspect import network_from_inspect, spec_from_inspect
 from unitgen.graph import Graph
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +34,13 @@ def seed_graph() -> Graph:
         [spec_from_inspect(c, names_by_id) for c in containers],
         [network_from_inspect(n) for n in networks],
     )
+
+
+@pytest.fixture(autouse=True)
+def hermetic_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Render with the checkout's templates (and a test's own --templates) only: an override in
+    this machine's /etc/unitgen/templates must not change what the tests see."""
+    monkeypatch.setattr(render, "SYSTEM_TEMPLATES", None)
 
 
 def need(what: str, ok: bool) -> None:

@@ -7,7 +7,8 @@ command that fixes it. The kinds and the JSON form are a documented, stable cont
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from unitgen import helper
@@ -15,36 +16,62 @@ from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
 from unitgen.names import HELPER_PATH, container_unit_name
 
-# kind -> severity; "info" findings alone do not make `drift` exit non-zero.
-KINDS = {
-    "restart-policy-conflict": "error",
-    "recreated": "error",
-    "stale": "warning",
-    "edited": "warning",
-    "orphan": "error",
-    "not-enabled": "error",
-    "masked": "error",
-    "started-outside-systemd": "warning",
-    "container-not-running": "error",
-    "unmanaged": "info",
-    "drop-in": "info",
-    "helper-missing": "error",
-    "ordering-cycle": "error",
-    "engine-unit-missing": "error",
-    "helper-edited": "warning",
+
+class Kind(enum.StrEnum):
+    """What a finding is about; the values are the documented kind strings (README, "Drift")."""
+
+    RESTART_POLICY_CONFLICT = "restart-policy-conflict"
+    RECREATED = "recreated"
+    STALE = "stale"
+    EDITED = "edited"
+    ORPHAN = "orphan"
+    NOT_ENABLED = "not-enabled"
+    MASKED = "masked"
+    STARTED_OUTSIDE_SYSTEMD = "started-outside-systemd"
+    CONTAINER_NOT_RUNNING = "container-not-running"
+    UNMANAGED = "unmanaged"
+    DROP_IN = "drop-in"
+    HELPER_MISSING = "helper-missing"
+    ORDERING_CYCLE = "ordering-cycle"
+    ENGINE_UNIT_MISSING = "engine-unit-missing"
+    HELPER_EDITED = "helper-edited"
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"  # info findings alone do not make `drift` exit non-zero
+
+
+KINDS: dict[Kind, Severity] = {
+    Kind.RESTART_POLICY_CONFLICT: Severity.ERROR,
+    Kind.RECREATED: Severity.ERROR,
+    Kind.STALE: Severity.WARNING,
+    Kind.EDITED: Severity.WARNING,
+    Kind.ORPHAN: Severity.ERROR,
+    Kind.NOT_ENABLED: Severity.ERROR,
+    Kind.MASKED: Severity.ERROR,
+    Kind.STARTED_OUTSIDE_SYSTEMD: Severity.WARNING,
+    Kind.CONTAINER_NOT_RUNNING: Severity.ERROR,
+    Kind.UNMANAGED: Severity.INFO,
+    Kind.DROP_IN: Severity.INFO,
+    Kind.HELPER_MISSING: Severity.ERROR,
+    Kind.ORDERING_CYCLE: Severity.ERROR,
+    Kind.ENGINE_UNIT_MISSING: Severity.ERROR,
+    Kind.HELPER_EDITED: Severity.WARNING,
 }
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str
+    kind: Kind
     container: str
     unit: str
     message: str
     fix: str
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Severity:
         return KINDS[self.kind]
 
 
@@ -64,60 +91,60 @@ def _managed_findings(
     spec = graph.containers.get(name)
     found: list[Finding] = []
 
-    def add(kind: str, message: str, fix: str) -> None:
+    def add(kind: Kind, message: str, fix: str) -> None:
         found.append(Finding(kind, name, unit.name, message, fix))
 
     if spec is None:
         add(
-            "orphan",
+            Kind.ORPHAN,
             f"container {name} no longer exists, but its unit does",
             f"unitgen uninstall {name}  (or: unitgen sync --prune)",
         )
         return found
     if not spec.restart_policy.is_off:
         add(
-            "restart-policy-conflict",
+            Kind.RESTART_POLICY_CONFLICT,
             f"Docker restart policy is {spec.restart_policy} while systemd supervises it",
             f"unitgen sync  (or: docker update --restart=no {name})",
         )
     if unit.edited:
         add(
-            "edited",
+            Kind.EDITED,
             "the unit was changed by hand since unitgen wrote it",
             f"unitgen diff {name}; keep the edit elsewhere, then unitgen install --force {name}",
         )
     elif unit.container_id != spec.id:
         add(
-            "recreated",
+            Kind.RECREATED,
             f"the container was recreated: id {str(unit.container_id)[:12]} is now {spec.id[:12]}",
             f"unitgen install {name}  (or: unitgen sync)",
         )
     else:
         wanted = desired.get(unit.name)
         if isinstance(wanted, Exception):
-            add("stale", f"the unit cannot be regenerated: {wanted}", "fix the container")
+            add(Kind.STALE, f"the unit cannot be regenerated: {wanted}", "fix the container")
         elif wanted is not None and wanted != unit.text:
             add(
-                "stale",
+                Kind.STALE,
                 "the unit differs from what unitgen would generate now",
                 f"unitgen diff {name}; unitgen install {name}  (or: unitgen sync)",
             )
     if state.file_state.startswith("masked"):  # masked, masked-runtime
         add(
-            "masked",
+            Kind.MASKED,
             "the unit is masked: it will not start at boot",
             f"systemctl unmask {unit.name}",
         )
     elif state.file_state not in ("enabled", "enabled-runtime", "offline"):
         add(
-            "not-enabled",
+            Kind.NOT_ENABLED,
             f"the unit is {state.file_state}: it will not start at boot",
             f"systemctl enable {unit.name}",
         )
     if state.active != "offline":
         if spec.running and state.active not in ("active", "activating", "reloading"):
             add(
-                "started-outside-systemd",
+                Kind.STARTED_OUTSIDE_SYSTEMD,
                 f"the container runs but the unit is {state.active} (started behind systemd)",
                 f"systemctl start {unit.name}",
             )
@@ -126,7 +153,7 @@ def _managed_findings(
             # it), so what an admin sees after a `docker stop` is a failed unit: a container
             # that does not exit 0 on SIGTERM, with Restart= not bringing it back.
             add(
-                "container-not-running",
+                Kind.CONTAINER_NOT_RUNNING,
                 f"the unit is {state.active} but the container is not running",
                 f"systemctl restart {unit.name}",
             )
@@ -139,7 +166,7 @@ def drop_in_findings(unit: InstalledUnit) -> list[Finding]:
         return []
     return [
         Finding(
-            "drop-in",
+            Kind.DROP_IN,
             unit.container or "",
             unit.name,
             "customised by drop-in(s): " + ", ".join(map(str, unit.drop_ins)),
@@ -158,7 +185,7 @@ def helper_findings(installed: Mapping[str, InstalledUnit], found: str | None) -
     if found is None:
         return [
             Finding(
-                "helper-missing",
+                Kind.HELPER_MISSING,
                 "",
                 where,
                 f"the units run {where}, which is missing: none of them can start",
@@ -169,7 +196,7 @@ def helper_findings(installed: Mapping[str, InstalledUnit], found: str | None) -
     if found != helper.digest() and found not in recorded:
         return [
             Finding(
-                "helper-edited",
+                Kind.HELPER_EDITED,
                 "",
                 where,
                 f"{where} was changed by hand since unitgen wrote it",
@@ -200,7 +227,7 @@ def engine_findings(
     if mine and not engine.loaded:
         return [
             Finding(
-                "engine-unit-missing",
+                Kind.ENGINE_UNIT_MISSING,
                 "",
                 engine.unit,
                 f"the units need {engine.unit}, which systemd does not know",
@@ -209,7 +236,7 @@ def engine_findings(
         ]
     return [
         Finding(
-            "ordering-cycle",
+            Kind.ORDERING_CYCLE,
             u.container or "",
             u.name,
             f"enabled for {u.target}, which {engine.unit} is ordered after: systemd drops a "
@@ -248,7 +275,7 @@ def findings(
             continue
         result.append(
             Finding(
-                "unmanaged",
+                Kind.UNMANAGED,
                 name,
                 container_unit_name(name),
                 f"Docker restart policy {spec.restart_policy} and no unit",
@@ -258,5 +285,5 @@ def findings(
     return result
 
 
-def exit_worthy(found: list[Finding]) -> bool:
-    return any(f.severity != "info" for f in found)
+def exit_worthy(found: Sequence[Finding]) -> bool:
+    return any(f.severity is not Severity.INFO for f in found)

@@ -188,13 +188,6 @@ class Graph:
             self._visit(root, state, order, [])
         return order
 
-    def dependents(self, name: str) -> list[str]:
-        return sorted(
-            other
-            for other in self.containers
-            if any(d.target == name for d in self.container_deps(other))
-        )
-
     def topological_order(self) -> list[str]:
         """Every container, dependencies first."""
         return self.closure(sorted(self.containers))

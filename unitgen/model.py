@@ -1,12 +1,14 @@
 """Typed, frozen descriptions of containers and networks, as unitgen needs them (pure).
 
-`docker_source` builds these from `docker inspect`; nothing past it sees a raw Docker dict.
+`docker_source` builds these from `docker inspect` (through the pure converters in
+`from_inspect`); nothing past them sees a raw Docker dict.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from unitgen.errors import UsageError
 
@@ -15,18 +17,25 @@ CONTAINER_NAME_RE = r"[a-zA-Z0-9][a-zA-Z0-9_.-]+"
 BUILTIN_NETWORKS = frozenset({"bridge", "host", "none", "default"})
 
 
+# Docker's restart policy names. A Literal rather than an enum: the names are Docker's own
+# strings, written as-is into units and `docker update`, and `RestartPolicy("always")` stays
+# the way to spell one while mypy still rejects a name Docker does not have.
+PolicyName = Literal["no", "always", "unless-stopped", "on-failure"]
+POLICY_NAMES: tuple[PolicyName, ...] = get_args(PolicyName)
+
+
 @dataclass(frozen=True)
 class RestartPolicy:
     """Docker's restart policy: `no`, `always`, `unless-stopped` or `on-failure[:N]`."""
 
-    name: str = "no"
+    name: PolicyName = "no"
     max_retries: int = 0
 
     @classmethod
     def parse(cls, text: str) -> RestartPolicy:
-        name, _, count = text.partition(":")
-        name = name or "no"
-        if name not in ("no", "always", "unless-stopped", "on-failure"):
+        given, _, count = text.partition(":")
+        name = _policy_name(given or "no")
+        if name is None:
             raise UsageError(
                 f"unknown restart policy {text!r}",
                 "use no, always, unless-stopped or on-failure[:N]",
@@ -43,6 +52,13 @@ class RestartPolicy:
     @property
     def is_off(self) -> bool:
         return self.name == "no"
+
+
+def _policy_name(text: str) -> PolicyName | None:
+    for name in POLICY_NAMES:
+        if name == text:
+            return name
+    return None
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,15 @@ import json
 import textwrap
 from collections.abc import Sequence
 
-from unitgen.drift import Finding
+from unitgen.drift import Finding, Severity, exit_worthy
 
 JSON_SCHEMA_VERSION = 1
 WIDTH = 100
-_COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+_COLORS = {
+    Severity.ERROR: "\033[31m",
+    Severity.WARNING: "\033[33m",
+    Severity.INFO: "\033[36m",
+}
 _RESET = "\033[0m"
 
 
@@ -20,7 +24,7 @@ def drift_json(found: Sequence[Finding]) -> str:
     return json.dumps(
         {
             "version": JSON_SCHEMA_VERSION,
-            "drift": any(f.severity != "info" for f in found),
+            "drift": exit_worthy(found),
             "findings": [
                 {
                     "kind": f.kind,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from unitgen.errors import UnsafeValue
@@ -351,7 +351,3 @@ def content_hash(text: str, hash_key: str) -> str:
     """sha256 of a unit's text with its own `hash_key=` line left out."""
     kept = [line for line in text.splitlines() if not line.startswith(f"{hash_key}=")]
     return "sha256:" + hashlib.sha256("\n".join(kept).encode()).hexdigest()
-
-
-def joined(values: Iterable[str]) -> str:
-    return " ".join(values)

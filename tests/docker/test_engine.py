@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, need
+from tests.conftest import FIXTURES, REPO, need
 from tests.fakes import image_root, point_units_at_a_helper_copy
 from tests.topology import Topology, docker, inspect
+from unitgen.from_inspect import network_from_inspect, spec_from_inspect, state_from_inspect
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
@@ -153,12 +156,99 @@ def test_a_dependency_cycle_names_it_and_writes_nothing(tmp_path: Path) -> None:
         topo.remove()
 
 
-def test_live_inspect_matches_the_recorded_shape(seed: Topology) -> None:
-    done = unitgen("generate", seed.n("sidecar"))
-    assert f"BindsTo=docker-{seed.n('proxy')}.service" in done.stdout
-    assert docker(
-        "inspect", "--format", "{{.HostConfig.NetworkMode}}", seed.n("sidecar")
-    ).startswith("container:")
+class Reads(Mapping[str, Any]):
+    """An inspect object that notes the paths the code reads by key (`Config.Labels`,
+    `Mounts[].Source`); iterating it (label names, network names) notes nothing."""
+
+    def __init__(self, data: Mapping[str, Any], seen: set[str], path: str = "") -> None:
+        self._data, self._seen, self._path = data, seen, path
+
+    def _wrap(self, value: Any, path: str) -> Any:
+        if isinstance(value, Mapping):
+            return Reads(value, self._seen, path)
+        if isinstance(value, list):
+            return [self._wrap(item, path + "[]") for item in value]
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        path = f"{self._path}.{key}".lstrip(".")
+        self._seen.add(path)
+        return self._wrap(self._data[key], path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def items(self) -> Any:
+        return [(k, self._wrap(v, f"{self._path}.*")) for k, v in self._data.items()]
+
+
+def shapes(data: Any, path: str) -> list[str]:
+    """The JSON kinds found at PATH (`[]` steps into every item); empty values are left out:
+    Docker writes an unset list as null or [] depending on its version, and the code reads
+    both alike."""
+    values = [data]
+    for step in path.split("."):
+        many = step.endswith("[]")
+        key = step.removesuffix("[]")
+        values = [v.get(key) for v in values if isinstance(v, dict)]
+        if many:
+            values = [item for v in values if isinstance(v, list) for item in v]
+    return sorted({type(v).__name__ for v in values if v not in (None, [], {})})
+
+
+def test_live_inspect_matches_the_recorded_shape(seed: Topology, topo: Topology) -> None:
+    """Every path of `docker inspect` that the converters read in the recorded fixtures holds
+    the same kind of JSON value on this engine, for the same container of the seed topology."""
+    recorded = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())
+    recorded_nets = json.loads((FIXTURES / "inspect/seed-networks.json").read_text())
+    read: set[str] = set()
+    names_by_id = {c["Id"]: c["Name"].lstrip("/") for c in recorded}
+    for data in recorded:
+        spec_from_inspect(Reads(data, read), names_by_id)
+        state_from_inspect(Reads(data, read))
+    net_read: set[str] = set()
+    for data in recorded_nets:
+        network_from_inspect(Reads(data, net_read))
+    assert {"HostConfig.RestartPolicy.Name", "Mounts[].Source", "State.Running"} <= read
+    assert {"IPAM.Config[].Subnet", "Driver"} <= net_read
+
+    def live(kind: str, name: str) -> dict[str, Any]:
+        found: list[dict[str, Any]] = json.loads(docker(*kind.split(), "inspect", name))
+        return found[0]
+
+    def role(name: str) -> str:
+        bare = name.lstrip("/").removeprefix("seed-")
+        return bare.removeprefix("compose-").removesuffix("_default")  # Topology's compose names
+
+    running = seed.names()  # the live seed has no onfail or unless: those are not compared
+    pairs = [
+        (c, live("container", seed.n(role(c["Name"]))))
+        for c in recorded
+        if seed.n(role(c["Name"])) in running
+    ]
+    pairs += [(n, live("network", seed.n(role(n["Name"])))) for n in recorded_nets]
+    # The recorded proxy has --stop-timeout 30; the live seed's does not (its stops would wait).
+    proxy = next(c for c in recorded if c["Name"] == "/seed-proxy")
+    pairs.append((proxy, live("container", topo.create("proxy", "--stop-timeout", "30"))))
+    differ = [
+        (role(mine["Name"]), path, shapes(mine, path), shapes(theirs, path))
+        for mine, theirs in pairs
+        for path in sorted(read if "HostConfig" in mine else net_read)
+        if shapes(mine, path)
+        and shapes(theirs, path) != shapes(mine, path)
+        and shapes(theirs, path)
+    ]
+    assert differ == []
+    never = sorted(
+        path
+        for path in read | net_read
+        if any(shapes(mine, path) for mine, _ in pairs)
+        and not any(shapes(theirs, path) for _, theirs in pairs)
+    )
+    assert never == [], f"recorded values this engine never writes: {never}"
 
 
 def test_without_systemd_install_leaves_dockers_policy_and_says_so(topo: Topology) -> None:

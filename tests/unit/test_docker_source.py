@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import FIXTURES
 from unitgen.docker_http import EngineError
-from unitgen.docker_source import DockerSource, listed_names
+from unitgen.docker_source import DockerSource
 from unitgen.errors import UsageError
+from unitgen.from_inspect import listed_names
 
 
 class Vanishing:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.fakes import FakeSource, app, drop_in
-from unitgen.drift import exit_worthy
+from unitgen.drift import KINDS, Finding, Kind, exit_worthy
 from unitgen.model import RestartPolicy
 from unitgen.report import drift_json, drift_table
 
@@ -100,6 +102,28 @@ def test_the_json_form_is_stable(installed: tuple[Path, FakeSource]) -> None:
     data = json.loads(drift_json(app(*installed).drift()))
     assert data["version"] == 1 and data["drift"] is True
     assert set(data["findings"][0]) == {"kind", "severity", "container", "unit", "message", "fix"}
+
+
+def test_every_kind_and_its_severity_is_the_row_the_readme_documents() -> None:
+    readme = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|info) \|", readme, re.M))
+    assert set(KINDS) == set(Kind)
+    assert {str(kind): str(severity) for kind, severity in KINDS.items()} == rows
+
+
+def test_the_json_form_writes_kinds_and_severities_as_plain_strings() -> None:
+    orphan = Finding(Kind.ORPHAN, "web1", "docker-web1.service", "gone", "unitgen uninstall web1")
+    assert json.loads(drift_json([orphan]))["findings"] == [
+        {
+            "kind": "orphan",
+            "severity": "error",
+            "container": "web1",
+            "unit": "docker-web1.service",
+            "message": "gone",
+            "fix": "unitgen uninstall web1",
+        }
+    ]
+    assert '"kind": "orphan",\n' in drift_json([orphan])
 
 
 def test_the_table_fits_100_columns_and_has_no_color_off_a_terminal(

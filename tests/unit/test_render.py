@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pytest
@@ -11,11 +11,14 @@ import pytest
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
 from unitgen import render as render_module
-from unitgen.errors import TemplateError, UnsafeValue
+from unitgen.context import NetworkContext, directive_count
+from unitgen.errors import TemplateError, UnsafeValue, UsageError
 from unitgen.graph import Graph
+from unitgen.hardening import HARDENING
 from unitgen.model import RestartPolicy
-from unitgen.names import container_unit_name, network_unit_name
-from unitgen.render import Renderer, RenderOptions, builtin_template_dir, restart_settings
+from unitgen.names import HASH_KEY, X_SECTION, container_unit_name, network_unit_name
+from unitgen.render import Renderer, RenderOptions, builtin_template_dir
+from unitgen.restart import restart_settings
 from unitgen.unitfile import UnitFile
 
 
@@ -52,6 +55,12 @@ def test_docker_restart_policies_map_to_restart_and_start_limits(
     docker: str, unit: list[tuple[str, str]], service: list[tuple[str, str]]
 ) -> None:
     assert restart_settings(RestartPolicy.parse(docker)) == (unit, service)
+
+
+@pytest.mark.parametrize("text", ["sometimes", "always:3", "on-failure:x", "No"])
+def test_a_restart_policy_docker_does_not_have_is_refused(text: str) -> None:
+    with pytest.raises(UsageError, match="restart policy"):
+        RestartPolicy.parse(text)
 
 
 def test_unless_stopped_maps_to_restart_always() -> None:
@@ -136,7 +145,7 @@ def test_an_image_name_ending_in_a_backslash_cannot_swallow_the_next_line() -> N
 def test_an_override_template_that_continues_a_line_is_refused(tmp_path: Path) -> None:
     builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
     (tmp_path / "container.service.j2").write_text(
-        builtin.read_text().replace("Type=exec\n", "Type=exec \\\n")
+        builtin.read_text().replace("Type={{ u.service_type }}\n", "Type={{ u.service_type }} \\\n")
     )
     graph = seed_graph()
     renderer = Renderer(RenderOptions(templates=(tmp_path,)))
@@ -179,10 +188,18 @@ def test_rendering_is_deterministic() -> None:
 def test_spec_changes_change_the_spec_hash_not_the_container_id() -> None:
     graph = seed_graph()
     a = graph.containers["seed-vpn"]
-    b = replace(a, spec_hash="other")
-    ra = Renderer().container(a, graph, RestartPolicy()).text
-    rb = Renderer().container(b, Graph.build([b], []), RestartPolicy()).text
-    assert ra != rb
+    b = replace(a, spec_hash="sha256:other")
+    ra = UnitFile.parse(Renderer().container(a, graph, RestartPolicy()).text)
+    rb = UnitFile.parse(Renderer().container(b, graph, RestartPolicy()).text)
+    assert ra.get(X_SECTION, "SpecHash") == a.spec_hash
+    assert rb.get(X_SECTION, "SpecHash") == "sha256:other"
+    assert ra.get(X_SECTION, "ContainerId") == rb.get(X_SECTION, "ContainerId") == a.id
+    changed = {
+        (section, key)
+        for section, key, _ in set(ra.directives()) ^ set(rb.directives())
+        if key != HASH_KEY  # the stamp over the whole text
+    }
+    assert changed == {(X_SECTION, "SpecHash")}
 
 
 def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owner() -> None:
@@ -196,3 +213,64 @@ def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owne
         assert unit.get("Service", "RestartMaxDelaySec") == "1min"
         assert (unit.get("Service", "RestartMode") == "direct") is direct, name
     assert render("seed-unless", RestartPolicy("always")).get("Service", "RestartMode") is None
+
+
+def network_context(**changes: object) -> NetworkContext:
+    context = NetworkContext(
+        version="0",
+        network="net",
+        unit_name="unitgen-network-net.service",
+        description="Docker network net",
+        engine=(("Requires", "docker.service"), ("After", "docker.service")),
+        environment="DOCKER_HOST=unix:///run/docker.sock",
+        syslog_identifier="unitgen-network-net",
+        exec_start="/bin/true",
+        x_unitgen=(("Generator", "unitgen 0"),),
+    )
+    return replace(context, **changes)  # type: ignore[arg-type]
+
+
+def test_the_expected_directive_count_is_each_single_field_plus_each_list_item() -> None:
+    # Description, Documentation, Type, RemainAfterExit, Environment, SyslogIdentifier, ExecStart
+    assert directive_count(network_context()) == 7 + 2 + len(HARDENING) + 1
+    more = network_context(x_unitgen=(("Generator", "unitgen 0"), ("NetworkId", "1")))
+    assert directive_count(more) == directive_count(network_context()) + 1
+    assert directive_count(network_context(network="only in a comment")) == directive_count(
+        network_context()
+    )
+
+
+def test_a_context_field_that_does_not_say_how_it_is_placed_is_refused() -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class Extended(NetworkContext):
+        user: str = "nobody"
+
+    base = network_context()
+    extended = Extended(**{f.name: getattr(base, f.name) for f in fields(base)})
+    with pytest.raises(TypeError, match=r"Extended\.user does not say how it is placed"):
+        directive_count(extended)
+
+
+def test_tests_never_read_this_machines_template_overrides() -> None:
+    assert RenderOptions().system_templates is None
+
+
+def test_the_system_override_directory_is_searched_after_templates_and_before_built_ins(
+    tmp_path: Path,
+) -> None:
+    builtin = Path(__file__).resolve().parents[2] / "templates/container.service.j2"
+    system, given = tmp_path / "etc", tmp_path / "given"
+    for where, mark in ((system, "# Site"), (given, "# Given")):
+        where.mkdir()
+        (where / "container.service.j2").write_text(
+            builtin.read_text().replace("# Customise with", f"{mark}: customise with")
+        )
+    graph = seed_graph()
+
+    def text(options: RenderOptions) -> str:
+        return (
+            Renderer(options).container(graph.containers["seed-vpn"], graph, RestartPolicy()).text
+        )
+
+    assert "# Site: customise" in text(RenderOptions(system_templates=system))
+    assert "# Given: customise" in text(RenderOptions(templates=(given,), system_templates=system))

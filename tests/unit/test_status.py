@@ -14,8 +14,8 @@ from tests.conftest import FIXTURES
 from tests.fakes import FakeSource, app, drop_in
 from unitgen.cli import main
 from unitgen.docker_http import log_lines
-from unitgen.docker_source import state_from_inspect
 from unitgen.errors import ContainerNotFound, DockerUnavailable
+from unitgen.from_inspect import state_from_inspect
 from unitgen.model import RestartPolicy
 from unitgen.status import (
     Status,

@@ -1,0 +1,62 @@
+"""Docker's restart policy and timeouts -> systemd settings, per systemd version (pure).
+
+README, "Restart policies", has the table this implements.
+"""
+
+from __future__ import annotations
+
+from unitgen.model import ContainerSpec, RestartPolicy
+
+RESTART_SEC = "1s"
+STOP_MARGIN = 15  # seconds above the container's own stop timeout
+START_TIMEOUT = 120  # seconds for `docker start` plus readiness without a health check
+# systemd 254 added RestartMode=direct (an automatic restart is not seen by the units that
+# require this one) and RestartSteps=/RestartMaxDelaySec= (a growing delay): together they
+# mirror Docker's restart, 100 ms doubling up to a minute.
+DIRECT_RESTART_SINCE = 254
+
+
+def restart_settings(
+    policy: RestartPolicy,
+    restart_sec: int | None = None,
+    *,
+    systemd_version: int | None = None,
+    shares_netns: bool = False,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table.
+    A container whose network namespace others join keeps the classic restart mode: those
+    containers must restart with it (BindsTo=)."""
+    modern = (systemd_version or 0) >= DIRECT_RESTART_SINCE
+    if restart_sec is not None:
+        pace = [("RestartSec", f"{restart_sec}s")]
+    elif modern:
+        pace = [("RestartSec", "100ms"), ("RestartSteps", "10"), ("RestartMaxDelaySec", "1min")]
+    else:
+        pace = [("RestartSec", RESTART_SEC)]
+    if modern and not shares_netns:
+        pace.append(("RestartMode", "direct"))
+    if policy.name in ("always", "unless-stopped"):
+        return [("StartLimitIntervalSec", "0")], [("Restart", "always"), *pace]
+    if policy.name == "on-failure":
+        limits = (
+            [
+                ("StartLimitIntervalSec", "infinity"),
+                ("StartLimitBurst", str(policy.max_retries + 1)),
+            ]
+            if policy.max_retries
+            else [("StartLimitIntervalSec", "0")]
+        )
+        return limits, [("Restart", "on-failure"), *pace]
+    return [], [("Restart", "no")]
+
+
+def start_timeout(spec: ContainerSpec) -> int:
+    """Seconds for TimeoutStartSec=: a health check's worst case on top of the start itself."""
+    if spec.health is None:
+        return START_TIMEOUT
+    return START_TIMEOUT + int(spec.health.worst_case_seconds())
+
+
+def stop_timeout(spec: ContainerSpec, override: int | None) -> int:
+    """Seconds the helper gives `docker stop` (the unit's TimeoutStopSec= adds STOP_MARGIN)."""
+    return spec.stop_timeout if override is None else override
