@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,3 +121,15 @@ class Topology:
 
 def inspect(name: str, template: str) -> str:
     return docker("inspect", "--format", template, name)
+
+
+def wait_for(
+    predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition"
+) -> float:
+    """Poll PREDICATE until it is true; the seconds it took. Fails the test after TIMEOUT."""
+    started = time.monotonic()
+    while time.monotonic() < started + timeout:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

@@ -27,13 +27,21 @@ every boot of the container, so journald files all boots under one id (``journal
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness import DEB_ENV, REPO_ROOT, CommandFailed, HarnessError, _docker
+from tests.harness import (
+    DEB_ENV,
+    REPO_ROOT,
+    SYSTEMD_FLAGS,
+    CommandFailed,
+    HarnessError,
+    _docker,
+)
 
 __all__ = [
     "BUILD_SCRIPT",
@@ -55,32 +63,11 @@ LABEL = "unitgen.test.fullhost=1"
 OPT = "/opt/unitgen"
 WRAPPER = "/usr/local/bin/unitgen"
 
-# What systemd as PID 1 needs here (see tests/harness): --privileged is refused on this host
-# (CAP_SYS_RESOURCE is outside the bounding set) and cgroups are v1 hybrid with the cgroupfs
-# driver, so the host's hierarchy is bound in read-write with the host cgroup namespace. No
-# socket mount: the engine inside is the host's own.
-RUN_FLAGS: tuple[str, ...] = (
-    # The image says so too; SIGRTMIN+3 makes systemd shut down (stop units). On SIGTERM it
-    # does not, and docker stop would wait its whole timeout.
-    "--stop-signal",
-    "SIGRTMIN+3",
-    "--cap-add",
-    "ALL",
-    "--cap-drop",
-    "SYS_RESOURCE",
-    "--security-opt",
-    "seccomp=unconfined",
-    "--security-opt",
-    "apparmor=unconfined",
-    "--cgroupns=host",
-    "-v",
-    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-    "--tmpfs",
-    "/run",
-    "--tmpfs",
-    "/run/lock",
-)
+# What systemd as PID 1 needs here is the light harness's (tests/harness), without its socket
+# mount: the engine inside is the host's own.
+RUN_FLAGS = SYSTEMD_FLAGS
 BOOT_TIMEOUT = 120.0
+DAEMON_JSON = "/etc/docker/daemon.json"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # docker stop's grace before SIGKILL: systemd must have time to stop docker.service, which
 # stops every container (each with its own grace, 10 s by default).
@@ -176,6 +163,13 @@ class FullHost:
         self.run("systemctl", "reset-failed", "docker.service", "docker.socket")
         self.run("systemctl", "restart", "docker.service")
         self._wait_for_engine(time.monotonic() + BOOT_TIMEOUT)
+
+    def set_live_restore(self, on: bool) -> None:
+        """Turn the engine's live-restore on or off in daemon.json (the rest kept), and
+        restart the engine so it takes effect."""
+        config = {**json.loads(self.run("cat", DAEMON_JSON).stdout), "live-restore": on}
+        self.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=json.dumps(config) + "\n")
+        self.restart_engine()
 
     def destroy(self) -> None:
         """Remove the host at once (SIGKILL: units are not stopped); no error if absent. The

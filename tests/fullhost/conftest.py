@@ -38,3 +38,13 @@ def fullhost(request: pytest.FixtureRequest, docker_engine: None) -> Iterator[Fu
 def _image_exists(image: str) -> bool:
     done = subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False)
     return done.returncode == 0
+
+
+@pytest.fixture
+def live_restore(host: FullHost) -> Iterator[FullHost]:
+    """The module's `host` with the engine's live-restore on; off again afterwards."""
+    host.set_live_restore(True)
+    try:
+        yield host
+    finally:
+        host.set_live_restore(False)

@@ -4,7 +4,6 @@ dockerd, and Docker's own restart policy and live-restore behave as on a machine
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +14,6 @@ from tests.harness import _docker
 from tests.topology import SERVE
 
 pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
-
-DAEMON_JSON = "/etc/docker/daemon.json"
 
 
 @pytest.fixture
@@ -107,20 +104,6 @@ def test_systemctl_restart_docker_restarts_the_engine_and_a_restart_always_conta
     running, after = inspect(host, "always", "Running", "StartedAt")
     # Without live-restore the engine stops its containers and starts them again.
     assert (running, after != before) == ("true", True)
-
-
-@pytest.fixture
-def live_restore(host: FullHost) -> Iterator[FullHost]:
-    """The host's engine with ``"live-restore": true`` added to daemon.json; put back after."""
-    original = host.run("cat", DAEMON_JSON).stdout
-    config = {**json.loads(original), "live-restore": True}
-    host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=json.dumps(config) + "\n")
-    host.restart_engine()
-    try:
-        yield host
-    finally:
-        host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=original)
-        host.restart_engine()
 
 
 def test_with_live_restore_a_container_keeps_its_process_across_an_engine_restart(

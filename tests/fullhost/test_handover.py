@@ -4,7 +4,6 @@ to containers that unitgen manages."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 
@@ -12,11 +11,10 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tests.fullhost import FullHost
-from tests.topology import SERVE
+from tests.topology import SERVE, wait_for
 
 pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
 
-DAEMON_JSON = "/etc/docker/daemon.json"
 LATE = "/etc/systemd/system/docker.service.d/late.conf"
 
 
@@ -32,19 +30,6 @@ def host(fullhost: FullHost) -> Iterator[FullHost]:
         f"rm -f {LATE}; systemctl daemon-reload; docker ps -aq | xargs -r docker rm -f >/dev/null",
         check=False,
     )
-
-
-@pytest.fixture
-def live_restore(host: FullHost) -> Iterator[FullHost]:
-    original = host.run("cat", DAEMON_JSON).stdout
-    config = {**json.loads(original), "live-restore": True}
-    host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=json.dumps(config) + "\n")
-    host.restart_engine()
-    try:
-        yield host
-    finally:
-        host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=original)
-        host.restart_engine()
 
 
 def create(host: FullHost, name: str, *args: str) -> None:
@@ -67,15 +52,6 @@ def unit(host: FullHost, name: str) -> dict[str, str]:
         "ActiveEnterTimestampMonotonic",
         "InactiveExitTimestampMonotonic",
     )
-
-
-def eventually(check: object, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_with_live_restore_restarting_docker_stops_no_managed_container(
@@ -101,7 +77,9 @@ def test_with_live_restore_an_engine_crash_does_not_fail_the_unit(
     host.run("unitgen", "install", "web")
     before, unit_before = state(host, "web"), unit(host, "web")
     host.sh("kill -9 $(pidof dockerd)")  # Debian's docker.service restarts it on failure
-    eventually(lambda: host.run("docker", "info", check=False).returncode == 0, what="dockerd")
+    wait_for(
+        lambda: host.run("docker", "info", check=False).returncode == 0, what="dockerd", timeout=60
+    )
     time.sleep(2)
     assert state(host, "web") == before
     after = unit(host, "web")
@@ -116,8 +94,9 @@ def test_without_live_restore_restarting_docker_brings_them_back_in_dependency_o
     host.run("unitgen", "install", "app")
     before = state(host, "app")
     host.restart_engine()
-    eventually(
+    wait_for(
         lambda: state(host, "app")[0] == "true" and state(host, "app") != before,
+        timeout=60,
         what="app to run again",
     )
     assert state(host, "db")[0] == "true"
@@ -142,8 +121,9 @@ def test_an_engine_ordered_after_multi_user_target_still_brings_containers_back_
     wanted = host.sh("ls /etc/systemd/system/docker.service.wants/").stdout.split()
     assert {"docker-early.service", "docker-late.service"} <= set(wanted)
     host.reboot()
-    eventually(
+    wait_for(
         lambda: state(host, "early")[0] == state(host, "late")[0] == "true",
+        timeout=60,
         what="both containers to run after the reboot",
     )
     assert "ordering cycle" not in host.journal("_PID=1", "-o", "cat").lower()
@@ -173,7 +153,7 @@ def test_a_crashed_link_target_restarts_alone_and_its_dependant_keeps_running(
     proxy, backend = state(host, "proxy"), state(host, "backend")
     started = time.monotonic()
     host.sh("kill -9 $(docker inspect -f '{{.State.Pid}}' backend)")  # a crash, not docker kill
-    eventually(
+    wait_for(
         lambda: state(host, "backend")[0] == "true" and state(host, "backend") != backend,
         what="the backend to run again",
     )

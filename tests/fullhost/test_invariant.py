@@ -6,7 +6,6 @@ the steps so far, so `SEED=N` replays it."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import time
@@ -21,7 +20,6 @@ from tests.topology import SERVE
 pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
 
 HELPER = "/var/lib/unitgen/helper/container-v1"
-DAEMON_JSON = "/etc/docker/daemon.json"
 # db <- app (link) <- web (label): every relation that orders a boot, and a bystander.
 CONTAINERS = {
     "db": (),
@@ -84,12 +82,6 @@ def all_running(host: FullHost, timeout: float = 90.0) -> list[str]:
     return down
 
 
-def set_live_restore(host: FullHost, on: bool) -> None:
-    config = {**json.loads(host.run("cat", DAEMON_JSON).stdout), "live-restore": on}
-    host.run("sh", "-c", f"cat >{DAEMON_JSON}", stdin=json.dumps(config) + "\n")
-    host.restart_engine()
-
-
 def actions(host: FullHost, rng: random.Random) -> dict[str, Callable[[], object]]:
     """What admins and packages do. Commands may fail (uninstalling what others need, say):
     only the state they leave is judged."""
@@ -115,8 +107,8 @@ def actions(host: FullHost, rng: random.Random) -> dict[str, Callable[[], object
         "reboot": host.reboot,
         "power loss": host.power_loss,
         "engine restart": host.restart_engine,
-        "engine restart (live-restore)": lambda: set_live_restore(host, True),
-        "engine restart (no live-restore)": lambda: set_live_restore(host, False),
+        "engine restart (live-restore)": lambda: host.set_live_restore(True),
+        "engine restart (no live-restore)": lambda: host.set_live_restore(False),
     }
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "DOCKER_SOCK",
     "HARNESS_IMAGE",
     "REPO_ROOT",
+    "SYSTEMD_FLAGS",
     "CommandFailed",
     "Harness",
     "HarnessError",
@@ -49,7 +50,7 @@ DEB_ENV = "UNITGEN_HARNESS_DEB"
 # What systemd as PID 1 needs here: --privileged is refused on this host (CAP_SYS_RESOURCE is
 # outside the bounding set), cgroups are v1 hybrid with the cgroupfs driver, so the host's
 # hierarchy is bound in read-write with the host cgroup namespace.
-RUN_FLAGS: tuple[str, ...] = (
+SYSTEMD_FLAGS: tuple[str, ...] = (
     # The image says so too; SIGRTMIN+3 makes systemd shut down (stop units), not just exit.
     "--stop-signal",
     "SIGRTMIN+3",
@@ -68,10 +69,10 @@ RUN_FLAGS: tuple[str, ...] = (
     "/run",
     "--tmpfs",
     "/run/lock",
-    # Straight to /run (Debian's /var/run is a symlink to it), not through the symlink.
-    "-v",
-    f"{DOCKER_SOCK}:/run/docker.sock",
 )
+# The light harness drives the outer engine: its socket, straight to /run (Debian's /var/run
+# is a symlink to it), not through the symlink.
+RUN_FLAGS = (*SYSTEMD_FLAGS, "-v", f"{DOCKER_SOCK}:/run/docker.sock")
 BOOT_TIMEOUT = 120.0
 # docker restart's grace before SIGKILL: systemd must have time to stop every unit.
 STOP_TIMEOUT = 90

@@ -6,26 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.topology import SERVE, Topology, inspect
+from tests.topology import SERVE, Topology, inspect, wait_for
 
 if TYPE_CHECKING:
     from tests.harness import Harness
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") -> float:
-    started = time.monotonic()
-    while time.monotonic() < started + timeout:
-        if predicate():  # type: ignore[operator]
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_uninstall_keep_running_hands_the_container_back_to_docker_running(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.topology import SERVE, Topology, docker, inspect
+from tests.topology import SERVE, Topology, docker, inspect, wait_for
 
 if TYPE_CHECKING:
     from tests.harness import Harness
@@ -33,15 +33,6 @@ def ug(box: Harness, *args: str, check: bool = True) -> str:
 
 def show(box: Harness, unit: str, *props: str) -> dict[str, str]:
     return dict(box.show(unit, *props))
-
-
-def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_install_runs_the_container_and_activates_the_unit(
