@@ -86,6 +86,7 @@ def _managed_findings(
     graph: Graph,
     desired: Mapping[str, str | Exception],
     state: UnitState,
+    handed_over: bool,
 ) -> list[Finding]:
     name = unit.container or ""
     spec = graph.containers.get(name)
@@ -101,7 +102,9 @@ def _managed_findings(
             f"unitgen uninstall {name}  (or: unitgen sync --prune)",
         )
         return found
-    if not spec.restart_policy.is_off:
+    # Where no systemd runs the units (an image root, a host with another init), Docker's
+    # policy is meant to stay: it is the container's only supervisor, not a second one.
+    if handed_over and not spec.restart_policy.is_off:
         add(
             Kind.RESTART_POLICY_CONFLICT,
             f"Docker restart policy is {spec.restart_policy} while systemd supervises it",
@@ -257,6 +260,7 @@ def findings(
     helper_digest: str | None,
     engine: EngineState | None = None,
     only: set[str] | None = None,
+    handed_over: bool = True,
 ) -> list[Finding]:
     """All drift: the helper, then container by container (those in `only`, if given), units
     then unmanaged."""
@@ -268,7 +272,7 @@ def findings(
             continue
         managed.add(unit.container)
         if only is None or unit.container in only:
-            result += _managed_findings(unit, graph, desired, states[unit.name])
+            result += _managed_findings(unit, graph, desired, states[unit.name], handed_over)
             result += drop_in_findings(unit)
     for name, spec in sorted(graph.containers.items()):
         if name in managed or spec.restart_policy.is_off or (only is not None and name not in only):

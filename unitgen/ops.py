@@ -326,6 +326,7 @@ class Unitgen:
             helper_digest=inventory.helper_digest(self.root),
             engine=self._engine_state(),
             only=only,
+            handed_over=self.online and self.touches_docker,
         )
 
     def _engine_state(self) -> EngineState | None:

@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import REPO
 from tests.fakes import FakeSource, app, drop_in
-from unitgen.drift import KINDS, Finding, Kind, exit_worthy
+from unitgen import drift
+from unitgen.drift import KINDS, Finding, Kind, UnitState, exit_worthy
 from unitgen.model import RestartPolicy
 from unitgen.report import drift_json, drift_table
 
@@ -33,8 +34,9 @@ def kinds(root: Path, source: FakeSource) -> list[str]:
 def test_a_fresh_install_into_an_image_root_has_no_drift(
     installed: tuple[Path, FakeSource],
 ) -> None:
-    # An image root never touches Docker, so the policy conflict is the only thing reported.
-    assert kinds(*installed) == ["restart-policy-conflict"]
+    # An image root never touches Docker: the container keeps its policy, which is no conflict
+    # while no systemd runs the unit.
+    assert kinds(*installed) == []
 
 
 def test_recreated_container_is_reported(installed: tuple[Path, FakeSource]) -> None:
@@ -93,13 +95,15 @@ def test_sync_fixes_what_it_can_and_drift_is_clean_afterwards(
 ) -> None:
     root, source = installed
     source.containers["seed-vpn"] = replace(source.containers["seed-vpn"], id="f" * 64)
+    assert kinds(root, source) == ["recreated"]
     app(root, source).apply(app(root, source).plan_sync(), print)
-    # an image root leaves Docker alone: the conflict stays, the unit is regenerated
-    assert kinds(root, source) == ["restart-policy-conflict"]
+    assert kinds(root, source) == []
 
 
 def test_the_json_form_is_stable(installed: tuple[Path, FakeSource]) -> None:
-    data = json.loads(drift_json(app(*installed).drift()))
+    root, source = installed
+    del source.containers["seed-vpn"]  # an orphan
+    data = json.loads(drift_json(app(root, source).drift()))
     assert data["version"] == 1 and data["drift"] is True
     assert set(data["findings"][0]) == {"kind", "severity", "container", "unit", "message", "fix"}
 
@@ -190,3 +194,15 @@ def test_a_hand_edit_is_still_edited_when_the_unit_also_has_a_drop_in(
     path = root / "etc/systemd/system/docker-seed-vpn.service"
     path.write_text(path.read_text().replace("RestartSec=1s", "RestartSec=5s"))
     assert kinds(root, source) == ["edited", "drop-in"]
+
+
+def test_a_docker_policy_beside_a_unit_is_a_conflict_only_where_systemd_runs_the_unit(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    ug = app(root, source)
+    states = {"docker-seed-vpn.service": UnitState("active", "enabled")}
+    found = drift.findings(ug.installed, ug.graph, {}, states, helper_digest=None)
+    assert "restart-policy-conflict" in [f.kind for f in found]
+    kept = drift.findings(ug.installed, ug.graph, {}, states, helper_digest=None, handed_over=False)
+    assert "restart-policy-conflict" not in [f.kind for f in kept]

@@ -31,7 +31,7 @@ from unitgen.status import (
 @pytest.fixture
 def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     """seed-vpn installed into an image root, running, with log lines; its Docker policy set
-    to `always` behind unitgen's back, so drift has something to say."""
+    to `always` behind unitgen's back, so its unit is stale and drift has something to say."""
     source = FakeSource()
     app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
     source.containers["seed-vpn"] = replace(
@@ -78,8 +78,8 @@ def test_the_view_shows_the_container_its_drift_and_its_last_10_log_lines(
     ]
     drift = section(lines, "DRIFT")
     assert drift[:2] == [
-        "restart-policy-conflict: Docker restart policy is always while systemd supervises it",
-        "fix: unitgen sync  (or: docker update --restart=no seed-vpn)",
+        "stale: the unit differs from what unitgen would generate now",
+        "fix: unitgen diff seed-vpn; unitgen install seed-vpn  (or: unitgen sync)",
     ]
     assert section(lines, "LOGS") == [
         "last 10 lines from the engine:",
@@ -238,5 +238,5 @@ def test_the_json_form_has_a_version_and_each_findings_severity(
     assert data["version"] == 1
     assert data["unit"]["active"] == "offline"
     assert data["docker"]["status"] == "running"
-    assert data["findings"][0]["severity"] == "error"
+    assert data["findings"][0]["severity"] == "warning"
     assert len(data["logs"]) == 10
