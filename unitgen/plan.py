@@ -7,7 +7,7 @@ Every check happens here, before anything is touched, so a refused run writes no
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from unitgen import helper
@@ -64,20 +64,27 @@ def failed_error(failed: Sequence[Failure]) -> UnitgenError:
     return PartlyDone(failed)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Plan:
-    files: list[FileAction] = field(default_factory=list)
-    policies: list[PolicyChange] = field(default_factory=list)
-    stop: list[str] = field(default_factory=list)
-    disable: list[str] = field(default_factory=list)
-    enable: list[str] = field(default_factory=list)
-    start: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    """What a run will do, decided before anything is touched: a value to print (--dry-run),
+    compare and test, then apply. Its sequences are tuples: nothing changes it after."""
+
+    files: Sequence[FileAction] = ()
+    policies: Sequence[PolicyChange] = ()
+    stop: Sequence[str] = ()
+    disable: Sequence[str] = ()
+    enable: Sequence[str] = ()
+    start: Sequence[str] = ()
+    notes: Sequence[str] = ()
     # Containers handed back to Docker: their policy is restored before their unit stops,
     # and the stop leaves them running (uninstall --keep-running).
-    release: list[str] = field(default_factory=list)
+    release: Sequence[str] = ()
     # Containers whose closure was left out (nothing of it is written), with why.
-    failed: list[Failure] = field(default_factory=list)
+    failed: Sequence[Failure] = ()
+
+    def __post_init__(self) -> None:
+        for name in (f.name for f in fields(self)):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
     def reload(self) -> bool:
@@ -92,20 +99,20 @@ class Plan:
     def merge(self, other: Plan) -> Plan:
         """Both plans as one: one daemon-reload, one systemctl call of each kind."""
 
-        def union(a: list[str], b: list[str]) -> list[str]:
-            return a + [x for x in b if x not in a]
+        def union(a: Sequence[str], b: Sequence[str]) -> list[str]:
+            return [*a, *(x for x in b if x not in a)]
 
         paths = {f.path for f in self.files}
         return Plan(
-            files=self.files + [f for f in other.files if f.path not in paths],
-            policies=self.policies + other.policies,
+            files=[*self.files, *(f for f in other.files if f.path not in paths)],
+            policies=[*self.policies, *other.policies],
             stop=union(self.stop, other.stop),
             disable=union(self.disable, other.disable),
             enable=union(self.enable, other.enable),
             start=union(self.start, other.start),
             notes=union(self.notes, other.notes),
             release=union(self.release, other.release),
-            failed=self.failed + other.failed,
+            failed=[*self.failed, *other.failed],
         )
 
     def describe(self, *, online: bool) -> list[str]:

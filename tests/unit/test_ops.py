@@ -104,7 +104,7 @@ def test_uninstall_removes_units_links_and_unused_network_units(tmp_path: Path) 
 def test_uninstalling_what_is_not_installed_is_not_an_error(tmp_path: Path) -> None:
     todo = app(tmp_path, FakeSource()).plan_uninstall(["seed-vpn"])
     assert todo.empty
-    assert todo.notes == [
+    assert list(todo.notes) == [
         "docker-seed-vpn.service is not installed by unitgen; nothing to do for it"
     ]
 

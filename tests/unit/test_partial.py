@@ -80,6 +80,6 @@ def test_sync_fixes_the_stale_unit_and_leaves_the_edited_one_without_failing(
     for name in ("seed-vpn", "seed-onfail"):  # both changed in Docker: both stale
         source.containers[name] = replace(source.containers[name], image="other:2")
     todo = app(tmp_path, source).plan_sync()
-    assert todo.failed == []
+    assert todo.failed == ()
     assert [f.unit for f in todo.files if f.verb == "write"] == ["docker-seed-onfail.service"]
     assert "docker-seed-vpn.service was edited by hand: left alone (use --force)" in todo.notes
