@@ -4,7 +4,7 @@
 #   container-v1 start NAME             start container NAME and wait until it is up
 #   container-v1 wait NAME              block until NAME stops; exit with its status
 #   container-v1 stop NAME SECONDS      stop NAME, giving it SECONDS before SIGKILL
-#   container-v1 network PATHNAME JSON  make sure a network exists, else create it
+#   container-v1 network PATH MEMBER... create network PATH from {MEMBER,...} if missing
 #   container-v1 policy NAME POLICY     set Docker's restart policy (hand NAME back)
 #
 # A stop leaves the container running when /run/unitgen/release/NAME exists: that is how
@@ -250,7 +250,13 @@ policy() {
 }
 
 network() {
-    path=$1 create=$2
+    path=$1 create='' sep=''
+    shift
+    # Each MEMBER is one `"Key":value` of the create body: the unit shows one per line.
+    for member in "$@"; do
+        create=$create$sep$member sep=,
+    done
+    create="{$create}"
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     request GET "/networks/$path"
     case $STATUS in
@@ -272,8 +278,8 @@ case $verb/$# in
 start/1) start "$1" ;;
 wait/1) wait_ "$1" ;;
 stop/2) stop "$1" "$2" ;;
-network/2) network "$1" "$2" ;;
+network/[2-9] | network/[1-9][0-9]) network "$@" ;;
 policy/2) policy "$1" "$2" ;;
 --help/0 | -h/0) sed -n '4,8s/^# *//p' "$0" ;; # the usage lines at the top
-*) die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME JSON | policy NAME POLICY" ;;
+*) die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME MEMBER... | policy NAME POLICY" ;;
 esac

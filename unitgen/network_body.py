@@ -30,8 +30,10 @@ def docker_picked(subnet: str, gateway: str, ip_range: str) -> bool:
     return pooled and net.prefixlen == size and gateway in ("", first) and not ip_range
 
 
-def network_create_body(net: NetworkSpec) -> str:
-    """The Engine API's POST /networks/create body that recreates NET as the user made it."""
+def network_create_members(net: NetworkSpec) -> list[str]:
+    """The members, `"Key":value` each, of the Engine API's POST /networks/create body that
+    recreates NET as the user made it: the helper joins them into the object, and the unit
+    shows one per line."""
     config = [
         {k: v for k, v in (("Subnet", subnet), ("Gateway", gateway), ("IPRange", ip_range)) if v}
         for subnet, gateway, ip_range in net.subnets
@@ -49,4 +51,9 @@ def network_create_body(net: NetworkSpec) -> str:
         body["Options"] = dict(net.options)
     if net.labels:
         body["Labels"] = dict(net.labels)
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return [
+        json.dumps(key, ensure_ascii=False)
+        + ":"
+        + json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        for key, value in body.items()
+    ]

@@ -28,7 +28,7 @@ from unitgen.names import (
     container_unit_name,
     network_unit_name,
 )
-from unitgen.network_body import network_create_body
+from unitgen.network_body import network_create_members
 from unitgen.options import DEFAULT_TARGET, UnitOptions
 from unitgen.restart import STOP_MARGIN, restart_settings, start_timeout, stop_timeout
 from unitgen.unitfile import (
@@ -36,6 +36,7 @@ from unitgen.unitfile import (
     content_hash,
     escape_specifiers,
     exec_line,
+    exec_line_continued,
     quote_path_list_item,
 )
 
@@ -204,7 +205,7 @@ def _docker_host(options: RenderOptions) -> str:
 
 def _network_context(net: NetworkSpec, options: RenderOptions) -> NetworkContext:
     what = f"network {net.name}"
-    argv = [str(HELPER_PATH), "network", quote(net.name, safe=""), network_create_body(net)]
+    argv = [str(HELPER_PATH), "network", quote(net.name, safe=""), *network_create_members(net)]
     unit_name = network_unit_name(net.name)
     return NetworkContext(
         version=__version__,
@@ -214,7 +215,7 @@ def _network_context(net: NetworkSpec, options: RenderOptions) -> NetworkContext
         engine=_Deps().pairs_of(*engine_dependency(options.engine)),
         environment=_docker_host(options),
         syslog_identifier=_syslog_identifier(unit_name),
-        exec_start=exec_line(argv, what),
+        exec_start=exec_line_continued(argv, what, head=3),
         x_unitgen=(
             ("Network", escape_specifiers(net.name, what)),
             ("NetworkId", net.id),
@@ -257,17 +258,27 @@ def _environment(options: RenderOptions) -> jinja2.Environment:
     )
 
 
-def _finish(text: str, name: str, expected: int) -> str:
+# The one directive unitgen writes over several lines: a network's ExecStart=, one member of
+# its create body a line.
+NETWORK_CONTINUED = frozenset({("Service", "ExecStart")})
+
+
+def _finish(
+    text: str, name: str, expected: int, continued: frozenset[tuple[str, str]] = frozenset()
+) -> str:
     """Check the rendered unit, then stamp its content hash."""
-    _check_rendered(text, name, expected)
+    _check_rendered(text, name, expected, continued)
     return text.rstrip("\n") + f"\n{HASH_KEY}={content_hash(text, HASH_KEY)}\n"
 
 
-def _check_rendered(text: str, name: str, expected: int) -> None:
+def _check_rendered(
+    text: str, name: str, expected: int, continued: frozenset[tuple[str, str]]
+) -> None:
     """No value may add a line or a directive, or continue onto the next line: count what the
-    template produced, and refuse a directive that spans lines."""
+    template produced, and refuse a directive that spans lines, but for those CONTINUED that
+    unitgen itself writes over several lines (a network's create body)."""
     parsed = UnitFile.parse(text, where=name)
-    for section, key in parsed.continued():  # values ending in `\` are refused before
+    for section, key in set(parsed.continued()) - continued:  # values' `\` are refused before
         raise TemplateError(
             f"{name}: [{section}] {key}= ends in a backslash and swallows the next line",
             "a template override ends a line in a backslash; fix it",
@@ -310,5 +321,5 @@ class Renderer:
         context = _network_context(net, self.options)
         name = context.unit_name
         text = self._env.get_template("network.service.j2").render(u=context)
-        text = _finish(text, name, directive_count(context))
+        text = _finish(text, name, directive_count(context), NETWORK_CONTINUED)
         return RenderedUnit(name, text)

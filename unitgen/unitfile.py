@@ -306,6 +306,16 @@ def exec_line(argv: Sequence[str], what: str) -> str:
     return " ".join([argv[0], *(quote_exec_arg(arg, what) for arg in argv[1:])])
 
 
+CONTINUATION = " \\\n    "
+
+
+def exec_line_continued(argv: Sequence[str], what: str, *, head: int) -> str:
+    """An Exec line whose arguments after the first HEAD words each stand on a continuation
+    line of their own (systemd joins them with a space): long lines a person can read."""
+    first = exec_line(argv[:head], what)
+    return CONTINUATION.join([first, *(quote_exec_arg(arg, what) for arg in argv[head:])])
+
+
 def quote_path_list_item(path: str, what: str) -> str:
     """A path in RequiresMountsFor=: quoted word, backslash-escaped, `%` doubled.
 

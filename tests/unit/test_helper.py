@@ -355,19 +355,24 @@ def test_stop_that_the_engine_fails_exits_1_with_its_message(engine: FakeEngine)
 
 # network: ExecStartPre of the units whose containers join a user-defined network.
 
-NETWORK = '{"Name":"app_net","Driver":"bridge","Labels":{"com.example.owner":"Jürgen Ødegård"}}'
+MEMBERS = (
+    '"Name":"app_net"',
+    '"Driver":"bridge"',
+    '"Labels":{"com.example.owner":"Jürgen Ødegård"}',
+)
+NETWORK = "{" + ",".join(MEMBERS) + "}"
 
 
 def test_a_network_that_exists_is_left_alone(engine: FakeEngine) -> None:
     engine.on("GET", "/networks/app_net", Reply(200, '{"Name":"app_net"}'))
-    assert helper(engine, "network", "app_net", NETWORK).returncode == 0
+    assert helper(engine, "network", "app_net", *MEMBERS).returncode == 0
     assert engine.paths("POST") == []
 
 
 def test_a_missing_network_is_created_from_exactly_the_json_given(engine: FakeEngine) -> None:
     engine.on("GET", "/networks/app_net", Reply(404, '{"message":"network app_net not found"}'))
     engine.on("POST", "/networks/create", Reply(201, '{"Id":"abc","Warning":""}'))
-    done = helper(engine, "network", "app_net", NETWORK)
+    done = helper(engine, "network", "app_net", *MEMBERS)
     assert done.returncode == 0, done.stderr
     [create] = [r for r in engine.requests if r.method == "POST"]
     assert create.target == "/v1.41/networks/create"
@@ -381,7 +386,7 @@ def test_a_network_created_meanwhile_by_someone_else_counts_as_created(
 ) -> None:
     engine.on("GET", "/networks/app_net", Reply(404, '{"message":"network app_net not found"}'))
     engine.on("POST", "/networks/create", Reply(409, '{"message":"network app_net exists"}'))
-    assert helper(engine, "network", "app_net", NETWORK).returncode == 0
+    assert helper(engine, "network", "app_net", *MEMBERS).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -402,7 +407,7 @@ def test_a_network_the_engine_fails_on_exits_1_with_its_message(
     engine.on("GET", "/networks/app_net", inspected)
     if created is not None:
         engine.on("POST", "/networks/create", created)
-    done = helper(engine, "network", "app_net", NETWORK)
+    done = helper(engine, "network", "app_net", *MEMBERS)
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == message
 
@@ -429,8 +434,8 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
     done = helper(engine, "restart", "web")
     assert done.returncode == 1
     assert done.stderr == (
-        f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS | network PATHNAME JSON"
-        " | policy NAME POLICY\n"
+        f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS"
+        " | network PATHNAME MEMBER... | policy NAME POLICY\n"
     )
     assert engine.requests == []
 

@@ -278,7 +278,9 @@ def test_every_golden_unit_round_trips_byte_for_byte(path: Path) -> None:
     text = path.read_bytes().decode()
     unit = UnitFile.parse(text)
     assert unit.dump() == text
-    assert not list(unit.continued())
+    # Only a network's ExecStart= is written over several lines, one create member a line.
+    continued = [] if path.name.startswith("docker-") else [("Service", "ExecStart")]
+    assert list(unit.continued()) == continued
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8")))
