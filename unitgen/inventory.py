@@ -74,10 +74,7 @@ class InstalledUnit:
 
     @property
     def target(self) -> str:
-        """The target its [Install] section names (where `systemctl enable` links it). WantedBy=
-        is a list, and a hand edit may have added to it: unitgen's is the first."""
-        words = (self.unit.get("Install", "WantedBy") or "").split()
-        return words[0] if words else DEFAULT_TARGET
+        return install_target(self.unit)
 
     @property
     def options(self) -> UnitOptions:
@@ -118,6 +115,13 @@ class InstalledUnit:
             for value in self.unit.get_all("Unit", key):
                 found.extend(v for v in value.split() if v not in found)
         return found
+
+
+def install_target(unit: UnitFile) -> str:
+    """The target a unit's [Install] section names (where `systemctl enable` links it).
+    WantedBy= is a list, and a hand edit may have added to it: unitgen's is the first."""
+    words = (unit.get("Install", "WantedBy") or "").split()
+    return words[0] if words else DEFAULT_TARGET
 
 
 def is_unitgen_text(text: str) -> bool:

@@ -134,11 +134,9 @@ def dependencies(text: str | None) -> list[tuple[str, str]]:
 
 def _target(text: str | None) -> str:
     """Where the unit is enabled: its [Install] WantedBy= (a --wanted-by option moves it)."""
-    if text is not None:
-        wanted = UnitFile.parse(text, lenient=True).get("Install", "WantedBy")
-        if wanted:
-            return wanted
-    return DEFAULT_TARGET
+    if text is None:
+        return DEFAULT_TARGET
+    return inventory.install_target(UnitFile.parse(text, lenient=True))
 
 
 def _active(shown: Mapping[str, str] | None) -> str:
