@@ -40,6 +40,7 @@ from tests.harness import (
     SYSTEMD_FLAGS,
     CommandFailed,
     HarnessError,
+    SystemdBox,
     _docker,
 )
 
@@ -96,7 +97,7 @@ def build_image(release: str = "bookworm") -> str:
 
 
 @dataclass
-class FullHost:
+class FullHost(SystemdBox):
     """One machine with systemd and its own Docker engine. ``boot()`` it, ``run()`` commands
     in it, ``docker()`` its engine, ``reboot()`` or ``power_loss()`` it, ``destroy()`` it."""
 
@@ -122,20 +123,7 @@ class FullHost:
         is up and the inner engine answers."""
         self.destroy()
         started = time.monotonic()
-        _docker(
-            "run",
-            "-d",
-            "--name",
-            self.name,
-            "--hostname",
-            self.name,
-            "--label",
-            LABEL,
-            "--stop-timeout",
-            str(STOP_TIMEOUT),
-            *RUN_FLAGS,
-            self.image,
-        )
+        self._start(LABEL, self.image, STOP_TIMEOUT, *RUN_FLAGS)
         self._wait_until_up(started)
 
     def reboot(self) -> None:
@@ -180,29 +168,6 @@ class FullHost:
         _docker("rm", "-f", "-v", self.name, check=False)
         self._loaded.clear()
         _remove_cgroups(inner)
-
-    def run(
-        self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        """``docker exec`` ARGS in the host; text output captured. With check, a non-zero exit
-        raises CommandFailed (whose message shows stdout and stderr)."""
-        if stdin is None:
-            return _docker("exec", self.name, *args, check=check, timeout=timeout)
-        done = subprocess.run(
-            ["docker", "exec", "-i", self.name, *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=timeout,
-        )
-        if check and done.returncode != 0:
-            raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
-        return done
-
-    def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run SCRIPT with /bin/sh -c in the host."""
-        return self.run("/bin/sh", "-c", script, check=check)
 
     def docker(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         """The INNER engine's CLI: ``docker ARGS`` run in the host; stripped stdout."""
@@ -260,23 +225,6 @@ class FullHost:
         self.run("sh", "-c", f"cat >{WRAPPER} && chmod 755 {WRAPPER}", stdin=wrapper)
         return WRAPPER
 
-    def show(self, unit: str, *props: str) -> dict[str, str]:
-        """``systemctl show`` of UNIT (only PROPS when given) as a dict."""
-        args = ["systemctl", "show", unit]
-        for prop in props:
-            args += ["-p", prop]
-        result: dict[str, str] = {}
-        for line in self.run(*args).stdout.splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                result[key] = value
-        return result
-
-    def journal(self, *args: str) -> str:
-        """``journalctl --no-pager ARGS`` output (e.g. ``"-b", "-1"``), never raising."""
-        done = self.run("journalctl", "--no-pager", *args, check=False)
-        return done.stdout + done.stderr
-
     def _wait_until_up(self, started: float) -> None:
         deadline = started + BOOT_TIMEOUT
         state = "not started"
@@ -329,14 +277,6 @@ class FullHost:
             f"{self.journal('-b', '-n', '30', '-u', 'docker.service')}"
             f"--- journal, warnings and worse (tail)\n{self.journal('-b', '-n', '30', '-p', '4')}"
         )
-
-    def _is_running(self) -> bool:
-        done = _docker("inspect", "-f", "{{.State.Running}}", self.name, check=False)
-        return done.stdout.strip() == "true"
-
-    def _logs(self) -> str:
-        done = _docker("logs", "--tail", "60", self.name, check=False)
-        return done.stdout + done.stderr
 
 
 def _remove_cgroups(container_ids: list[str]) -> None:

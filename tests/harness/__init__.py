@@ -126,8 +126,80 @@ def build_image(image: str = HARNESS_IMAGE) -> str:
     return done.stdout.strip()
 
 
+class SystemdBox:
+    """What every container running systemd as PID 1 here offers its tests: start it, run
+    commands in it, read systemd's view. The light Harness and the full host both are one."""
+
+    name: str
+
+    def _start(self, label: str, image: str, stop_timeout: int, *extra: str) -> None:
+        """``docker run`` the box, with EXTRA (systemd's flags, mounts) before IMAGE."""
+        _docker(
+            "run",
+            "-d",
+            "--name",
+            self.name,
+            "--hostname",
+            self.name,
+            "--label",
+            label,
+            "--stop-timeout",
+            str(stop_timeout),
+            *extra,
+            image,
+        )
+
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 120, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``docker exec`` ARGS in the box (with STDIN, if given); text output captured. With
+        check, a non-zero exit raises CommandFailed (whose message shows stdout and stderr)."""
+        if stdin is None:
+            return _docker("exec", self.name, *args, check=check, timeout=timeout)
+        done = subprocess.run(
+            ["docker", "exec", "-i", self.name, *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
+        return done
+
+    def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run SCRIPT with /bin/sh -c in the box."""
+        return self.run("/bin/sh", "-c", script, check=check)
+
+    def show(self, unit: str, *props: str) -> dict[str, str]:
+        """``systemctl show`` of UNIT (only PROPS when given) as a dict."""
+        args = ["systemctl", "show", unit]
+        for prop in props:
+            args += ["-p", prop]
+        result: dict[str, str] = {}
+        for line in self.run(*args).stdout.splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                result[key] = value
+        return result
+
+    def journal(self, *args: str) -> str:
+        """``journalctl --no-pager ARGS`` output (e.g. ``"-u", "x.service"``), never raising."""
+        done = self.run("journalctl", "--no-pager", *args, check=False)
+        return done.stdout + done.stderr
+
+    def _is_running(self) -> bool:
+        done = _docker("inspect", "-f", "{{.State.Running}}", self.name, check=False)
+        return done.stdout.strip() == "true"
+
+    def _logs(self) -> str:
+        done = _docker("logs", "--tail", "60", self.name, check=False)
+        return done.stdout + done.stderr
+
+
 @dataclass
-class Harness:
+class Harness(SystemdBox):
     """One systemd container. ``boot()`` it, ``run()`` commands in it, ``destroy()`` it."""
 
     name: str = "unitgen-harness"
@@ -146,21 +218,7 @@ class Harness:
         for spec in self.extra_mounts:
             mounts += ["-v", spec]
         started = time.monotonic()
-        _docker(
-            "run",
-            "-d",
-            "--name",
-            self.name,
-            "--hostname",
-            self.name,
-            "--label",
-            LABEL,
-            "--stop-timeout",
-            str(STOP_TIMEOUT),
-            *RUN_FLAGS,
-            *mounts,
-            self.image,
-        )
+        self._start(LABEL, self.image, STOP_TIMEOUT, *RUN_FLAGS, *mounts)
         self._wait_until_up(started)
         deb = os.environ.get(DEB_ENV)
         if deb:
@@ -177,35 +235,6 @@ class Harness:
     def destroy(self) -> None:
         """Remove the container at once (SIGKILL: units are not stopped); no error if absent."""
         _docker("rm", "-f", "-v", self.name, check=False)
-
-    def run(
-        self, *args: str, check: bool = True, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        """``docker exec`` ARGS in the harness; text output captured. With check, a non-zero
-        exit raises CommandFailed (whose message shows stdout and stderr)."""
-        return _docker("exec", self.name, *args, check=check, timeout=timeout)
-
-    def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run SCRIPT with /bin/sh -c in the harness."""
-        return self.run("/bin/sh", "-c", script, check=check)
-
-    def show(self, unit: str, *props: str) -> dict[str, str]:
-        """``systemctl show`` of UNIT (only PROPS when given) as a dict."""
-        args = ["systemctl", "show", unit]
-        for prop in props:
-            args += ["-p", prop]
-        out = self.run(*args).stdout
-        result: dict[str, str] = {}
-        for line in out.splitlines():
-            key, sep, value = line.partition("=")
-            if sep:
-                result[key] = value
-        return result
-
-    def journal(self, *args: str) -> str:
-        """``journalctl --no-pager ARGS`` output (e.g. ``"-u", "x.service"``), never raising."""
-        done = self.run("journalctl", "--no-pager", *args, check=False)
-        return done.stdout + done.stderr
 
     def _wait_until_up(self, started: float) -> None:
         deadline = started + BOOT_TIMEOUT
@@ -234,11 +263,3 @@ class Harness:
             f"--- systemctl --failed\n{failed.stdout}{failed.stderr}"
             f"--- journal (tail)\n{self.journal('-b', '-n', '60')}"
         )
-
-    def _is_running(self) -> bool:
-        done = _docker("inspect", "-f", "{{.State.Running}}", self.name, check=False)
-        return done.stdout.strip() == "true"
-
-    def _logs(self) -> str:
-        done = _docker("logs", "--tail", "60", self.name, check=False)
-        return done.stdout + done.stderr
