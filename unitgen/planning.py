@@ -17,7 +17,7 @@ from unitgen.errors import ForeignUnit, MissingProgram, UnitgenError, UsageError
 from unitgen.host import HostState
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
-from unitgen.names import container_unit_name, helper_file
+from unitgen.names import container_unit_name, helper_file, unit_dir
 from unitgen.plan import (
     Failure,
     FileAction,
@@ -87,7 +87,7 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
         )
     rendered = Desired(kept, (), desired.specs, desired.single).units()
     existing = {u.name: host.units[u.name].text for u in rendered}
-    directory = host.units[rendered[0].name].path.parent
+    directory = unit_dir(host.root)
     files = [
         *helper_actions(host, needed=True, force=force),
         *file_actions(rendered, directory, host.installed, existing),
