@@ -60,6 +60,13 @@ def docker_engine() -> Iterator[None]:
     need("a running Docker engine", ok)
     subprocess.run([str(REPO / "tests/images/build.sh")], check=True, capture_output=True)
     yield
+    # A network unit in a harness may have recreated a test's network after the test removed
+    # it; left behind, such networks use up Docker's ~30 default address pools.
+    subprocess.run(
+        ["docker", "network", "prune", "-f", "--filter", "label=unitgen.test"],
+        capture_output=True,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -33,6 +33,10 @@ if ! docker info >/dev/null 2>&1; then
     done
 fi
 
+# Networks that earlier test runs left behind (a harness's network unit recreates a test's
+# network after the test removed it): Docker has only ~30 address pools by default.
+docker network prune -f --filter label=unitgen.test >/dev/null
+
 tests/images/build.sh
 tests/harness/build-image.sh
 tests/fullhost/build-image.sh bookworm
