@@ -69,6 +69,13 @@ def docker_engine() -> Iterator[None]:
     )
 
 
+def run_tag() -> str:
+    """A suffix for the names of long-lived test containers (harnesses, full hosts), from
+    UNITGEN_TEST_TAG: two checkouts can then run the systemd tests side by side."""
+    tag = os.environ.get("UNITGEN_TEST_TAG", "")
+    return f"-{tag}" if tag else ""
+
+
 @pytest.fixture(scope="module")
 def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     """One booted systemd harness per test module, named after it (test_lifecycle.py ->
@@ -80,7 +87,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
         raise
     build_image()
     topic = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
-    box = Harness(name=f"unitgen-test-{topic}")
+    box = Harness(name=f"unitgen-test-{topic}{run_tag()}")
     box.destroy()
     box.boot()
     yield box

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import TEST_IMAGE, need
+from tests.conftest import TEST_IMAGE, need, run_tag
 from tests.fullhost import NAME_PREFIX, FullHost, build_image, image_for
 
 # Which Debian the module's host runs; bookworm is the release CI builds (tests/setup.sh).
@@ -26,7 +26,7 @@ def fullhost(request: pytest.FixtureRequest, docker_engine: None) -> Iterator[Fu
     need("root (to build the full-host image with debootstrap)", os.geteuid() == 0 or have_image)
     build_image(release)
     topic = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
-    host = FullHost(name=f"{NAME_PREFIX}{topic}", release=release)
+    host = FullHost(name=f"{NAME_PREFIX}{topic}{run_tag()}", release=release)
     host.boot()
     try:
         host.load_image(TEST_IMAGE)
