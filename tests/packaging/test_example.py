@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import need
+from tests.conftest import need, run_tag
 from tests.topology import docker, inspect
 
 pytestmark = [
@@ -62,7 +62,7 @@ def fetch() -> str:
 def test_installed_where_systemd_runs_then_removed_then_purged(
     deb: Path, example_deb: Path
 ) -> None:
-    box = harness_class()(name="unitgen-test-example")
+    box = harness_class()(name="unitgen-test-example" + run_tag())
     box.destroy()
     box.boot()
     try:
@@ -90,7 +90,7 @@ def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_
     harness = harness_class()
     from tests.harness import DOCKER_SOCK, HARNESS_IMAGE
 
-    builder = "unitgen-test-image-build"
+    builder = "unitgen-test-image-build" + run_tag()
     docker("rm", "-f", builder, check=False)
     docker(
         "run",
@@ -145,7 +145,9 @@ def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_
         )
     finally:
         docker("rm", "-f", builder, check=False)
-    box = harness(name="unitgen-test-image-boot", image="unitgen-test/image-with-hello:latest")
+    box = harness(
+        name="unitgen-test-image-boot" + run_tag(), image="unitgen-test/image-with-hello:latest"
+    )
     box.destroy()
     try:
         box.boot()
@@ -158,7 +160,7 @@ def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_
 
 @pytest.mark.usefixtures("clean")
 def test_policy_rc_d_101_enables_but_does_not_start(deb: Path, example_deb: Path) -> None:
-    box = harness_class()(name="unitgen-test-policy")
+    box = harness_class()(name="unitgen-test-policy" + run_tag())
     box.destroy()
     box.boot()
     try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import run_tag
 from tests.harness import Harness, build_image
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
@@ -45,7 +46,7 @@ def state(*fields: str) -> list[str]:
 @pytest.fixture(scope="module")
 def box() -> Iterator[Harness]:
     build_image()
-    harness = Harness(name="unitgen-test-smoke")
+    harness = Harness(name="unitgen-test-smoke" + run_tag())
     host_docker("rm", "-f", CONTAINER, check=False)
     host_docker(
         "create",
