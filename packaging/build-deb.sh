@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 out=$(mkdir -p "${1:-dist}" && cd "${1:-dist}" && pwd)
 
 deps="dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools
-python3-docker python3-jinja2 python3-click python3-systemd lintian"
+python3-jinja2 python3-click python3-systemd lintian"
 missing=""
 for pkg in $deps; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"

@@ -2,8 +2,8 @@
 
 `DockerSource` wraps the engine; the conversion of what it reads (`spec_from_inspect`,
 `network_from_inspect`, ...) is pure and lives in `from_inspect`, where golden tests feed it
-recorded `docker inspect` JSON. The docker SDK is imported lazily so
-that `unitgen --help` does not pay for it.
+recorded `docker inspect` JSON. Every request goes through one client (`docker_http`) and
+one error translation (`_translated`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
@@ -81,29 +80,25 @@ def _unreachable(what: str) -> DockerUnavailable:
 
 @contextmanager
 def _translated(what: str) -> Iterator[None]:
-    """Docker SDK and socket errors -> unitgen errors with a hint."""
-    import docker.errors
-    import requests.exceptions
+    """The engine's answers and the socket's errors -> unitgen errors with a hint."""
+    from unitgen.docker_http import EngineError
 
     try:
         yield
-    except docker.errors.NotFound as exc:
-        raise ContainerNotFound(
-            f"{what}: {exc.explanation or exc}", "check the name with `docker ps -a`"
-        ) from exc
-    except docker.errors.APIError as exc:
-        raise EngineFailed(f"{what}: Docker said: {exc.explanation or exc}") from exc
+    except EngineError as exc:
+        if exc.status == 404:
+            raise ContainerNotFound(
+                f"{what}: {exc.message}", "check the name with `docker ps -a`"
+            ) from exc
+        raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
     except PermissionError as exc:
         raise _denied(what) from exc
-    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
-        if "Permission denied" in str(exc):
-            raise _denied(what) from exc
+    except OSError as exc:
         raise _unreachable(what) from exc
 
 
 class DockerSource:
-    """The engine on this host, over its Unix socket: bulk reads through a lean client,
-    writes and events through the docker SDK."""
+    """The engine on this host, over its Unix socket."""
 
     def __init__(self, timeout: int | None = 30, workers: int = 4) -> None:
         host = os.environ.get("DOCKER_HOST", "")
@@ -115,19 +110,8 @@ class DockerSource:
             )
         from unitgen.docker_http import UnixJSON
 
-        self._timeout = timeout
         self._workers = workers
-        self._reader = UnixJSON(socket_path(), timeout)
-
-    @cached_property
-    def _api(self) -> Any:
-        import docker
-        from docker.utils import kwargs_from_env
-
-        with _translated("connecting"):
-            # timeout=None (no read timeout) is what a blocking event stream needs.
-            wait: Any = self._timeout
-            return docker.APIClient(**kwargs_from_env(), version="auto", timeout=wait)
+        self._client = UnixJSON(socket_path(), timeout)
 
     def engine_pid(self) -> int | None:
         """The PID that listens on the engine's socket (SO_PEERCRED): dockerd itself, or PID 1
@@ -152,18 +136,8 @@ class DockerSource:
         )
 
     def _get(self, url: str, what: str, *, raw: bool = False) -> Any:
-        from unitgen.docker_http import EngineError
-
-        try:
-            return self._reader.get_bytes(url) if raw else self._reader.get(url)
-        except EngineError as exc:
-            if exc.status == 404:
-                raise ContainerNotFound(f"{what}: {exc.message}") from exc
-            raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
-        except PermissionError as exc:
-            raise _denied(what) from exc
-        except OSError as exc:
-            raise _unreachable(what) from exc
+        with _translated(what):
+            return self._client.get_bytes(url) if raw else self._client.get(url)
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
@@ -251,12 +225,14 @@ class DockerSource:
         return log_lines(self._get(url, f"reading the logs of {container}", raw=True), tty=tty)
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
+        wanted = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
         with _translated(f"setting the restart policy of {container}"):
-            wanted: Any = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
-            self._api.update_container(container, restart_policy=wanted)
+            self._client.post(f"/containers/{quote(container)}/update", {"RestartPolicy": wanted})
 
     def events(self, since: int | None) -> Iterator[dict[str, Any]]:
         """Container events from `since` (a Unix time) on, as they happen; blocks."""
+        query = "filters=" + quote(json.dumps({"type": ["container"]}))
+        if since is not None:
+            query += f"&since={since}"
         with _translated("following events"):
-            stream = self._api.events(since=since, filters={"type": "container"}, decode=True)
-            yield from stream
+            yield from self._client.stream(f"/events?{query}")

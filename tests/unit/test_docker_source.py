@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.fakes import FakeEngine, Reply
 from unitgen.docker_http import EngineError
 from unitgen.docker_source import DockerSource
-from unitgen.errors import UsageError
+from unitgen.errors import ContainerNotFound, DockerUnavailable, EngineFailed, UsageError
 from unitgen.from_inspect import listed_names
+from unitgen.model import RestartPolicy
 
 
 class Vanishing:
@@ -32,7 +36,7 @@ class Vanishing:
 
 def test_a_container_removed_mid_run_is_simply_not_there() -> None:
     source = DockerSource()
-    source._reader = Vanishing()  # type: ignore[assignment]
+    source._client = Vanishing()  # type: ignore[assignment]
     specs, _ = source.snapshot()
     assert [s.name for s in specs] == [Vanishing().data[1]["Name"].lstrip("/")]
 
@@ -50,3 +54,53 @@ def test_a_listing_names_each_container_by_its_name_not_a_link_alias() -> None:
         {"Id": "c3", "Names": []},
     ]
     assert listed_names(listed) == {"a1": "db", "b2": "web"}
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
+    fake = FakeEngine(tmp_path / "docker.sock").start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
+    yield fake
+    fake.stop()
+
+
+def test_setting_a_restart_policy_posts_it_to_the_containers_update(engine: FakeEngine) -> None:
+    engine.on("POST", "/containers/web/update", Reply(200, '{"Warnings": []}'))
+    DockerSource().set_restart_policy("web", RestartPolicy("on-failure", 3))
+    (request,) = [r for r in engine.requests if r.method == "POST"]
+    assert json.loads(request.body) == {
+        "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3}
+    }
+    assert request.headers["content-type"] == "application/json"
+
+
+def test_an_engine_error_becomes_engine_failed_with_dockers_message(engine: FakeEngine) -> None:
+    engine.on("POST", "/containers/web/update", Reply(500, '{"message": "disk full"}'))
+    with pytest.raises(EngineFailed, match="setting the restart policy of web: Docker said: disk"):
+        DockerSource().set_restart_policy("web", RestartPolicy("always"))
+
+
+def test_a_missing_container_is_container_not_found_with_a_hint(engine: FakeEngine) -> None:
+    engine.on("POST", "/containers/gone/update", Reply(404, '{"message": "No such container"}'))
+    with pytest.raises(ContainerNotFound) as caught:
+        DockerSource().set_restart_policy("gone", RestartPolicy("always"))
+    assert caught.value.hint == "check the name with `docker ps -a`"
+
+
+def test_no_engine_on_the_socket_is_docker_unavailable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
+    with pytest.raises(DockerUnavailable, match="cannot reach the Docker engine"):
+        DockerSource().state("web")
+
+
+def test_events_are_read_one_json_document_a_line_filtered_to_containers(
+    engine: FakeEngine,
+) -> None:
+    lines = [{"Type": "container", "Action": "start"}, {"Type": "container", "Action": "die"}]
+    engine.on("GET", "/events", Reply(200, "".join(json.dumps(e) + "\n" for e in lines)))
+    assert list(DockerSource(timeout=None).events(since=1700000000)) == lines
+    (request,) = [r for r in engine.requests if r.path == "/events"]
+    assert "since=1700000000" in request.target
+    assert request.filters == {"type": ["container"]}
