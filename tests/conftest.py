@@ -61,9 +61,11 @@ def docker_engine() -> Iterator[None]:
     subprocess.run([str(REPO / "tests/images/build.sh")], check=True, capture_output=True)
     yield
     # A network unit in a harness may have recreated a test's network after the test removed
-    # it; left behind, such networks use up Docker's ~30 default address pools.
+    # it; left behind, such networks use up Docker's ~30 default address pools. Only those a
+    # few minutes old: a fresh one may be another checkout's test, not yet joined.
     subprocess.run(
-        ["docker", "network", "prune", "-f", "--filter", "label=unitgen.test"],
+        ["docker", "network", "prune", "-f", "--filter", "label=unitgen.test"]
+        + ["--filter", "until=5m"],
         capture_output=True,
         check=False,
     )
