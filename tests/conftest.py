@@ -64,8 +64,16 @@ def docker_engine() -> Iterator[None]:
     # it; left behind, such networks use up Docker's ~30 default address pools. Only those a
     # few minutes old: a fresh one may be another checkout's test, not yet joined.
     subprocess.run(
-        ["docker", "network", "prune", "-f", "--filter", "label=unitgen.test"]
-        + ["--filter", "until=5m"],
+        [
+            "docker",
+            "network",
+            "prune",
+            "-f",
+            "--filter",
+            "label=unitgen.test",
+            "--filter",
+            "until=5m",
+        ],
         capture_output=True,
         check=False,
     )
