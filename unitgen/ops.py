@@ -5,17 +5,15 @@ Data flows one way: Docker -> specs -> graph -> desired units -> plan -> apply.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from unitgen import drift, host, inventory, plan, planning, systemd
+from unitgen import inventory, plan, systemd
 from unitgen.docker_source import socket_path
-from unitgen.drift import EngineState, Finding, UnitState
 from unitgen.errors import ContainerNotFound, UnitgenError, UsageError
 from unitgen.graph import Graph
 from unitgen.inventory import InstalledUnit
@@ -24,8 +22,27 @@ from unitgen.names import container_unit_name, unit_dir
 from unitgen.options import UnitOptions, from_labels
 from unitgen.render import RenderedUnit, Renderer, RenderOptions
 
+
+class _Lazy:
+    """A module imported when one of its names is first read."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
 if TYPE_CHECKING:
+    from unitgen import drift, host, planning
     from unitgen.docker_source import DockerSource
+    from unitgen.drift import EngineState, Finding, UnitState
+else:
+    # `generate`, the command whose start-up is a target, needs none of these three: they are
+    # imported on first use (what each one does is in its own docstring).
+    drift, host, planning = (_Lazy(f"unitgen.{m}") for m in ("drift", "host", "planning"))
 
 Report = Callable[[str], None]
 
@@ -154,7 +171,7 @@ class Unitgen:
 
     def _render(
         self, names: Sequence[str], all_: bool, flags: UnitOptions | None = None
-    ) -> tuple[Graph, planning.Desired]:
+    ) -> tuple[Graph, plan.Desired]:
         """The units of each named container's closure (every container's with all_), or why
         it could not be rendered: one container with a label naming nothing, or a value that
         cannot be written, costs only its own closure."""
@@ -183,7 +200,7 @@ class Unitgen:
                 continue
             closures[root] = units
         single = not all_ and len(roots) == 1
-        return graph, planning.Desired(closures, failed, graph.containers, single)
+        return graph, plan.Desired(closures, failed, graph.containers, single)
 
     def _host(
         self,
@@ -300,12 +317,12 @@ class Unitgen:
         for unit in units:
             if self.online:
                 fields = shown[unit]
-                states[unit] = UnitState(
+                states[unit] = drift.UnitState(
                     fields.get("ActiveState", "unknown"), fields.get("UnitFileState", "unknown")
                 )
             else:
                 enabled = systemd.enabled(self.root, unit, self.installed[unit].target)
-                states[unit] = UnitState("offline", "enabled" if enabled else "disabled")
+                states[unit] = drift.UnitState("offline", "enabled" if enabled else "disabled")
         return states
 
     def drift(self, names: Sequence[str] = ()) -> list[Finding]:
@@ -334,13 +351,15 @@ class Unitgen:
             return None
         unit = self.engine.unit
         shown = self.systemctl.show([unit], "LoadState")[unit]
-        return EngineState(
+        return drift.EngineState(
             unit, shown.get("LoadState") not in ("not-found", None), self.engine.after
         )
 
     def diff(self, names: Sequence[str]) -> str:
         """Unified diff: installed unit -> what would be generated now, then one line per
         drop-in (never compared: the admin's customisation)."""
+        import difflib
+
         plan.require_names(names, all_=False, command="diff")
         out: list[str] = []
         units, failed = self.desired(names)

@@ -18,6 +18,25 @@ from unitgen.render import RenderedUnit
 
 
 @dataclass(frozen=True)
+class Desired:
+    """What rendering gave: per root container, the units of its closure (dependencies first,
+    its networks last) or why it could not be rendered."""
+
+    closures: Mapping[str, Sequence[RenderedUnit]]
+    failed: Sequence[tuple[str, UnitgenError]]
+    specs: Mapping[str, ContainerSpec]  # every container of the closures
+    single: bool  # one container named: its error is the error, not a partial success
+
+    def units(self) -> list[RenderedUnit]:
+        seen: dict[str, RenderedUnit] = {}
+        for units in self.closures.values():
+            for unit in units:
+                seen.setdefault(unit.name, unit)
+        ordered = list(seen.values())
+        return [u for u in ordered if u.container] + [u for u in ordered if not u.container]
+
+
+@dataclass(frozen=True)
 class FileAction:
     verb: str  # "write", "keep" or "remove"
     path: Path

@@ -19,6 +19,7 @@ from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
 from unitgen.names import container_unit_name, helper_file, unit_dir
 from unitgen.plan import (
+    Desired,
     Failure,
     FileAction,
     Plan,
@@ -31,25 +32,6 @@ from unitgen.plan import (
     policy_changes,
 )
 from unitgen.render import RenderedUnit
-
-
-@dataclass(frozen=True)
-class Desired:
-    """What rendering gave: per root container, the units of its closure (dependencies first,
-    its networks last) or why it could not be rendered."""
-
-    closures: Mapping[str, Sequence[RenderedUnit]]
-    failed: Sequence[tuple[str, UnitgenError]]
-    specs: Mapping[str, ContainerSpec]  # every container of the closures
-    single: bool  # one container named: its error is the error, not a partial success
-
-    def units(self) -> list[RenderedUnit]:
-        seen: dict[str, RenderedUnit] = {}
-        for units in self.closures.values():
-            for unit in units:
-                seen.setdefault(unit.name, unit)
-        ordered = list(seen.values())
-        return [u for u in ordered if u.container] + [u for u in ordered if not u.container]
 
 
 def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> Plan:

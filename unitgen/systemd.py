@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +41,8 @@ class Systemctl:
         argv = ["systemctl", *args] if self.online else ["systemctl", f"--root={self.root}", *args]
         log.debug("running %s", " ".join(argv))
         try:
+            import subprocess  # here: `generate` runs no program, and start-up is a target
+
             done = subprocess.run(argv, capture_output=True, text=True, check=False)
         except FileNotFoundError as exc:
             raise SystemdFailed("systemctl is not installed", "install systemd") from exc
@@ -110,6 +111,8 @@ class Systemctl:
         script = self.root / POLICY_RC_D
         if not os.access(script, os.X_OK):
             return True
+        import subprocess
+
         done = subprocess.run([str(script), unit, action], capture_output=True, check=False)
         return done.returncode != POLICY_FORBIDDEN
 
