@@ -36,11 +36,18 @@ def seed_graph() -> Graph:
     )
 
 
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("template-cache")
+
+
 @pytest.fixture(autouse=True)
-def hermetic_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+def hermetic_templates(monkeypatch: pytest.MonkeyPatch, template_cache: Path) -> None:
     """Render with the checkout's templates (and a test's own --templates) only: an override in
-    this machine's /etc/unitgen/templates must not change what the tests see."""
+    this machine's /etc/unitgen/templates must not change what the tests see, and the compiled
+    templates are kept in the session's own cache, not this machine's /var/cache."""
     monkeypatch.setattr(render, "SYSTEM_TEMPLATES", None)
+    monkeypatch.setenv("UNITGEN_CACHE_DIR", str(template_cache))
 
 
 def need(what: str, ok: bool) -> None:

@@ -15,7 +15,9 @@ from unitgen import helper
 from unitgen.errors import ForeignUnit, PermissionDenied, UnitgenError, UsageError
 from unitgen.model import RestartPolicy
 from unitgen.names import (
+    CONTAINER_KEY,
     HASH_KEY,
+    POLICY_KEY,
     X_SECTION,
     container_of_unit_name,
     helper_file,
@@ -57,7 +59,7 @@ class InstalledUnit:
 
     @property
     def container(self) -> str | None:
-        recorded = self.unit.get(X_SECTION, "Container")
+        recorded = self.unit.get(X_SECTION, CONTAINER_KEY)
         if recorded is None and self.network is None:
             # An edit lost the section's keys (a continuation on the line before its header
             # swallows the header): the unit's name still says whose it is.
@@ -94,14 +96,14 @@ class InstalledUnit:
 
     @property
     def recorded_policy(self) -> RestartPolicy | None:
-        raw = self.unit.get(X_SECTION, "DockerRestartPolicy")
+        raw = self.unit.get(X_SECTION, POLICY_KEY)
         if not raw:
             return None
         try:
             return RestartPolicy.parse(raw)
         except UsageError as exc:  # the file's value, not the command line: exit 8, not 2
             raise ForeignUnit(
-                f"{self.path}: DockerRestartPolicy={raw} in [{X_SECTION}] is not a restart "
+                f"{self.path}: {POLICY_KEY}={raw} in [{X_SECTION}] is not a restart "
                 "policy; the unit was edited by hand",
                 "put back the policy unitgen recorded (no, always, unless-stopped or "
                 "on-failure:N; this line is its only record), then run again",

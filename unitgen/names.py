@@ -12,6 +12,9 @@ from unitgen.unitfile import check_unit_name, escape_unit_name_part
 
 X_SECTION = "X-Unitgen"
 HASH_KEY = "ContentHash"
+# The [X-Unitgen] keys that something else than unitgen reads: inventory, and postrm's purge.
+CONTAINER_KEY = "Container"
+POLICY_KEY = "DockerRestartPolicy"
 CONTAINER_PREFIX = "docker-"
 NETWORK_PREFIX = "unitgen-network-"
 # Relative to the root unitgen works on (/ or --root/DPKG_ROOT).
@@ -20,6 +23,9 @@ UNIT_DIR = Path("etc/systemd/system")
 # /var/lib survives `apt remove` (as dpkg's own maintainer scripts in /var/lib/dpkg/info do);
 # the interface version is in the name, so a new interface never breaks an older unit.
 HELPER_PATH = PurePosixPath("/var/lib/unitgen/helper/container-v1")
+# Compiled templates (Jinja's bytecode, keyed by each template's source: never stale), so that
+# a run skips Jinja's lexer and compiler. Of the host unitgen runs on, not of --root.
+CACHE_DIR = Path("/var/cache/unitgen")
 _NAME = re.compile(CONTAINER_NAME_RE)
 
 
@@ -54,3 +60,27 @@ def unit_dir(root: Path) -> Path:
 def helper_file(root: Path) -> Path:
     """Where the helper is written under ROOT."""
     return root / HELPER_PATH.relative_to("/")
+
+
+def template_cache_dir() -> Path | None:
+    """Where compiled templates are kept: $UNITGEN_CACHE_DIR (empty: nowhere), else
+    /var/cache/unitgen for root, else $XDG_CACHE_HOME/unitgen; None when it cannot be
+    written (the templates are then compiled at each run, as without a cache)."""
+    import os
+
+    if "UNITGEN_CACHE_DIR" in os.environ:
+        chosen = os.environ["UNITGEN_CACHE_DIR"]
+        if not chosen:
+            return None
+        path = Path(chosen)
+    elif os.geteuid() == 0:
+        path = CACHE_DIR
+    else:
+        home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        path = Path(home) / "unitgen"
+    path = path / "templates"
+    try:
+        path.mkdir(mode=0o755, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None

@@ -22,11 +22,14 @@ from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
 from unitgen.names import (
+    CONTAINER_KEY,
     HASH_KEY,
     HELPER_PATH,
+    POLICY_KEY,
     X_SECTION,
     container_unit_name,
     network_unit_name,
+    template_cache_dir,
 )
 from unitgen.network_body import network_create_members
 from unitgen.options import DEFAULT_TARGET, UnitOptions
@@ -152,11 +155,11 @@ def _container_context(
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
         wanted_by=install_target(unit_options, options.engine),
         x_unitgen=(
-            ("Container", spec.name),
+            (CONTAINER_KEY, spec.name),
             ("ContainerId", spec.id),
             ("Image", image),
             ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
-            ("DockerRestartPolicy", str(policy)),
+            (POLICY_KEY, str(policy)),
             ("Engine", options.engine.unit),
             *record,
             ("SpecHash", spec.spec_hash),
@@ -248,8 +251,11 @@ def _environment(options: RenderOptions) -> jinja2.Environment:
 
     system = [] if options.system_templates is None else [options.system_templates]
     search = [*options.templates, *system, builtin_template_dir()]
+    cache = template_cache_dir()
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        # Checked against each template's source (an override included) at every load.
+        bytecode_cache=None if cache is None else jinja2.FileSystemBytecodeCache(str(cache)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -274,3 +274,28 @@ def test_the_system_override_directory_is_searched_after_templates_and_before_bu
 
     assert "# Site: customise" in text(RenderOptions(system_templates=system))
     assert "# Given: customise" in text(RenderOptions(templates=(given,), system_templates=system))
+
+
+def test_a_template_override_is_rendered_not_a_cached_builtin(tmp_path: Path) -> None:
+    """The template cache is keyed by each template's source: an override made after a run
+    that cached the built-in is what the next run renders."""
+    graph = seed_graph()
+    spec = graph.containers["seed-always"]
+    Renderer(RenderOptions()).container(spec, graph, spec.restart_policy)
+    override = tmp_path / "container.service.j2"
+    builtin = (builtin_template_dir() / "container.service.j2").read_text()
+    override.write_text(builtin.replace("[Unit]\n", "[Unit]\n# site override\n", 1))
+    unit = Renderer(RenderOptions(templates=(tmp_path,))).container(
+        spec, graph, spec.restart_policy
+    )
+    assert "# site override\n" in unit.text
+
+
+def test_without_a_writable_cache_directory_rendering_still_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("UNITGEN_CACHE_DIR", "/proc/unitgen-cannot-be-here")
+    graph = seed_graph()
+    spec = graph.containers["seed-always"]
+    unit = Renderer(RenderOptions()).container(spec, graph, spec.restart_policy)
+    assert unit.name == f"docker-{spec.name}.service"
