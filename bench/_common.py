@@ -5,12 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shlex
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,27 +102,6 @@ def time_interleaved(
     return [
         Timing(label, list(argv), t) for (label, argv, _), t in zip(commands, times, strict=True)
     ]
-
-
-def hyperfine(
-    commands: dict[str, list[str]], *, runs: int, warmup: int = 3
-) -> dict[str, Timing] | None:
-    """Time each command with hyperfine (no shell); None when hyperfine is not installed."""
-    exe = shutil.which("hyperfine")
-    if exe is None:
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        export = Path(tmp) / "hf.json"
-        argv = [exe, "-N", "--style", "none", "--warmup", str(warmup), "--runs", str(runs)]
-        argv += ["--export-json", str(export)]
-        for label, cmd in commands.items():
-            argv += ["--command-name", label, shlex.join(cmd)]  # -N splits like a shell
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-        data = json.loads(export.read_text())
-    return {
-        r["command"]: Timing(r["command"], commands[r["command"]], r["times"], tool="hyperfine")
-        for r in data["results"]
-    }
 
 
 def _git(*args: str) -> str:
