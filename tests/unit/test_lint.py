@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -30,3 +31,12 @@ CHECKS = {
 def test_the_code_is_clean(check: str) -> None:
     done = subprocess.run(CHECKS[check], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_architecture_table_names_every_module() -> None:
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z_]+\.(?:py|sh))`", table))
+    modules = {p.name for p in (REPO / "unitgen").iterdir() if p.suffix in (".py", ".sh")}
+    assert modules - {"__init__.py", "__main__.py"} <= listed, "add them to the table"
+    assert listed <= modules, "the table names modules that are gone"
