@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
-libsystemd-dev pkg-config util-linux systemd"
+libsystemd-dev pkg-config util-linux systemd graphviz"
 missing=""
 for pkg in $need_pkgs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unitgen import __version__, cli_manage, cli_report
+from unitgen import __version__, cli_graph, cli_manage, cli_report
 from unitgen.cli_common import log
 from unitgen.errors import INTERRUPTED, UnitgenError
 
@@ -61,7 +61,7 @@ def cli(debug: bool) -> None:
 
 # Registered here, at import, so `cli.commands` is complete for --help, the man page
 # (packaging/make-manpage.py) and shell completion.
-for _command in (*cli_manage.COMMANDS, *cli_report.COMMANDS):
+for _command in (*cli_manage.COMMANDS, *cli_report.COMMANDS, *cli_graph.COMMANDS):
     cli.add_command(_command)
 
 

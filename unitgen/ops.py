@@ -140,6 +140,10 @@ class Unitgen:
         containers, networks = self.source.closure(names)
         return Graph.build(containers, networks)
 
+    def dependency_graph(self, names: Sequence[str], *, all_: bool = False) -> Graph:
+        """The graph of NAMES' closure (of every container with all_), as `graph` draws it."""
+        return self._graph_for(names, all_)
+
     def desired(
         self, names: Sequence[str], *, all_: bool = False, options: UnitOptions | None = None
     ) -> tuple[list[RenderedUnit], list[plan.Failure]]:
