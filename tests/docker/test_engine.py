@@ -37,14 +37,6 @@ def unitgen(
     )
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
-    topo = Topology()
-    topo.seed(tmp_path_factory.mktemp("bind"))
-    yield topo
-    topo.remove()
-
-
 def test_generate_prints_the_closure_dependencies_first(seed: Topology) -> None:
     done = unitgen("generate", seed.n("sidecar"))
     assert done.returncode == 0, done.stderr

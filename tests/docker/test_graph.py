@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,14 +11,6 @@ from tests.docker.test_engine import unitgen
 from tests.topology import Topology
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
-    topo = Topology()
-    topo.seed(tmp_path_factory.mktemp("bind"))
-    yield topo
-    topo.remove()
 
 
 def test_graph_of_the_sidecar_shows_the_netns_owner_and_what_it_waits_for(seed: Topology) -> None:
