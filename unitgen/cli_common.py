@@ -89,14 +89,31 @@ def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
     return Unitgen(root=root, templates=templates)
 
 
+def json_option(func: F) -> F:
+    """--json for the commands that plan (install, uninstall, sync, adopt)."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the plan as one JSON object (with --dry-run, instead of doing it; without, "
+        "after doing it).",
+    )(func)
+
+
 def plan_and_apply(
-    unitgen: Unitgen, make_plan: Callable[[], Plan], dry_run: bool, done: str | None = None
+    unitgen: Unitgen,
+    make_plan: Callable[[], Plan],
+    dry_run: bool,
+    done: str | None = None,
+    *,
+    as_json: bool = False,
 ) -> None:
     """Plan under the lock (so a second run sees the first one's result), then apply."""
     if dry_run:
         todo = make_plan()
-        for line in todo.describe(online=unitgen.online):
-            click.echo(line)
+        if not as_json:
+            for line in todo.describe(online=unitgen.online):
+                click.echo(line)
     else:
         from unitgen.lock import exclusive
 
@@ -105,6 +122,11 @@ def plan_and_apply(
             unitgen.apply(todo, log().info)
         if todo.empty and done and not todo.failed:
             log().info(done)
+    if as_json:
+        from unitgen.jsonout import plan_json
+
+        command = click.get_current_context().info_name or ""
+        click.echo(plan_json(todo, command=command, dry_run=dry_run, online=unitgen.online))
     raise_failures(todo.failed)
 
 

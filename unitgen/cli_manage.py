@@ -13,6 +13,7 @@ import click
 from unitgen.cli_common import (
     common,
     generator_options,
+    json_option,
     log,
     make_app,
     plan_and_apply,
@@ -31,11 +32,15 @@ from unitgen.cli_common import (
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the unit files into DIR instead of printing them.",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the units (text included) as one JSON object."
+)
 @common
 def generate(
     containers: tuple[str, ...],
     all_: bool,
     output: Path | None,
+    as_json: bool,
     root: str | None,
     templates: tuple[Path, ...],
 ) -> None:
@@ -48,28 +53,34 @@ def generate(
     Examples:
       unitgen generate web1
       unitgen generate --all --output /tmp/units
+      unitgen generate --json web1
     """
     from unitgen.plan import require_names
 
     require_names(containers, all_=all_, command="generate")
     units, failed = make_app(root, templates).desired(containers, all_=all_)
-    if output is None:
+    if output is not None:
+        from unitgen.install import atomic_write_many
+
+        atomic_write_many([(output / unit.name, unit.text) for unit in units])
+    if as_json:
+        from unitgen.jsonout import generate_json
+
+        click.echo(generate_json(units, failed, output))
+    elif output is None:
         for unit in units:
             click.echo(f"---{unit.name}---")
             click.echo(unit.text, nl=False)
-        raise_failures(failed)
-        return
-    from unitgen.install import atomic_write_many
-
-    atomic_write_many([(output / unit.name, unit.text) for unit in units])
     raise_failures(failed)
-    log().info("wrote %d units into %s", len(units), output)
+    if output is not None:
+        log().info("wrote %d units into %s", len(units), output)
 
 
 @click.command()
 @click.argument("containers", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option(
     "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
 )
@@ -80,6 +91,7 @@ def install(
     containers: tuple[str, ...],
     all_: bool,
     dry_run: bool,
+    as_json: bool,
     force: bool,
     no_start: bool,
     root: str | None,
@@ -114,12 +126,14 @@ def install(
         ),
         dry_run,
         "nothing to do: the units are installed and up to date",
+        as_json=as_json,
     )
 
 
 @click.command()
 @click.argument("containers", nargs=-1)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option(
     "--force", is_flag=True, help="Remove even edited units, or units that others still need."
 )
@@ -133,6 +147,7 @@ def install(
 def uninstall(
     containers: tuple[str, ...],
     dry_run: bool,
+    as_json: bool,
     force: bool,
     keep_running: bool,
     root: str | None,
@@ -158,16 +173,23 @@ def uninstall(
             containers, force=force, keep_running=keep_running, dry_run=dry_run
         ),
         dry_run,
+        as_json=as_json,
     )
 
 
 @click.command()
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
 @click.option("--force", is_flag=True, help="Also replace units edited by hand.")
 @common
 def sync(
-    dry_run: bool, prune: bool, force: bool, root: str | None, templates: tuple[Path, ...]
+    dry_run: bool,
+    as_json: bool,
+    prune: bool,
+    force: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
 ) -> None:
     """Bring the installed units to the desired state, with one daemon-reload.
 
@@ -186,17 +208,20 @@ def sync(
         lambda: app.plan_sync(prune=prune, force=force, dry_run=dry_run),
         dry_run,
         "nothing to do: the units are in sync",
+        as_json=as_json,
     )
 
 
 @click.command()
 @click.argument("containers", nargs=-1)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @unit_options
 @common
 def adopt(
     containers: tuple[str, ...],
     dry_run: bool,
+    as_json: bool,
     root: str | None,
     templates: tuple[Path, ...],
     **generator: Any,
@@ -214,7 +239,10 @@ def adopt(
     chosen = generator_options(generator)
     app = make_app(root, templates)
     plan_and_apply(
-        app, lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run), dry_run
+        app,
+        lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run),
+        dry_run,
+        as_json=as_json,
     )
 
 

@@ -47,7 +47,9 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
 
 @click.command()
 @click.argument("containers", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Stable JSON (schema in the README).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Stable JSON (fields in unitgen(8), JSON OUTPUT)."
+)
 @common
 def drift(
     containers: tuple[str, ...], as_json: bool, root: str | None, templates: tuple[Path, ...]
@@ -121,13 +123,19 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
 
 
 @click.command("exit-codes")
-def exit_codes() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def exit_codes(as_json: bool) -> None:
     """The exit codes unitgen returns, for scripts.
 
     \b
     Example:
       unitgen exit-codes
     """
+    if as_json:
+        from unitgen.jsonout import exit_codes_json
+
+        click.echo(exit_codes_json(EXIT_CODES))
+        return
     for code, meaning in sorted(EXIT_CODES.items()):
         click.echo(f"{code:>3}  {meaning}")
 

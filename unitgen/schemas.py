@@ -74,8 +74,8 @@ def _under(prefix: str, fields: tuple[Field, ...]) -> tuple[Field, ...]:
 LIST = Document(
     "list",
     ("unitgen list --json",),
-    "The units unitgen made (container and network units) and their states. Until "
-    "unitgen 0.1.0 this was a bare array; it is now this object.",
+    "The units unitgen made (container and network units) and their states. (Before this "
+    "document existed, list --json printed a bare array of container units.)",
     (
         _VERSION,
         Field(
@@ -97,7 +97,12 @@ LIST = Document(
             "systemd's ActiveState (active, inactive, failed, ...); offline without a "
             "running systemd",
         ),
-        Field("units[].enabled", "boolean", "enabled for its target (a symlink in its .wants)"),
+        Field(
+            "units[].enabled",
+            "boolean|null",
+            "enabled for its target (a symlink in its .wants); null for a network unit, "
+            "which is never enabled: the container units pull it in",
+        ),
         Field(
             "units[].docker",
             "string",
