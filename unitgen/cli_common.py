@@ -47,7 +47,8 @@ def common(func: F) -> F:
 
 
 def unit_options(func: F) -> F:
-    """Generator options (README, "Generator options"), for install and adopt."""
+    """Generator options (README, "Generator options"; LABELS in unitgen(8)), for install
+    and adopt."""
     for flag, help_ in reversed(
         (
             ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),

@@ -228,8 +228,8 @@ def adopt(
 ) -> None:
     """Take over containers that rely on Docker restart policies (all such, or CONTAINERS).
 
-    Each gets a unit that keeps the meaning of its policy (README, "Restart policies"), and
-    its Docker policy becomes `no`; `unitgen uninstall` reverses it exactly.
+    Each gets a unit that keeps the meaning of its policy (see RESTART POLICIES in
+    unitgen(8)), and its Docker policy becomes `no`; `unitgen uninstall` reverses it exactly.
 
     \b
     Examples:
