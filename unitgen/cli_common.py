@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from unitgen.completion import directories
+
 if TYPE_CHECKING:
     import logging
 
@@ -40,6 +42,7 @@ def common(func: F) -> F:
         "--root",
         metavar="DIR",
         default=None,
+        shell_complete=directories,
         help="Operate on an image root: write and enable there, start nothing, leave Docker's "
         "restart policies alone. Default: $DPKG_ROOT, else /.",
     )(func)

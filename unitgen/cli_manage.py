@@ -20,10 +20,11 @@ from unitgen.cli_common import (
     raise_failures,
     unit_options,
 )
+from unitgen.completion import engine_containers, installed_containers
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option(
     "--output",
@@ -77,7 +78,7 @@ def generate(
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @json_option
@@ -131,7 +132,7 @@ def install(
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @json_option
 @click.option(
@@ -213,7 +214,7 @@ def sync(
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @json_option
 @unit_options

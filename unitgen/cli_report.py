@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from unitgen.cli_common import common, make_app
+from unitgen.completion import installed_containers
 from unitgen.errors import EXIT_CODES
 
 
@@ -46,7 +47,7 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @click.option(
     "--json", "as_json", is_flag=True, help="Stable JSON (fields in unitgen(8), JSON OUTPUT)."
 )
@@ -83,7 +84,7 @@ def drift(
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @common
 def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
     """Unified diff: each installed unit against what would be generated now.
@@ -99,7 +100,7 @@ def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, .
 
 
 @click.command()
-@click.argument("container")
+@click.argument("container", shell_complete=installed_containers)
 @click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
 @common
 def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
