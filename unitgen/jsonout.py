@@ -38,7 +38,7 @@ def plan_json(todo: Plan, *, command: str, dry_run: bool, online: bool) -> str:
                     "path": str(f.path),
                     "unit": f.unit,
                     "why": f.why,
-                    "mode": f"{f.mode:04o}",
+                    "mode": None if f.verb == "remove" else f"{f.mode:04o}",
                 }
                 for f in todo.files
             ],

@@ -231,7 +231,11 @@ PLAN = Document(
         Field("files[].path", "string", "its path"),
         Field("files[].unit", "string", 'the unit\'s name ("" for the helper)'),
         Field("files[].why", "string", "new, updated, unchanged, container was recreated, ..."),
-        Field("files[].mode", "string", "its mode, octal (0644; the helper 0755)"),
+        Field(
+            "files[].mode",
+            "string|null",
+            "its mode, octal (0644; the helper 0755); null for a file removed",
+        ),
         Field("policies", "array", "Docker restart policies changed"),
         Field("policies[]", "object", "one change"),
         Field("policies[].container", "string", "the container"),

@@ -141,3 +141,54 @@ def test_every_field_says_what_it_means_and_every_type_is_a_json_type() -> None:
         assert document.field("version") is not None, document.name
         for field in document.fields:
             assert field.meaning and field.types <= types, (document.name, field)
+
+
+def test_uninstall_dry_run_json_is_the_plan_the_text_form_describes(
+    host: FakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["uninstall", "--dry-run", "--json", "--root", str(tmp_path), "seed-onfail"]
+    code, out, err = run_cli(argv, capsys)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {
+        "version": 1,
+        "command": "uninstall",
+        "dry_run": True,
+        "online": False,
+        "empty": False,
+        "files": [
+            {
+                "verb": "remove",
+                "path": f"{tmp_path}/etc/systemd/system/docker-seed-onfail.service",
+                "unit": "docker-seed-onfail.service",
+                "why": "",
+                "mode": None,
+            }
+        ],
+        "policies": [],
+        "release": [],
+        "stop": [],
+        "disable": ["docker-seed-onfail.service"],
+        "reload": True,
+        "enable": [],
+        "start": [],
+        "notes": [],
+        "failed": [],
+    }
+    text = run_cli([a for a in argv if a != "--json"], capsys)[1]
+    assert text == (
+        f"remove  {tmp_path}/etc/systemd/system/docker-seed-onfail.service\n"
+        "run     systemctl --root=ROOT disable docker-seed-onfail.service\n"
+    )
+
+
+def test_exit_codes_json_lists_every_code_with_its_meaning(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(["exit-codes", "--json"], capsys)
+    document = json.loads(out)
+    assert code == 0 and document["version"] == 1
+    assert document["exit_codes"][:2] == [
+        {"code": 0, "meaning": "success (also: nothing to do)"},
+        {"code": 1, "meaning": "unexpected internal error (run with --debug and report it)"},
+    ]
+    assert [e["code"] for e in document["exit_codes"]][-3:] == [20, 21, 130]
