@@ -1,6 +1,7 @@
 """What the commands share: option groups as decorators, the library's entry object, the
-logger, and plan-then-apply under the lock. Imports only click and errors at import time, so
-`unitgen --help` stays fast; library modules are imported inside the functions.
+logger, and plan-then-apply under the lock. Imports only click and the completion callbacks
+(which import only click) at import time, so `unitgen --help` stays fast; library modules
+are imported inside the functions.
 """
 
 from __future__ import annotations
