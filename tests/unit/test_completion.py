@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.fakes import FakeEngine, FakeSource, Reply, app
+from unitgen.completion import autoloadable, script
 
 ENV = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
 
@@ -89,7 +90,7 @@ def test_with_the_engine_down_completion_offers_nothing_and_says_nothing(tmp_pat
 
 def test_a_hung_engine_is_given_up_on_and_offers_nothing(engine: FakeEngine) -> None:
     never = threading.Event()
-    engine.on("GET", "/containers/json", Reply(200, "[]", after=never))
+    engine.on("GET", "/containers/json", Reply(0, hang_up=True, after=never))
     try:
         done = complete("unitgen install ", {"DOCKER_HOST": f"unix://{engine.socket}"})
     finally:
@@ -135,14 +136,30 @@ def test_the_bash_script_completes_in_bash(root: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("shell", "marker"),
-    [("zsh", "#compdef unitgen"), ("fish", "complete --no-files --command unitgen")],
+    [
+        ("bash", "complete -o nosort -F _unitgen_completion unitgen"),
+        ("zsh", "#compdef unitgen"),
+        ("fish", "complete --no-files --command unitgen"),
+    ],
 )
-def test_zsh_and_fish_scripts_are_generated_for_unitgen(shell: str, marker: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "unitgen"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**ENV, "_UNITGEN_COMPLETE": f"{shell}_source"},
+def test_the_packaged_scripts_are_clicks_for_unitgen(shell: str, marker: str) -> None:
+    source = script(shell)
+    assert marker in source and "_UNITGEN_COMPLETE" in source
+
+
+def test_the_zsh_script_completes_on_the_first_tab_when_autoloaded_from_fpath() -> None:
+    """Debian 12's click 8.1.3 ends its zsh script with a bare compdef: autoloaded from
+    vendor-completions, the first TAB would only register the function."""
+    old_click = "_unitgen_completion() {\n    :\n}\n\ncompdef _unitgen_completion unitgen;\n"
+    fixed = autoloadable(old_click)
+    assert fixed.endswith(
+        "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
+        "    # autoload from fpath, call function directly\n"
+        '    _unitgen_completion "$@"\n'
+        "else\n"
+        "    # eval/source/. command, register function for later\n"
+        "    compdef _unitgen_completion unitgen\n"
+        "fi\n"
     )
-    assert marker in done.stdout and "_UNITGEN_COMPLETE" in done.stdout
+    assert autoloadable(fixed) == fixed
+    assert "loadautofunc" in script("zsh")
