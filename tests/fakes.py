@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import seed_graph
 from unitgen import helper
 from unitgen.errors import DockerUnavailable
@@ -103,6 +105,29 @@ def image_root(path: Path) -> Path:
 def app(root: Path, source: FakeSource) -> Unitgen:
     image_root(root)
     return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
+
+
+def cli_over(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command run from now on in the test talks to FAKE instead of an engine."""
+    from unitgen import ops
+
+    real = ops.Unitgen
+
+    class OverTheFake(real):  # type: ignore[misc,valid-type]
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(source=lambda: fake, **kwargs)
+
+    monkeypatch.setattr(ops, "Unitgen", OverTheFake)
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`unitgen ARGV` through `cli.main`, as the shell runs it: (exit code, stdout, stderr)."""
+    from unitgen.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
 
 
 # The fake Docker engine the helper (unitgen/helper.sh) is tested against: HTTP/1.0 on a Unix

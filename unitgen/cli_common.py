@@ -1,6 +1,7 @@
 """What the commands share: option groups as decorators, the library's entry object, the
-logger, and plan-then-apply under the lock. Imports only click and errors at import time, so
-`unitgen --help` stays fast; library modules are imported inside the functions.
+logger, and plan-then-apply under the lock. Imports only click and the completion callbacks
+(which import only click) at import time, so `unitgen --help` stays fast; library modules
+are imported inside the functions.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from unitgen.completion import directories
 
 if TYPE_CHECKING:
     import logging
@@ -40,6 +43,7 @@ def common(func: F) -> F:
         "--root",
         metavar="DIR",
         default=None,
+        shell_complete=directories,
         help="Operate on an image root: write and enable there, start nothing, leave Docker's "
         "restart policies alone. Default: $DPKG_ROOT, else /.",
     )(func)
@@ -47,7 +51,8 @@ def common(func: F) -> F:
 
 
 def unit_options(func: F) -> F:
-    """Generator options (README, "Generator options"), for install and adopt."""
+    """Generator options (README, "Generator options"; LABELS in unitgen(8)), for install
+    and adopt."""
     for flag, help_ in reversed(
         (
             ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),
@@ -89,14 +94,31 @@ def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
     return Unitgen(root=root, templates=templates)
 
 
+def json_option(func: F) -> F:
+    """--json for the commands that plan (install, uninstall, sync, adopt)."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print the plan as one JSON object (with --dry-run, instead of doing it; without, "
+        "after doing it).",
+    )(func)
+
+
 def plan_and_apply(
-    unitgen: Unitgen, make_plan: Callable[[], Plan], dry_run: bool, done: str | None = None
+    unitgen: Unitgen,
+    make_plan: Callable[[], Plan],
+    dry_run: bool,
+    done: str | None = None,
+    *,
+    as_json: bool = False,
 ) -> None:
     """Plan under the lock (so a second run sees the first one's result), then apply."""
     if dry_run:
         todo = make_plan()
-        for line in todo.describe(online=unitgen.online):
-            click.echo(line)
+        if not as_json:
+            for line in todo.describe(online=unitgen.online):
+                click.echo(line)
     else:
         from unitgen.lock import exclusive
 
@@ -105,6 +127,11 @@ def plan_and_apply(
             unitgen.apply(todo, log().info)
         if todo.empty and done and not todo.failed:
             log().info(done)
+    if as_json:
+        from unitgen.jsonout import plan_json
+
+        command = click.get_current_context().info_name or ""
+        click.echo(plan_json(todo, command=command, dry_run=dry_run, online=unitgen.online))
     raise_failures(todo.failed)
 
 

@@ -13,16 +13,18 @@ import click
 from unitgen.cli_common import (
     common,
     generator_options,
+    json_option,
     log,
     make_app,
     plan_and_apply,
     raise_failures,
     unit_options,
 )
+from unitgen.completion import engine_containers, installed_containers
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option(
     "--output",
@@ -31,11 +33,15 @@ from unitgen.cli_common import (
     type=click.Path(file_okay=False, path_type=Path),
     help="Write the unit files into DIR instead of printing them.",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the units (text included) as one JSON object."
+)
 @common
 def generate(
     containers: tuple[str, ...],
     all_: bool,
     output: Path | None,
+    as_json: bool,
     root: str | None,
     templates: tuple[Path, ...],
 ) -> None:
@@ -48,28 +54,34 @@ def generate(
     Examples:
       unitgen generate web1
       unitgen generate --all --output /tmp/units
+      unitgen generate --json web1
     """
     from unitgen.plan import require_names
 
     require_names(containers, all_=all_, command="generate")
     units, failed = make_app(root, templates).desired(containers, all_=all_)
-    if output is None:
+    if output is not None:
+        from unitgen.install import atomic_write_many
+
+        atomic_write_many([(output / unit.name, unit.text) for unit in units])
+    if as_json:
+        from unitgen.jsonout import generate_json
+
+        click.echo(generate_json(units, failed, output))
+    elif output is None:
         for unit in units:
             click.echo(f"---{unit.name}---")
             click.echo(unit.text, nl=False)
-        raise_failures(failed)
-        return
-    from unitgen.install import atomic_write_many
-
-    atomic_write_many([(output / unit.name, unit.text) for unit in units])
     raise_failures(failed)
-    log().info("wrote %d units into %s", len(units), output)
+    if output is not None:
+        log().info("wrote %d units into %s", len(units), output)
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option(
     "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
 )
@@ -80,6 +92,7 @@ def install(
     containers: tuple[str, ...],
     all_: bool,
     dry_run: bool,
+    as_json: bool,
     force: bool,
     no_start: bool,
     root: str | None,
@@ -114,12 +127,14 @@ def install(
         ),
         dry_run,
         "nothing to do: the units are installed and up to date",
+        as_json=as_json,
     )
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option(
     "--force", is_flag=True, help="Remove even edited units, or units that others still need."
 )
@@ -133,6 +148,7 @@ def install(
 def uninstall(
     containers: tuple[str, ...],
     dry_run: bool,
+    as_json: bool,
     force: bool,
     keep_running: bool,
     root: str | None,
@@ -158,16 +174,23 @@ def uninstall(
             containers, force=force, keep_running=keep_running, dry_run=dry_run
         ),
         dry_run,
+        as_json=as_json,
     )
 
 
 @click.command()
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
 @click.option("--force", is_flag=True, help="Also replace units edited by hand.")
 @common
 def sync(
-    dry_run: bool, prune: bool, force: bool, root: str | None, templates: tuple[Path, ...]
+    dry_run: bool,
+    as_json: bool,
+    prune: bool,
+    force: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
 ) -> None:
     """Bring the installed units to the desired state, with one daemon-reload.
 
@@ -186,25 +209,28 @@ def sync(
         lambda: app.plan_sync(prune=prune, force=force, dry_run=dry_run),
         dry_run,
         "nothing to do: the units are in sync",
+        as_json=as_json,
     )
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@json_option
 @unit_options
 @common
 def adopt(
     containers: tuple[str, ...],
     dry_run: bool,
+    as_json: bool,
     root: str | None,
     templates: tuple[Path, ...],
     **generator: Any,
 ) -> None:
     """Take over containers that rely on Docker restart policies (all such, or CONTAINERS).
 
-    Each gets a unit that keeps the meaning of its policy (README, "Restart policies"), and
-    its Docker policy becomes `no`; `unitgen uninstall` reverses it exactly.
+    Each gets a unit that keeps the meaning of its policy (see RESTART POLICIES in
+    unitgen(8)), and its Docker policy becomes `no`; `unitgen uninstall` reverses it exactly.
 
     \b
     Examples:
@@ -214,7 +240,10 @@ def adopt(
     chosen = generator_options(generator)
     app = make_app(root, templates)
     plan_and_apply(
-        app, lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run), dry_run
+        app,
+        lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run),
+        dry_run,
+        as_json=as_json,
     )
 
 

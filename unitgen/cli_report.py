@@ -12,52 +12,45 @@ from pathlib import Path
 import click
 
 from unitgen.cli_common import common, make_app
+from unitgen.completion import installed_containers
 from unitgen.errors import EXIT_CODES
 
 
 @click.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON array, for scripts.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
 @click.option("--no-docker", is_flag=True, help="Do not ask Docker for the containers' states.")
 @common
 def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Path, ...]) -> None:
-    """The units unitgen manages, their containers and their states.
+    """The units unitgen made (containers' and networks'), and their states.
 
     \b
-    Columns: UNIT, CONTAINER, ACTIVE (systemd), ENABLED, DOCKER (running, stopped, gone),
-    EDITED (changed by hand since unitgen wrote it).
+    Columns: UNIT, CONTAINER (or the network), ACTIVE (systemd), ENABLED (- for a network
+    unit, which its containers pull in), DOCKER (container: running, stopped, gone; network:
+    present, gone; unknown when the engine was not asked or did not answer), EDITED (changed
+    by hand since unitgen wrote it). Works without the engine: what systemd and the unit
+    files say is listed, DOCKER is unknown, and the exit code is 21.
 
     \b
     Examples:
       unitgen list
       unitgen list --json --no-docker
     """
-    rows = make_app(root, templates).list_units(with_docker=not no_docker)
-    if as_json:
-        import json
-        from dataclasses import asdict
+    from unitgen import listing
+    from unitgen.errors import DOCKER_UNKNOWN
 
-        click.echo(json.dumps([asdict(r) for r in rows], indent=2))
-        return
-    header = ("UNIT", "CONTAINER", "ACTIVE", "ENABLED", "DOCKER", "EDITED")
-    table = [header] + [
-        (
-            r.unit,
-            r.container,
-            r.active,
-            "yes" if r.enabled else "no",
-            r.docker,
-            "yes" if r.edited else "no",
-        )
-        for r in rows
-    ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    found = listing.gather(make_app(root, templates), with_docker=not no_docker)
+    for line in [listing.as_json(found)] if as_json else listing.table(found):
+        click.echo(line)
+    if found.docker == listing.UNREACHABLE:
+        click.echo(f"unitgen: {found.docker_error}; the DOCKER column is unknown", err=True)
+        raise click.exceptions.Exit(DOCKER_UNKNOWN)
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Stable JSON (schema in the README).")
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Stable JSON (fields in unitgen(8), JSON OUTPUT)."
+)
 @common
 def drift(
     containers: tuple[str, ...], as_json: bool, root: str | None, templates: tuple[Path, ...]
@@ -91,7 +84,7 @@ def drift(
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @common
 def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
     """Unified diff: each installed unit against what would be generated now.
@@ -107,7 +100,7 @@ def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, .
 
 
 @click.command()
-@click.argument("container")
+@click.argument("container", shell_complete=installed_containers)
 @click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
 @common
 def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
@@ -131,13 +124,19 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
 
 
 @click.command("exit-codes")
-def exit_codes() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+def exit_codes(as_json: bool) -> None:
     """The exit codes unitgen returns, for scripts.
 
     \b
     Example:
       unitgen exit-codes
     """
+    if as_json:
+        from unitgen.jsonout import exit_codes_json
+
+        click.echo(exit_codes_json(EXIT_CODES))
+        return
     for code, meaning in sorted(EXIT_CODES.items()):
         click.echo(f"{code:>3}  {meaning}")
 

@@ -100,7 +100,7 @@ def _translated(what: str) -> Iterator[None]:
 class DockerSource:
     """The engine on this host, over its Unix socket."""
 
-    def __init__(self, timeout: int | None = 30, workers: int = 4) -> None:
+    def __init__(self, timeout: float | None = 30, workers: int = 4) -> None:
         host = os.environ.get("DOCKER_HOST", "")
         if host and not host.startswith("unix://"):
             raise UsageError(
@@ -181,6 +181,10 @@ class DockerSource:
             if n is not None
         ]
         return specs, networks
+
+    def names(self) -> list[str]:
+        """Every container's name, from one listing (shell completion)."""
+        return sorted(listed_names(self._get("/containers/json?all=1", "listing")).values())
 
     def compose_service(self, project: str, service: str) -> list[str]:
         """The names of the containers of one compose service."""

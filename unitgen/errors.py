@@ -101,6 +101,9 @@ INTERRUPTED = 130
 """Ctrl-C (SIGINT): the shell's own 128 + 2."""
 DRIFT_FOUND = 20
 """`unitgen drift` found drift. Not an error: the report is the result."""
+DOCKER_UNKNOWN = 21
+"""`unitgen list` listed the units, but the engine did not answer: their Docker state is
+`unknown`. Not an error: what systemd and the unit files say is shown."""
 
 
 EXIT_CODES: dict[int, str] = {
@@ -120,5 +123,6 @@ EXIT_CODES: dict[int, str] = {
     EngineFailed.exit_code: "the Docker engine answered with an error",
     TemplateError.exit_code: "a template override is broken (adds or drops directives)",
     DRIFT_FOUND: "drift found (`unitgen drift`): the units and Docker disagree",
+    DOCKER_UNKNOWN: "listed without Docker (`unitgen list`): the engine did not answer",
     INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,16 +55,6 @@ def resolve_root(root: str | None) -> Path:
     if not path.is_dir():
         raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
     return path
-
-
-@dataclass(frozen=True)
-class ListRow:
-    unit: str
-    container: str
-    active: str
-    enabled: bool
-    docker: str  # the container's state, "gone" or "unknown"
-    edited: bool
 
 
 class Unitgen:
@@ -386,35 +375,10 @@ class Unitgen:
             ]
         return "".join(out)
 
-    # --- apply and list -----------------------------------------------------------------
+    # --- apply -----------------------------------------------------------------
 
     def apply(self, todo: plan.Plan, report: Report) -> None:
         from unitgen.install import apply
 
         set_policy = self.source.set_restart_policy if todo.policies else None
         apply(todo, self.systemctl, set_policy, report=report)
-
-    def list_units(self, *, with_docker: bool = True) -> list[ListRow]:
-        installed = [u for u in self.installed.values() if u.container]
-        states = self.systemctl.active_states([u.name for u in installed])
-        live = self.graph.containers if with_docker else {}
-        rows = []
-        for unit in installed:
-            container = unit.container or ""
-            docker_state = "unknown"
-            if with_docker:
-                spec = live.get(container)
-                docker_state = (
-                    "gone" if spec is None else ("running" if spec.running else "stopped")
-                )
-            rows.append(
-                ListRow(
-                    unit.name,
-                    container,
-                    states[unit.name],
-                    systemd.enabled(self.root, unit.name, unit.target),
-                    docker_state,
-                    unit.edited,
-                )
-            )
-        return rows

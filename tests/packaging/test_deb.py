@@ -32,7 +32,9 @@ def box(harness: Harness, deb: Path) -> Harness:
     return harness
 
 
-def test_the_package_ships_the_cli_man_page_completion_and_templates(deb: Path) -> None:
+def test_the_package_ships_the_cli_man_page_completions_readme_and_one_copy_of_the_templates(
+    deb: Path,
+) -> None:
     files = subprocess.run(
         ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
     ).stdout
@@ -40,11 +42,19 @@ def test_the_package_ships_the_cli_man_page_completion_and_templates(deb: Path) 
         "./usr/bin/unitgen",
         "./usr/share/man/man8/unitgen.8.gz",
         "./usr/share/bash-completion/completions/unitgen",
-        "./usr/share/unitgen/templates/container.service.j2",
+        "./usr/share/zsh/vendor-completions/_unitgen",
+        "./usr/share/fish/vendor_completions.d/unitgen.fish",
+        "./usr/share/doc/unitgen/README.md.gz",
         "./etc/unitgen/templates/README",
         "./lib/systemd/system/unitgen-watch.service",
     ):
         assert path in files, path
+    # The built-in templates only where unitgen reads them: inside its Python package.
+    templates = [line.split()[-1] for line in files.splitlines() if line.endswith(".j2")]
+    assert sorted(templates) == [
+        "./usr/lib/python3/dist-packages/unitgen/templates/container.service.j2",
+        "./usr/lib/python3/dist-packages/unitgen/templates/network.service.j2",
+    ]
 
 
 def test_the_man_page_documents_every_command() -> None:
@@ -87,6 +97,33 @@ def test_the_autopkgtests_pass_against_the_installed_package(box: Harness) -> No
     for name, command in tests:
         done = box.sh(command, check=False)
         assert done.returncode == 0, (name, done.stdout, done.stderr)
+
+
+def test_the_installed_completion_offers_the_engines_containers_and_the_installed_ones(
+    box: Harness,
+) -> None:
+    """Through the bash script the package ships, with Debian's own click."""
+    topo = Topology()
+    try:
+        web = topo.create("web")
+        root = "/tmp/completion-root"
+        box.sh(f"mkdir -p {root}/bin && ln -sf /bin/nc.openbsd {root}/bin/nc.openbsd")
+        box.run("unitgen", "install", "--root", root, web)
+
+        def complete(*words: str) -> list[str]:
+            script = (
+                ". /usr/share/bash-completion/completions/unitgen; "
+                f"COMP_WORDS=({' '.join(words)}); COMP_CWORD={len(words) - 1}; "
+                "_unitgen_completion unitgen; printf '%s\\n' \"${COMPREPLY[@]}\""
+            )
+            return box.run("bash", "-c", script).stdout.split()
+
+        assert web in complete("unitgen", "install", topo.prefix)
+        assert complete("unitgen", "uninstall", "--root", root, topo.prefix) == [web]
+        # Built with Debian 12's click, the zsh script still completes on the first TAB.
+        box.run("grep", "-q", "loadautofunc", "/usr/share/zsh/vendor-completions/_unitgen")
+    finally:
+        topo.remove()
 
 
 def test_the_installed_package_manages_a_real_container_and_purge_hands_it_back_running(

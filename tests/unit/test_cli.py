@@ -101,7 +101,12 @@ def test_every_error_class_has_its_own_code_and_every_other_code_is_not_an_error
     ]
     codes = [c.exit_code for c in classes]
     assert len(codes) == len(set(codes)), codes
-    assert set(EXIT_CODES) - set(codes) == {0, errors.DRIFT_FOUND, errors.INTERRUPTED}
+    assert set(EXIT_CODES) - set(codes) == {
+        0,
+        errors.DRIFT_FOUND,
+        errors.DOCKER_UNKNOWN,
+        errors.INTERRUPTED,
+    }
 
 
 # --- one test per exit code -------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, app
+from unitgen import listing
 from unitgen.model import RestartPolicy
 from unitgen.names import container_of_unit_name
 
@@ -35,14 +36,14 @@ def edit(root: Path, old: str, new: str) -> None:
 def assert_listed_and_edited(root: Path, source: FakeSource) -> None:
     found = [(f.kind, f.container) for f in app(root, source).drift() if f.unit == UNIT]
     assert found == [("edited", "seed-vpn")]
-    rows = app(root, source).list_units(with_docker=False)
+    rows = listing.gather(app(root, source), with_docker=False).rows
     assert [(r.unit, r.container, r.edited) for r in rows] == [(UNIT, "seed-vpn", True)]
 
 
 def test_a_fresh_unit_is_listed_and_not_edited(installed: tuple[Path, FakeSource]) -> None:
     root, source = installed
     assert [f.kind for f in app(root, source).drift() if f.unit == UNIT] == []
-    assert [r.edited for r in app(root, source).list_units(with_docker=False)] == [False]
+    assert [r.edited for r in listing.gather(app(root, source), with_docker=False).rows] == [False]
 
 
 def test_a_continuation_line_edit_is_listed_and_reported_as_edited(
