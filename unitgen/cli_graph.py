@@ -19,7 +19,8 @@ from unitgen.errors import MissingProgram, UnitgenError, UsageError
     show_default=True,
     help="svg runs Graphviz's dot (package graphviz).",
 )
-def graph(containers: tuple[str, ...], all_: bool, format_: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One versioned JSON object, for scripts.")
+def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) -> None:
     """Draw the boot order: each container, what it needs, and why.
 
     Arrows go from a container to what it needs (a container, a network, a bind-mounted
@@ -32,12 +33,15 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str) -> None:
       unitgen graph web1                      what web1 needs, as text
       unitgen graph --all --format svg > boot.svg
       unitgen graph --all --format mermaid    paste into Markdown
+      unitgen graph --json web1               arrows as JSON (see JSON OUTPUT)
     """
     from unitgen.picture import FORMATS, as_dot, picture
 
     if all_ == bool(containers):
         raise UsageError("graph needs container names or --all", "unitgen graph web1")
     pic = picture(make_app(None, ()).dependency_graph(containers, all_=all_), containers or None)
+    if as_json:
+        format_ = "json"
     if format_ != "svg":
         click.echo(FORMATS[format_](pic), nl=False)
         return

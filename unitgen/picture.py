@@ -179,4 +179,22 @@ def as_mermaid(pic: Picture) -> str:
     return "\n".join(out) + "\n"
 
 
-FORMATS = {"text": as_text, "dot": as_dot, "mermaid": as_mermaid}
+def as_json(pic: Picture) -> str:
+    """The `graph` document of unitgen/schemas.py."""
+    import json
+
+    arrows = [
+        {
+            "from": a.source,
+            "to": a.target,
+            "kind": a.kind.value,
+            "relation": a.relation,
+            "strength": a.strength,
+        }
+        for a in pic.arrows
+    ]
+    document = {"version": 1, "containers": list(pic.containers), "arrows": arrows}
+    return json.dumps(document, indent=2) + "\n"
+
+
+FORMATS = {"text": as_text, "dot": as_dot, "mermaid": as_mermaid, "json": as_json}

@@ -258,7 +258,33 @@ PLAN = Document(
     ),
 )
 
-DOCUMENTS: tuple[Document, ...] = (LIST, DRIFT, STATUS, EXIT_CODES, GENERATE, PLAN)
+GRAPH = Document(
+    "graph",
+    ("unitgen graph --json NAME...", "unitgen graph --json --all"),
+    "The boot-order graph: the containers, dependencies first, and what each one needs.",
+    (
+        _VERSION,
+        Field("containers", "array", "the containers drawn, dependencies first"),
+        Field("containers[]", "string", "a container's name"),
+        Field("arrows", "array", "from a container to what it needs"),
+        Field("arrows[]", "object", "one arrow"),
+        Field("arrows[].from", "string", "the container that needs"),
+        Field("arrows[].to", "string", "what it needs: a container, a network or a host path"),
+        Field("arrows[].kind", "string", "what `to` is: container, network or mount"),
+        Field(
+            "arrows[].relation",
+            "string",
+            "link, network, netns, volumes-from, compose, label or mount",
+        ),
+        Field(
+            "arrows[].strength",
+            "string",
+            "the unit dependency it becomes: BindsTo, Requires, Wants or RequiresMountsFor",
+        ),
+    ),
+)
+
+DOCUMENTS: tuple[Document, ...] = (LIST, DRIFT, STATUS, EXIT_CODES, GENERATE, PLAN, GRAPH)
 
 
 def json_type(value: object) -> str:

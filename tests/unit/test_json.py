@@ -38,6 +38,7 @@ RUNS: list[tuple[str, list[str], int]] = [
     ("status", ["status", "--json", "seed-vpn"], 0),
     ("status", ["status", "--json", "seed-onfail"], 0),
     ("status", ["status", "--json", "seed-reader"], 0),
+    ("graph", ["graph", "--json", "seed-container1", "seed-sidecar"], 0),
 ]
 DOCUMENTS = {d.name: d for d in schemas.DOCUMENTS}
 # What only a host where systemd runs plans (policies changed, units stopped and started, a
@@ -92,7 +93,7 @@ def outputs(root: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple[st
     yield "plan", json.loads(plan_json(ONLINE, command="uninstall", dry_run=True, online=True))
     for name, argv, expected in RUNS:
         argv = [a.replace("ROOT", str(root)) for a in argv]
-        with_root = argv if argv[0] == "exit-codes" else [*argv, "--root", str(root)]
+        with_root = argv if argv[0] in ("exit-codes", "graph") else [*argv, "--root", str(root)]
         code, out, err = run_cli(with_root, capsys)
         assert code == expected, (argv, out, err)
         yield name, json.loads(out)
