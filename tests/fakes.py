@@ -15,13 +15,16 @@ from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import seed_graph
-from unitgen import helper
+from unitgen import helper, ops
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 from unitgen.names import HELPER_PATH
 from unitgen.ops import Unitgen
+from unitgen.refs import ambiguous
 
 
 class FakeSource:
@@ -56,6 +59,20 @@ class FakeSource:
             started_at="2026-11-29T10:00:00Z",
             finished_at="",
         )
+
+    def resolve(self, ref: str) -> str | None:
+        """The engine's rules (daemon.GetContainer): full id, then name, then a unique id
+        prefix; several ids with the prefix is the engine's error, translated."""
+        self._answer()
+        by_id = {spec.id: name for name, spec in self.containers.items()}
+        if ref in by_id:
+            return by_id[ref]
+        if ref in self.containers:
+            return ref
+        hits = [name for full, name in by_id.items() if full.startswith(ref)]
+        if len(hits) > 1:
+            raise ambiguous(ref)
+        return hits[0] if hits else None
 
     def logs(self, name: str, tail: int, *, tty: bool) -> list[str]:
         self._answer()
@@ -296,3 +313,24 @@ def drop_in(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def serve_every_app_from(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Unitgen the command line makes in this test talks to FAKE."""
+    real = ops.Unitgen
+
+    class OverTheFake(real):  # type: ignore[misc,valid-type]
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(source=lambda: fake, **kwargs)
+
+    monkeypatch.setattr(ops, "Unitgen", OverTheFake)
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`unitgen ARGV` through main, the one place errors become exit codes: (code, out, err)."""
+    from unitgen.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import socket
 import threading
 from typing import Any
+
+log = logging.getLogger("unitgen")
 
 
 class EngineError(Exception):
@@ -69,6 +72,7 @@ class UnixJSON:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 if attempt == 2:
                     raise
+        log.debug("engine: GET %s -> %d", url, response.status)
         if response.status >= 400:
             try:
                 message = json.loads(body).get("message", "")

@@ -9,6 +9,7 @@ that `unitgen --help` does not pay for it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,8 @@ from unitgen.from_inspect import (
     strip_name,
 )
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
+
+log = logging.getLogger("unitgen")
 
 
 class _ComposeLookup(Mapping[tuple[str, str], list[str]]):
@@ -77,6 +80,12 @@ def _unreachable(what: str) -> DockerUnavailable:
         f"{what}: cannot reach the Docker engine at {socket_path()}",
         "start it (systemctl start docker) or set DOCKER_HOST",
     )
+
+
+def _q(part: str) -> str:
+    """One path segment of a request: names from labels reach the engine too, and a `/`, a
+    blank or a `?` in one must not change which object is asked for."""
+    return quote(part, safe="")
 
 
 @contextmanager
@@ -153,13 +162,19 @@ class DockerSource:
 
     def _get(self, url: str, what: str, *, raw: bool = False) -> Any:
         from unitgen.docker_http import EngineError
+        from unitgen.refs import ambiguous
 
         try:
             return self._reader.get_bytes(url) if raw else self._reader.get(url)
         except EngineError as exc:
             if exc.status == 404:
                 raise ContainerNotFound(f"{what}: {exc.message}") from exc
+            # Docker 20.10 answers 500, later engines 400; the message is the same.
+            if "multiple ids found" in exc.message.lower():
+                raise ambiguous(url.split("/")[2]) from exc
             raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
+        except ValueError as exc:  # an answer that is not JSON: not the engine's API
+            raise EngineFailed(f"{what}: the engine's answer is not JSON: {exc}") from exc
         except PermissionError as exc:
             raise _denied(what) from exc
         except OSError as exc:
@@ -231,12 +246,19 @@ class DockerSource:
             return None
 
     def _network_or_none(self, name: str) -> Inspect | None:
-        return self._get_or_none(f"/networks/{name}", f"inspecting network {name}")
+        return self._get_or_none(f"/networks/{_q(name)}", f"inspecting network {name}")
 
     def _inspect_or_none(self, container: str) -> Inspect | None:
         return self._get_or_none(
-            f"/containers/{container}/json", f"inspecting container {container}"
+            f"/containers/{_q(container)}/json", f"inspecting container {container}"
         )
+
+    def resolve(self, ref: str) -> str | None:
+        """The name of the container REF stands for, as the engine resolves it (the rules of
+        Docker's CLI: full id, name, unique id prefix); None when there is none. An ambiguous
+        prefix is a UsageError."""
+        data = self._inspect_or_none(ref)
+        return None if data is None else strip_name(data["Name"])
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""
@@ -247,16 +269,18 @@ class DockerSource:
         """The container's last TAIL log lines (stdout and stderr, as written)."""
         from unitgen.docker_http import log_lines
 
-        url = f"/containers/{container}/logs?stdout=1&stderr=1&tail={tail}"
+        url = f"/containers/{_q(container)}/logs?stdout=1&stderr=1&tail={tail}"
         return log_lines(self._get(url, f"reading the logs of {container}", raw=True), tty=tty)
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
+        log.debug("engine: POST /containers/%s/update restart policy %s", container, policy)
         with _translated(f"setting the restart policy of {container}"):
             wanted: Any = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
             self._api.update_container(container, restart_policy=wanted)
 
     def events(self, since: int | None) -> Iterator[dict[str, Any]]:
         """Container events from `since` (a Unix time) on, as they happen; blocks."""
+        log.debug("engine: GET /events since %s (containers)", since)
         with _translated("following events"):
             stream = self._api.events(since=since, filters={"type": "container"}, decode=True)
             yield from stream

@@ -101,12 +101,17 @@ INTERRUPTED = 130
 """Ctrl-C (SIGINT): the shell's own 128 + 2."""
 DRIFT_FOUND = 20
 """`unitgen drift` found drift. Not an error: the report is the result."""
+DIFF_FOUND = 1
+"""`unitgen diff` found a unit that differs, as diff(1) says it. Not an error."""
+"""`unitgen drift` found drift. Not an error: the report is the result."""
 
 
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing to do)",
-    1: "unexpected internal error (run with --debug and report it)",
-    UsageError.exit_code: "bad command line",
+    1: "unexpected internal error (run with --debug and report it); "
+    "for `unitgen diff`: a unit differs (as diff(1))",
+    UsageError.exit_code: "bad command line (also: a malformed container name or id, an "
+    "ambiguous id prefix)",
     DockerUnavailable.exit_code: "Docker engine unreachable",
     ContainerNotFound.exit_code: "container not found",
     PermissionDenied.exit_code: "permission denied (Docker socket or unit directory)",

@@ -115,14 +115,15 @@ class Plan:
             failed=[*self.failed, *other.failed],
         )
 
-    def describe(self, *, online: bool) -> list[str]:
-        """The plan as lines an admin can read (and, for systemctl, paste)."""
+    def describe(self, *, online: bool, root: Path) -> list[str]:
+        """The plan as lines an admin can read (and, for systemctl, paste: offline they carry
+        the real root)."""
         lines = [f"{f.verb:<7} {f.path}" + (f"  ({f.why})" if f.why else "") for f in self.files]
         lines += [
             f"docker  update --restart={c.policy} {c.container}  (was {c.was})"
             for c in self.policies
         ]
-        systemctl = "systemctl" if online else "systemctl --root=ROOT"
+        systemctl = "systemctl" if online else f"systemctl --root={root}"
         if self.release:
             lines.append(f"release {' '.join(self.release)}  (the stop leaves them running)")
         if self.stop and online:
