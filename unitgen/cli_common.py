@@ -51,6 +51,7 @@ def common_for(root_help: str) -> Callable[[F], F]:
         func = click.option(
             "--templates",
             "templates",
+            metavar="DIR",
             type=click.Path(exists=True, file_okay=False, path_type=Path),
             multiple=True,
             help="Directory of template overrides, searched before /etc/unitgen/templates.",
