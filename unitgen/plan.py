@@ -6,6 +6,7 @@ Every check happens here, before anything is touched, so a refused run writes no
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -136,9 +137,22 @@ class Plan:
             lines.append(f"run     {systemctl} enable {' '.join(self.enable)}")
         if self.start and online:
             lines.append(f"run     systemctl start {' '.join(self.start)}")
-        lines += [f"note    {note}" for note in self.notes]
-        lines += [f"failed  {f.container}: {f.message}" for f in self.failed]
+        lines += [x for note in self.notes for x in _wrapped("note    ", note)]
+        lines += [
+            x for f in self.failed for x in _wrapped("failed  ", f"{f.container}: {f.message}")
+        ]
         return lines or ["nothing to do"]
+
+
+def _wrapped(verb: str, text: str) -> list[str]:
+    """A note within 100 columns, cut at spaces only (a path or a command stays whole)."""
+    return textwrap.wrap(
+        verb + text,
+        100,
+        subsequent_indent=" " * len(verb),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [verb.rstrip()]
 
 
 def drop_in_notes(unit: str, drop_ins: Sequence[DropIn]) -> list[str]:

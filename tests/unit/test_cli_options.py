@@ -289,3 +289,14 @@ def test_without_a_terminal_nothing_is_coloured(
     assert not sys.stdout.isatty()  # capsys: what the command sees is not a terminal
     _, out, _ = run_cli(["drift", "--root", str(tmp_path)], capsys)
     assert "unmanaged" in out and "\033[" not in out
+
+
+def test_a_plans_long_note_is_wrapped_within_100_columns_under_its_verb() -> None:
+    from unitgen.plan import Plan
+
+    note = "the drop-ins in /etc/systemd/system/docker-web.service.d stay " * 3
+    lines = Plan(notes=[note.strip()]).describe(online=True, root=Path("/"))
+    assert len(lines) == 3 and max(len(line) for line in lines) <= 100
+    assert lines[0].startswith("note    the drop-ins in ")
+    assert all(line[:8] == " " * 8 and line[8] != " " for line in lines[1:])
+    assert " ".join(line[8:] for line in lines) == note.strip()  # cut at spaces only
