@@ -237,10 +237,9 @@ def adopt(
       unitgen adopt --dry-run
       unitgen adopt web1
     """
-    if all_ and containers:
-        from unitgen.errors import UsageError
+    from unitgen.plan import require_names
 
-        raise UsageError("`unitgen adopt` takes container names or --all, not both")
+    require_names(containers, all_=all_, command="adopt", needed=False)
     chosen = generator_options(generator)
     app = make_app(root, templates)
     names = app.resolve(containers)

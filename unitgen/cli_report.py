@@ -85,12 +85,10 @@ def drift(
     """
     from unitgen.drift import exit_worthy
     from unitgen.errors import DRIFT_FOUND
+    from unitgen.plan import require_names
     from unitgen.report import drift_json, drift_table, no_drift
 
-    if all_ and containers:
-        from unitgen.errors import UsageError
-
-        raise UsageError("`unitgen drift` takes container names or --all, not both")
+    require_names(containers, all_=all_, command="drift", needed=False)
     app = make_app(root, templates)
     names = app.resolve(containers, units_too=True)
     found = app.drift(names)
@@ -159,7 +157,8 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
     from unitgen.status import gather, status_json, status_lines
 
     app = make_app(root, templates)
-    found = gather(app, app.resolve([container], units_too=True)[0])
+    # lenient: a name with neither a container nor a unit may still have drop-ins to show.
+    found = gather(app, app.resolve([container], units_too=True, lenient=True)[0])
     click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
 
 

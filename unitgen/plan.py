@@ -267,8 +267,10 @@ def policy_changes(specs: Sequence[ContainerSpec]) -> list[PolicyChange]:
     ]
 
 
-def require_names(names: Sequence[str], *, all_: bool, command: str) -> None:
-    if not names and not all_:
+def require_names(names: Sequence[str], *, all_: bool, command: str, needed: bool = True) -> None:
+    """Container names or --all, not both; one of them unless not needed (a command that
+    takes no names to mean all)."""
+    if needed and not names and not all_:
         raise UsageError(
             f"`unitgen {command}` needs container names or --all",
             f"for example: unitgen {command} web1",

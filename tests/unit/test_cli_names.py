@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import FakeSource, image_root, run_cli, serve_every_app_from
+from tests.fakes import FakeSource, drop_in, image_root, run_cli, serve_every_app_from
 
 # seed-onfail's id (tests/fixtures/inspect/seed-containers.json); "4" starts two seed ids
 # (seed-healthy 4d3fef..., seed-always 4ef242...).
@@ -170,3 +170,13 @@ def test_any_string_as_a_container_gives_a_documented_exit_code_never_an_interna
             2,
             " is not a container name or id;",
         )
+
+
+def test_status_still_shows_the_drop_ins_of_a_name_with_no_container_and_no_unit(
+    source: FakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = drop_in(tmp_path, "docker-seed-vpn.service")
+    del source.containers["seed-vpn"]
+    code, out, err = run_cli(["status", "--root", str(tmp_path), "seed-vpn"], capsys)
+    assert (code, err) == (0, "")
+    assert f"DROP-INS  {path}" in out.splitlines()
