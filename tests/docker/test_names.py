@@ -78,9 +78,17 @@ def test_an_ambiguous_id_prefix_is_refused_saying_so(topo: Topology) -> None:
     ],
 )
 def test_a_container_that_is_not_there_is_exit_4(ref: str, message: str) -> None:
-    for command in ("generate", "install", "diff", "drift", "status"):
+    for command in ("generate", "install", "diff", "drift"):
         done = unitgen(command, ref)
         assert (done.returncode, done.stdout, done.stderr) == (4, "", f"unitgen: {message}\n")
+    # status looks for drop-ins too, and says where the unit would be.
+    done = unitgen("status", ref)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        4,
+        "",
+        f"unitgen: no container and no unit named {ref} (/etc/systemd/system/docker-{ref}.service "
+        "does not exist); check the name with `docker ps -a` and `unitgen list`\n",
+    )
 
 
 @pytest.mark.parametrize("ref", ["", "a b", "//web", "web?x=1", "web/../x"])
