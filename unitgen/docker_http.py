@@ -71,7 +71,13 @@ class UnixJSON:
                 break
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 if attempt == 2:
+                    self._connection(fresh=True)
                     raise
+            except BaseException:
+                # A request that failed half way (no socket to connect to, a timeout) leaves
+                # the connection mid-request: the next one would be CannotSendRequest.
+                self._connection(fresh=True)
+                raise
         log.debug("engine: GET %s -> %d", url, response.status)
         if response.status >= 400:
             try:

@@ -17,14 +17,14 @@ from tests.topology import Topology, docker
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
 
-def unitgen(*args: str) -> subprocess.CompletedProcess[str]:
+def unitgen(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "unitgen", *args],
         capture_output=True,
         text=True,
         check=False,
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
 
 
@@ -120,3 +120,16 @@ def test_debug_logs_the_engines_requests(web: tuple[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert f"unitgen: engine: GET /containers/{full[:12]}/json -> 200\n" in done.stderr
     assert f"unitgen: engine: GET /containers/{name}/json -> 200\n" in done.stderr
+
+
+def test_status_by_name_with_the_engine_unreachable_shows_the_unit(
+    topo: Topology, tmp_path: Path
+) -> None:
+    root = image_root(tmp_path)
+    name = topo.create("down")
+    assert unitgen("install", "--root", str(root), name).returncode == 0
+    done = unitgen(
+        "status", "--root", str(root), name, env={"DOCKER_HOST": f"unix://{tmp_path}/no.sock"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"DOCKER    unknown: inspecting container {name}: cannot reach" in done.stdout

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES
-from unitgen.docker_http import EngineError
+from unitgen.docker_http import EngineError, UnixJSON
 from unitgen.docker_source import DockerSource
-from unitgen.errors import UsageError
+from unitgen.errors import DockerUnavailable, UsageError
 from unitgen.from_inspect import listed_names
 
 
@@ -50,3 +51,37 @@ def test_a_listing_names_each_container_by_its_name_not_a_link_alias() -> None:
         {"Id": "c3", "Names": []},
     ]
     assert listed_names(listed) == {"a1": "db", "b2": "web"}
+
+
+def test_after_a_failed_connect_the_next_request_fails_the_same_way_not_mid_request(
+    tmp_path: Path,
+) -> None:
+    # unitgen status asks twice (resolve, then the state) with the engine down.
+    reader = UnixJSON(str(tmp_path / "no.sock"), timeout=1)
+    for _ in (1, 2):
+        with pytest.raises(FileNotFoundError):
+            reader.get("/containers/web/json")
+
+
+def test_an_engine_that_is_down_is_exit_3_for_resolve_and_state_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
+    source = DockerSource(timeout=1)
+    for ask in (lambda: source.resolve("web"), lambda: source.state("web")):
+        with pytest.raises(DockerUnavailable, match="cannot reach the Docker engine"):
+            ask()
+
+
+def test_a_reference_is_one_path_segment_for_the_engine() -> None:
+    asked: list[str] = []
+
+    class Recording:
+        def get(self, url: str) -> Any:
+            asked.append(url)
+            raise EngineError(404, "No such container")
+
+    source = DockerSource()
+    source._reader = Recording()  # type: ignore[assignment]
+    assert source.resolve("a b/../c?x") is None
+    assert asked == ["/containers/a%20b%2F..%2Fc%3Fx/json"]
