@@ -65,15 +65,16 @@ def not_found(ref: str) -> ContainerNotFound:
     return ContainerNotFound(f"no container named {ref}", "check the name with `docker ps -a`")
 
 
-def among_installed(ref: str, units: Mapping[str, InstalledUnit]) -> str | None:
+def among_installed(ref: str, units: Mapping[str, InstalledUnit], *, prefix: bool) -> str | None:
     """The container of an installed unit that REF names, by the engine's rules in its order:
-    the full id recorded in the unit, the name, a unique prefix of a recorded id."""
+    the full id recorded in the unit, the name, then (with prefix) a unique prefix of a
+    recorded id."""
     ids = {u.container: u.container_id or "" for u in units.values() if u.container}
     for name, full in ids.items():
         if full == ref:
             return name
-    if ref in ids:
-        return ref
+    if ref in ids or not prefix:
+        return ref if ref in ids else None
     hits = [name for name, full in ids.items() if _HEX.fullmatch(ref) and full.startswith(ref)]
     if len(hits) > 1:
         raise ambiguous(ref, len(hits))
@@ -87,20 +88,25 @@ def resolve(
     *,
     lenient: bool = False,
 ) -> list[str]:
-    """The container names REFS stand for, each once, in order. The engine decides first; a
-    container it does not know (or cannot be asked about) is looked for among INSTALLED, whose
-    units outlive their containers. With lenient, a name found nowhere is kept as it is (for
-    uninstall, where it is nothing to do); else it is ContainerNotFound."""
+    """The container names REFS stand for, each once, in order. An installed unit's full id or
+    name comes first (units outlive their containers, and a name must not lose to another
+    container's id prefix, as in the engine); then the engine; then a prefix of a recorded id
+    (or any of INSTALLED when the engine cannot be asked). With lenient, a name found nowhere
+    is kept as it is (for uninstall, where it is nothing to do); else it is
+    ContainerNotFound."""
+    units = installed or {}
     names: list[str] = []
     for ref in refs:
         bare = checked(ref)
         down: UnitgenError | None = None
-        try:
-            found = engine.resolve(bare)
-        except (DockerUnavailable, PermissionDenied) as exc:
-            found, down = None, exc
+        found = among_installed(bare, units, prefix=False)
         if found is None:
-            found = among_installed(bare, installed or {})
+            try:
+                found = engine.resolve(bare)
+            except (DockerUnavailable, PermissionDenied) as exc:
+                down = exc
+        if found is None:
+            found = among_installed(bare, units, prefix=True)
         if found is None and lenient and _is_unit_name(bare):
             found = bare
         if found is None:

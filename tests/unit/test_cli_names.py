@@ -5,6 +5,7 @@ error. Over the fake engine (tests/fakes.py), which resolves by the engine's rul
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,19 @@ def test_status_still_shows_the_drop_ins_of_a_name_with_no_container_and_no_unit
     code, out, err = run_cli(["status", "--root", str(tmp_path), "seed-vpn"], capsys)
     assert (code, err) == (0, "")
     assert f"DROP-INS  {path}" in out.splitlines()
+
+
+def test_uninstall_by_the_name_of_a_gone_container_is_not_taken_for_another_ones_id_prefix(
+    source: FakeSource, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "4d3f" is a name, and a prefix of seed-healthy's id (4d3fef...): as in the engine, where
+    # a name wins over an id prefix, the unit of the container named 4d3f is the one meant.
+    assert source.containers["seed-healthy"].id.startswith("4d3f")
+    source.containers["4d3f"] = replace(source.containers["seed-vpn"], name="4d3f", id="f" * 64)
+    assert run_cli(["-q", "install", "--root", str(tmp_path), "4d3f"], capsys) == (0, "", "")
+    del source.containers["4d3f"]
+    code, out, _ = run_cli(["uninstall", "-n", "--root", str(tmp_path), "4d3f"], capsys)
+    assert (code, out.splitlines()[0]) == (
+        0,
+        f"remove  {tmp_path}/etc/systemd/system/docker-4d3f.service",
+    )
