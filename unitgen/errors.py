@@ -108,8 +108,7 @@ DIFF_FOUND = 1
 
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing to do)",
-    1: "unexpected internal error (run with --debug and report it); "
-    "for `unitgen diff`: a unit differs (as diff(1))",
+    1: "internal error (rerun with --debug, report it); `unitgen diff`: a unit differs",
     UsageError.exit_code: "bad command line (also: a malformed container name or id, an "
     "ambiguous id prefix)",
     DockerUnavailable.exit_code: "Docker engine unreachable",

@@ -300,3 +300,12 @@ def test_a_plans_long_note_is_wrapped_within_100_columns_under_its_verb() -> Non
     assert lines[0].startswith("note    the drop-ins in ")
     assert all(line[:8] == " " * 8 and line[8] != " " for line in lines[1:])
     assert " ".join(line[8:] for line in lines) == note.strip()  # cut at spaces only
+
+
+def test_exit_codes_fit_100_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["exit-codes"], capsys)
+    assert code == 0 and max(len(line) for line in out.splitlines()) <= 100
+    assert (
+        "  1  internal error (rerun with --debug, report it); `unitgen diff`: a unit differs\n"
+        in out
+    )
