@@ -1,7 +1,7 @@
 """Container references as Docker's CLI takes them: a name, `/name`, a full id or a unique id
 prefix. What a reference may look like, and what it names among the installed units, is pure;
-`resolve` asks the engine first (through any object with DockerSource's `resolve`), so the
-rest of unitgen only ever sees canonical container names.
+`resolve` puts those together with the engine's answer (any object with DockerSource's
+`resolve`), so the rest of unitgen only ever sees canonical container names.
 """
 
 from __future__ import annotations
