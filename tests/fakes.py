@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import seed_graph
-from unitgen import helper
+from unitgen import helper, ops
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 from unitgen.names import HELPER_PATH
 from unitgen.ops import Unitgen
+from unitgen.refs import ambiguous
 
 
 class FakeSource:
@@ -58,6 +59,20 @@ class FakeSource:
             started_at="2026-11-29T10:00:00Z",
             finished_at="",
         )
+
+    def resolve(self, ref: str) -> str | None:
+        """The engine's rules (daemon.GetContainer): full id, then name, then a unique id
+        prefix; several ids with the prefix is the engine's error, translated."""
+        self._answer()
+        by_id = {spec.id: name for name, spec in self.containers.items()}
+        if ref in by_id:
+            return by_id[ref]
+        if ref in self.containers:
+            return ref
+        hits = [name for full, name in by_id.items() if full.startswith(ref)]
+        if len(hits) > 1:
+            raise ambiguous(ref)
+        return hits[0] if hits else None
 
     def logs(self, name: str, tail: int, *, tty: bool) -> list[str]:
         self._answer()
@@ -109,7 +124,6 @@ def app(root: Path, source: FakeSource) -> Unitgen:
 
 def cli_over(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command run from now on in the test talks to FAKE instead of an engine."""
-    from unitgen import ops
 
     real = ops.Unitgen
 

@@ -16,12 +16,14 @@ from unitgen.cli_common import log
 from unitgen.errors import INTERRUPTED, UnitgenError
 
 
-def _setup_logging(debug: bool) -> None:
+def _setup_logging(debug: bool, quiet: bool) -> None:
     import logging
 
     logger = log()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("unitgen: %(message)s"))
+    # --quiet leaves out what is only informational on stderr; the journal still gets it.
+    handler.setLevel(logging.WARNING if quiet and not debug else logging.DEBUG)
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
@@ -39,8 +41,19 @@ def _setup_logging(debug: bool) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unitgen")
-@click.option("--debug", is_flag=True, help="Log every step, and show tracebacks.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Log every step to stderr (engine requests, the plan, file writes, systemctl calls), "
+    "and show tracebacks.",
+)
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="For scripts: only errors and the data a command was asked for (no progress, no notes).",
+)
+def cli(debug: bool, quiet: bool) -> None:
     """Make Docker containers survive reboots the systemd way.
 
     unitgen writes one systemd unit per container, ordered by what the container needs
@@ -55,8 +68,10 @@ def cli(debug: bool) -> None:
       unitgen install --root /mnt/img web1   write and enable into an image root
       unitgen uninstall web1                 stop, disable, remove; restore Docker's policy
       unitgen list                           what unitgen manages, and its state
+
+    A container is named as Docker's CLI takes it: NAME, /NAME, its id or a unique id prefix.
     """
-    _setup_logging(debug)
+    _setup_logging(debug, quiet)
 
 
 # Registered here, at import, so `cli.commands` is complete for --help, the man page

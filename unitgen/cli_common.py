@@ -30,24 +30,57 @@ def log() -> logging.Logger:
     return logging.getLogger("unitgen")
 
 
+ROOT_DEFAULT = " Default: $DPKG_ROOT, else /."
+ROOT_READS = (
+    "Look at the units of an image root instead of /'s (the containers are still this host's "
+    "engine's)."
+)
+ROOT_INSTALLS = (
+    "Install into an image root: write and enable there, start nothing, leave Docker's restart "
+    "policies alone."
+)
+
+
 def common(func: F) -> F:
-    """--root and --templates, shared by every command that renders or installs."""
-    func = click.option(
-        "--templates",
-        "templates",
-        type=click.Path(file_okay=False, path_type=Path),
-        multiple=True,
-        help="Directory of template overrides, searched before /etc/unitgen/templates.",
-    )(func)
-    func = click.option(
-        "--root",
-        metavar="DIR",
-        default=None,
-        shell_complete=directories,
-        help="Operate on an image root: write and enable there, start nothing, leave Docker's "
-        "restart policies alone. Default: $DPKG_ROOT, else /.",
-    )(func)
-    return func
+    """--root and --templates, shared by every command that renders or installs; --root's help
+    is for a command that only looks (common_for gives it another)."""
+    return common_for(ROOT_READS)(func)
+
+
+def common_for(root_help: str) -> Callable[[F], F]:
+    """--root (described by ROOT_HELP: what this command does there) and --templates."""
+
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--templates",
+            "templates",
+            metavar="DIR",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            multiple=True,
+            shell_complete=directories,
+            help="Directory of template overrides, searched before /etc/unitgen/templates.",
+        )(func)
+        return click.option(
+            "--root",
+            metavar="DIR",
+            default=None,
+            shell_complete=directories,
+            help=root_help + ROOT_DEFAULT,
+        )(func)
+
+    return decorate
+
+
+def quiet() -> bool:
+    """`unitgen --quiet`: informational output is left out (errors and the data asked for stay)."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("quiet"))
+
+
+def say(line: str) -> None:
+    """An informational line on stdout (not the data a command was asked for): --quiet drops it."""
+    if not quiet():
+        click.echo(line)
 
 
 def unit_options(func: F) -> F:
@@ -117,13 +150,15 @@ def plan_and_apply(
     if dry_run:
         todo = make_plan()
         if not as_json:
-            for line in todo.describe(online=unitgen.online):
+            for line in todo.describe(online=unitgen.online, root=unitgen.root):
                 click.echo(line)
     else:
         from unitgen.lock import exclusive
 
         with exclusive(log().info):
             todo = make_plan()
+            for line in todo.describe(online=unitgen.online, root=unitgen.root):
+                log().debug("plan: %s", line)
             unitgen.apply(todo, log().info)
         if todo.empty and done and not todo.failed:
             log().info(done)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from unitgen.cli_common import make_app
-from unitgen.errors import MissingProgram, UnitgenError, UsageError
+from unitgen.errors import MissingProgram, UnitgenError
 
 
 @click.command()
@@ -36,10 +36,12 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) 
       unitgen graph --json web1               arrows as JSON (see JSON OUTPUT)
     """
     from unitgen.picture import FORMATS, as_dot, picture
+    from unitgen.plan import require_names
 
-    if all_ == bool(containers):
-        raise UsageError("graph needs container names or --all", "unitgen graph web1")
-    pic = picture(make_app(None, ()).dependency_graph(containers, all_=all_), containers or None)
+    require_names(containers, all_=all_, command="graph")
+    app = make_app(None, ())
+    names = app.resolve(containers)
+    pic = picture(app.dependency_graph(names, all_=all_), names or None)
     if as_json:
         format_ = "json"
     if format_ != "svg":

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from unitgen.cli_common import (
-    common,
+    ROOT_INSTALLS,
+    common_for,
     generator_options,
     json_option,
     log,
@@ -36,7 +37,10 @@ from unitgen.completion import engine_containers, installed_containers
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the units (text included) as one JSON object."
 )
-@common
+@common_for(
+    "Generate for an image root: its systemd's version, the settings its installed units "
+    "recorded; nothing is written there."
+)
 def generate(
     containers: tuple[str, ...],
     all_: bool,
@@ -46,6 +50,8 @@ def generate(
     templates: tuple[Path, ...],
 ) -> None:
     """Print the units CONTAINERS need (their dependencies' too). No side effects.
+
+    A container is named as Docker's CLI takes it: NAME, /NAME, its id or a unique prefix of it.
 
     Each unit is printed after a `---NAME---` line. With --output, the files are written
     into DIR (atomically), nothing else is touched.
@@ -59,7 +65,8 @@ def generate(
     from unitgen.plan import require_names
 
     require_names(containers, all_=all_, command="generate")
-    units, failed = make_app(root, templates).desired(containers, all_=all_)
+    app = make_app(root, templates)
+    units, failed = app.desired(app.resolve(containers), all_=all_)
     if output is not None:
         from unitgen.install import atomic_write_many
 
@@ -87,7 +94,7 @@ def generate(
 )
 @click.option("--no-start", is_flag=True, help="Write and enable, but do not start.")
 @unit_options
-@common
+@common_for(ROOT_INSTALLS)
 def install(
     containers: tuple[str, ...],
     all_: bool,
@@ -113,12 +120,16 @@ def install(
       unitgen install --root /srv/image --no-start web1
       unitgen install --stop-timeout 60 --after srv-data.mount db
     """
+    from unitgen.plan import require_names
+
+    require_names(containers, all_=all_, command="install")
     chosen = generator_options(generator)
     app = make_app(root, templates)
+    names = app.resolve(containers)
     plan_and_apply(
         app,
         lambda: app.plan_install(
-            containers,
+            names,
             all_=all_,
             force=force,
             start=not no_start,
@@ -133,6 +144,7 @@ def install(
 
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=installed_containers)
+@click.option("--all", "all_", is_flag=True, help="Every unit unitgen installed.")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @json_option
 @click.option(
@@ -144,9 +156,13 @@ def install(
     help="Hand the containers back to Docker running: restore the policy first, then remove "
     "the unit without stopping the container.",
 )
-@common
+@common_for(
+    "Uninstall from an image root: disable and remove there, stop nothing, restore no Docker "
+    "restart policy."
+)
 def uninstall(
     containers: tuple[str, ...],
+    all_: bool,
     dry_run: bool,
     as_json: bool,
     force: bool,
@@ -159,19 +175,24 @@ def uninstall(
     Networks' units go too once no remaining unit needs them. The containers themselves
     are left in place: stopped, or running with --keep-running (Docker supervises them
     again from that moment); so are the admin's drop-ins (UNIT.d/), with a note on how to
-    remove them. A container that has no unit is not an error.
+    remove them. A container that has no unit is not an error, and one that no longer exists
+    is found by its unit (by name or by the id the unit recorded).
 
     \b
     Examples:
       unitgen uninstall web1
       unitgen uninstall --keep-running web1 db
-      unitgen uninstall --dry-run web1 db
+      unitgen uninstall --dry-run --all
     """
+    from unitgen.plan import require_names
+
+    require_names(containers, all_=all_, command="uninstall")
     app = make_app(root, templates)
+    names = app.resolve(containers, units_too=True, lenient=True)
     plan_and_apply(
         app,
         lambda: app.plan_uninstall(
-            containers, force=force, keep_running=keep_running, dry_run=dry_run
+            names, all_=all_, force=force, keep_running=keep_running, dry_run=dry_run
         ),
         dry_run,
         as_json=as_json,
@@ -183,7 +204,10 @@ def uninstall(
 @json_option
 @click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
 @click.option("--force", is_flag=True, help="Also replace units edited by hand.")
-@common
+@common_for(
+    "Sync an image root's units: rewrite and enable there, start nothing, leave Docker's "
+    "restart policies alone."
+)
 def sync(
     dry_run: bool,
     as_json: bool,
@@ -215,12 +239,14 @@ def sync(
 
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
+@click.option("--all", "all_", is_flag=True, help="Every such container (the same as naming none).")
 @click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
 @json_option
 @unit_options
-@common
+@common_for(ROOT_INSTALLS)
 def adopt(
     containers: tuple[str, ...],
+    all_: bool,
     dry_run: bool,
     as_json: bool,
     root: str | None,
@@ -237,18 +263,25 @@ def adopt(
       unitgen adopt --dry-run
       unitgen adopt web1
     """
+    from unitgen.plan import require_names
+
+    require_names(containers, all_=all_, command="adopt", needed=False)
     chosen = generator_options(generator)
     app = make_app(root, templates)
+    names = app.resolve(containers)
     plan_and_apply(
         app,
-        lambda: app.plan_adopt(containers, options=chosen, dry_run=dry_run),
+        lambda: app.plan_adopt(names, options=chosen, dry_run=dry_run),
         dry_run,
         as_json=as_json,
     )
 
 
 @click.command()
-@common
+@common_for(
+    "Keep an image root's units in sync: write and enable there, start nothing, leave Docker's "
+    "restart policies alone."
+)
 def watch(root: str | None, templates: tuple[Path, ...]) -> None:
     """Follow Docker's events and keep units in sync, until stopped (a service).
 

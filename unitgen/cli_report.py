@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli_common import common, make_app
+from unitgen.cli_common import common, common_for, make_app, say
 from unitgen.completion import installed_containers
 from unitgen.errors import EXIT_CODES
 
@@ -48,12 +48,20 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
 
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=installed_containers)
+@click.option("--all", "all_", is_flag=True, help="Every unit and container (as naming none).")
 @click.option(
     "--json", "as_json", is_flag=True, help="Stable JSON (fields in unitgen(8), JSON OUTPUT)."
 )
-@common
+@common_for(
+    "Check the units of an image root instead of /'s. Docker's restart policy beside a unit is "
+    "no conflict there: nothing starts those units yet, so install --root left it."
+)
 def drift(
-    containers: tuple[str, ...], as_json: bool, root: str | None, templates: tuple[Path, ...]
+    containers: tuple[str, ...],
+    all_: bool,
+    as_json: bool,
+    root: str | None,
+    templates: tuple[Path, ...],
 ) -> None:
     """Report every way the units and Docker disagree (all containers, or CONTAINERS).
 
@@ -70,11 +78,18 @@ def drift(
     """
     from unitgen.drift import exit_worthy
     from unitgen.errors import DRIFT_FOUND
-    from unitgen.report import drift_json, drift_table
+    from unitgen.plan import require_names
+    from unitgen.report import drift_json, drift_table, no_drift
 
-    found = make_app(root, templates).drift(containers)
+    require_names(containers, all_=all_, command="drift", needed=False)
+    app = make_app(root, templates)
+    names = app.resolve(containers, units_too=True)
+    found = app.drift(names)
     if as_json:
         click.echo(drift_json(found))
+    elif not found:
+        for line in no_drift(names, app.installed, app.root):
+            say(line)
     else:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         for line in drift_table(found, color=color):
@@ -85,24 +100,38 @@ def drift(
 
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=installed_containers)
-@common
-def diff(containers: tuple[str, ...], root: str | None, templates: tuple[Path, ...]) -> None:
+@click.option("--all", "all_", is_flag=True, help="Every unit unitgen installed.")
+@common_for("Compare the units of an image root (generated for its systemd) instead of /'s.")
+def diff(
+    containers: tuple[str, ...], all_: bool, root: str | None, templates: tuple[Path, ...]
+) -> None:
     """Unified diff: each installed unit against what would be generated now.
 
     Only unitgen's file is compared; each drop-in (UNIT.d/*.conf) is named after it, kept as
-    it is.
+    it is. As diff(1), exit 0 when every unit is as it would be generated, 1 when one
+    differs (a unit not installed yet differs from nothing; with --all, a unit whose
+    container is gone differs too).
 
     \b
-    Example:
+    Examples:
       unitgen diff web1
+      unitgen diff --all
     """
-    click.echo(make_app(root, templates).diff(containers), nl=False)
+    from unitgen.errors import DIFF_FOUND
+    from unitgen.plan import require_names
+
+    require_names(containers, all_=all_, command="diff")
+    app = make_app(root, templates)
+    text, changed = app.diff(app.resolve(containers), all_=all_)
+    click.echo(text, nl=False)
+    if changed:
+        raise click.exceptions.Exit(DIFF_FOUND)
 
 
 @click.command()
 @click.argument("container", shell_complete=installed_containers)
 @click.option("--json", "as_json", is_flag=True, help="The same, as one JSON object.")
-@common
+@common_for("Show the unit in an image root instead of /'s (and the container as Docker has it).")
 def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
     """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
 
@@ -110,7 +139,8 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
     health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
     or Wants; its drift; the container's last 10 log lines. Without a running systemd it
     shows what the files say and `offline`; with the engine down, the systemd side and
-    DOCKER unknown. Exit 4 when there is neither a unit nor a container named CONTAINER.
+    DOCKER unknown. CONTAINER is a name, /NAME, an id or a unique id prefix. Exit 4 when
+    there is neither a unit nor a container CONTAINER names.
 
     \b
     Examples:
@@ -119,7 +149,9 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
     """
     from unitgen.status import gather, status_json, status_lines
 
-    found = gather(make_app(root, templates), container)
+    app = make_app(root, templates)
+    # lenient: a name with neither a container nor a unit may still have drop-ins to show.
+    found = gather(app, app.resolve([container], units_too=True, lenient=True)[0])
     click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
 
 

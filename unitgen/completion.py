@@ -41,8 +41,8 @@ def installed_containers(
     """The containers that have a unit in the unit directory (under --root if given before):
     uninstall, diff, drift, status."""
     from unitgen.errors import UnitgenError
+    from unitgen.host import resolve_root
     from unitgen.inventory import scan
-    from unitgen.ops import resolve_root
 
     try:
         installed = scan(resolve_root(ctx.params.get("root")))

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
+
+log = logging.getLogger("unitgen")
 
 
 class EngineError(Exception):
@@ -149,6 +152,11 @@ class UnixJSON:
                 conn.close()
                 if attempt == 2:
                     raise
+            except BaseException:
+                # Failed half way (a timeout, an interrupt): the connection is mid-answer.
+                conn.close()
+                raise
+        log.debug("engine: %s %s -> %d", method, url, answer.status)
         if not answer.keep_alive:
             conn.close()
         _check(answer, data)

@@ -78,10 +78,18 @@ def _unreachable(what: str) -> DockerUnavailable:
     )
 
 
+def _q(part: str) -> str:
+    """One path segment of a request: names from labels reach the engine too, and a `/`, a
+    blank or a `?` in one must not change which object is asked for."""
+    return quote(part, safe="")
+
+
 @contextmanager
-def _translated(what: str) -> Iterator[None]:
-    """The engine's answers and the socket's errors -> unitgen errors with a hint."""
+def _translated(what: str, ref: str = "") -> Iterator[None]:
+    """The engine's answers and the socket's errors -> unitgen errors with a hint. REF: the
+    container reference asked for, named when the engine finds it ambiguous."""
     from unitgen.docker_http import EngineError
+    from unitgen.refs import ambiguous
 
     try:
         yield
@@ -90,7 +98,12 @@ def _translated(what: str) -> Iterator[None]:
             raise ContainerNotFound(
                 f"{what}: {exc.message}", "check the name with `docker ps -a`"
             ) from exc
+        # Docker 20.10 answers 500, later engines 400; the message is the same.
+        if ref and "multiple ids found" in exc.message.lower():
+            raise ambiguous(ref) from exc
         raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
+    except ValueError as exc:  # an answer that is not JSON: not the engine's API
+        raise EngineFailed(f"{what}: the engine's answer is not JSON: {exc}") from exc
     except PermissionError as exc:
         raise _denied(what) from exc
     except OSError as exc:
@@ -135,8 +148,8 @@ class DockerSource:
             self._get("/info", "asking the engine for its settings").get("LiveRestoreEnabled")
         )
 
-    def _get(self, url: str, what: str, *, raw: bool = False) -> Any:
-        with _translated(what):
+    def _get(self, url: str, what: str, *, raw: bool = False, ref: str = "") -> Any:
+        with _translated(what, ref):
             return self._client.get_bytes(url) if raw else self._client.get(url)
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
@@ -199,22 +212,29 @@ class DockerSource:
         listed = self._get(f"/containers/json?all=1&filters={quote(wanted)}", "listing")
         return sorted(listed_names(listed).values())
 
-    def _get_or_none(self, url: str, what: str) -> Inspect | None:
+    def _get_or_none(self, url: str, what: str, ref: str = "") -> Inspect | None:
         """One object, or None if it is gone: a container removed while we listed, a network
         missing (Graph.build reports it with the container that needs it)."""
         try:
-            data: Inspect = self._get(url, what)
+            data: Inspect = self._get(url, what, ref=ref)
             return data
         except ContainerNotFound:
             return None
 
     def _network_or_none(self, name: str) -> Inspect | None:
-        return self._get_or_none(f"/networks/{name}", f"inspecting network {name}")
+        return self._get_or_none(f"/networks/{_q(name)}", f"inspecting network {name}")
 
     def _inspect_or_none(self, container: str) -> Inspect | None:
         return self._get_or_none(
-            f"/containers/{container}/json", f"inspecting container {container}"
+            f"/containers/{_q(container)}/json", f"inspecting container {container}", container
         )
+
+    def resolve(self, ref: str) -> str | None:
+        """The name of the container REF stands for, as the engine resolves it (the rules of
+        Docker's CLI: full id, name, unique id prefix); None when there is none. An ambiguous
+        prefix is a UsageError."""
+        data = self._inspect_or_none(ref)
+        return None if data is None else strip_name(data["Name"])
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""
@@ -225,13 +245,13 @@ class DockerSource:
         """The container's last TAIL log lines (stdout and stderr, as written)."""
         from unitgen.docker_http import log_lines
 
-        url = f"/containers/{container}/logs?stdout=1&stderr=1&tail={tail}"
+        url = f"/containers/{_q(container)}/logs?stdout=1&stderr=1&tail={tail}"
         return log_lines(self._get(url, f"reading the logs of {container}", raw=True), tty=tty)
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
         wanted = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
         with _translated(f"setting the restart policy of {container}"):
-            self._client.post(f"/containers/{quote(container)}/update", {"RestartPolicy": wanted})
+            self._client.post(f"/containers/{_q(container)}/update", {"RestartPolicy": wanted})
 
     def events(self, since: int | None) -> Iterator[dict[str, Any]]:
         """Container events from `since` (a Unix time) on, as they happen; blocks."""

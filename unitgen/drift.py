@@ -8,8 +8,11 @@ command that fixes it. The kinds and the JSON form are a documented, stable cont
 from __future__ import annotations
 
 import enum
+import re
+import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from unitgen import helper
 from unitgen.graph import Graph
@@ -287,6 +290,23 @@ def findings(
             )
         )
     return result
+
+
+_RUNS_UNITGEN = re.compile(r"\bunitgen (install|uninstall|sync|diff|adopt|drift|status)\b")
+
+
+def root_flag(root: Path) -> str:
+    """` --root ROOT` for a command an admin pastes, or nothing for /."""
+    return "" if root == Path("/") else f" --root {shlex.quote(str(root))}"
+
+
+def rooted(found: Sequence[Finding], root: Path) -> list[Finding]:
+    """The findings with each fix that runs unitgen saying --root ROOT when the units live
+    under another root than /, so that a fix can be pasted as it is."""
+    flag = root_flag(root)
+    if not flag:
+        return list(found)
+    return [replace(f, fix=_RUNS_UNITGEN.sub(lambda m: m.group(0) + flag, f.fix)) for f in found]
 
 
 def exit_worthy(found: Sequence[Finding]) -> bool:

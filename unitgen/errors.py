@@ -104,12 +104,15 @@ DRIFT_FOUND = 20
 DOCKER_UNKNOWN = 21
 """`unitgen list` listed the units, but the engine did not answer: their Docker state is
 `unknown`. Not an error: what systemd and the unit files say is shown."""
+DIFF_FOUND = 1
+"""`unitgen diff` found a unit that differs, as diff(1) says it. Not an error."""
 
 
 EXIT_CODES: dict[int, str] = {
     0: "success (also: nothing to do)",
-    1: "unexpected internal error (run with --debug and report it)",
-    UsageError.exit_code: "bad command line",
+    1: "internal error (rerun with --debug, report it); `unitgen diff`: a unit differs",
+    UsageError.exit_code: "bad command line (also: a malformed container name or id, an "
+    "ambiguous id prefix)",
     DockerUnavailable.exit_code: "Docker engine unreachable",
     ContainerNotFound.exit_code: "container not found",
     PermissionDenied.exit_code: "permission denied (Docker socket or unit directory)",

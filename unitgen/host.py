@@ -14,12 +14,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from unitgen import inventory, systemd
+from unitgen.errors import UsageError
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
 from unitgen.names import unit_dir
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
 REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
+
+
+def resolve_root(root: str | None) -> Path:
+    """--root, else DPKG_ROOT, else /. An empty --root is refused (DPKG_ROOT="" is dpkg's /); a
+    `..` component is refused too: it hides where files go."""
+    if root == "":
+        raise UsageError(
+            "--root is empty", "give the image root's directory, or leave it out for /"
+        )
+    raw = root if root is not None else os.environ.get("DPKG_ROOT") or "/"
+    if ".." in Path(raw).parts:
+        raise UsageError(f"root {raw!r} contains '..'", "give the real path of the image root")
+    path = Path(os.path.abspath(raw))
+    if not path.is_dir():
+        raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
+    return path
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ def atomic_write_many(
     try:
         for path, text in items:
             mode = (modes or {}).get(path, UNIT_MODE)
+            log.debug("writing %s (mode %o, %d bytes)", path, mode, len(text.encode()))
             pending.append((_write_temp(path, text, mode), path))
         _step("temp-files-written")
         _flush([tmp for tmp, _ in pending])
@@ -158,6 +159,7 @@ def _flush(temps: Sequence[str]) -> None:
 
 
 def remove(path: Path) -> None:
+    log.debug("removing %s", path)
     try:
         path.unlink()
         _fsync_dir(path.parent)

@@ -5,16 +5,16 @@ Data flows one way: Docker -> specs -> graph -> desired units -> plan -> apply.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from unitgen import inventory, plan, systemd
+from unitgen import host, inventory, plan, systemd
 from unitgen.docker_source import socket_path
-from unitgen.errors import ContainerNotFound, UnitgenError, UsageError
+from unitgen.errors import ContainerNotFound, UnitgenError
 from unitgen.graph import Graph
+from unitgen.host import resolve_root
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec, EngineFacts
 from unitgen.names import container_unit_name, unit_dir
@@ -35,26 +35,15 @@ class _Lazy:
 
 
 if TYPE_CHECKING:
-    from unitgen import drift, host, planning
+    from unitgen import drift, planning
     from unitgen.docker_source import DockerSource
     from unitgen.drift import EngineState, Finding, UnitState
 else:
-    # `generate`, the command whose start-up is a target, needs none of these three: they are
-    # imported on first use (what each one does is in its own docstring).
-    drift, host, planning = (_Lazy(f"unitgen.{m}") for m in ("drift", "host", "planning"))
+    # `generate`, the command whose start-up is a target, needs neither: they are imported
+    # on first use (what each one does is in its own docstring).
+    drift, planning = (_Lazy(f"unitgen.{m}") for m in ("drift", "planning"))
 
 Report = Callable[[str], None]
-
-
-def resolve_root(root: str | None) -> Path:
-    """--root, else DPKG_ROOT, else /. A `..` component is refused: it hides where files go."""
-    raw = root if root is not None else os.environ.get("DPKG_ROOT") or "/"
-    if ".." in Path(raw).parts:
-        raise UsageError(f"root {raw!r} contains '..'", "give the real path of the image root")
-    path = Path(os.path.abspath(raw))
-    if not path.is_dir():
-        raise UsageError(f"root {raw} is not a directory", "create it or fix the path")
-    return path
 
 
 class Unitgen:
@@ -118,6 +107,15 @@ class Unitgen:
     def touches_docker(self) -> bool:
         """Docker's restart policies are changed only for the running system, not an image."""
         return self.root == Path("/")
+
+    def resolve(
+        self, refs: Sequence[str], *, units_too: bool = False, lenient: bool = False
+    ) -> list[str]:
+        """REFS (names, /names, ids, id prefixes) as container names (refs.resolve); with
+        units_too, a container that is gone is found by its installed unit."""
+        from unitgen.refs import resolve
+
+        return resolve(refs, self.source, self.installed if units_too else None, lenient=lenient)
 
     # --- generate -----------------------------------------------------------------------
 
@@ -233,13 +231,17 @@ class Unitgen:
         self,
         names: Sequence[str],
         *,
+        all_: bool = False,
         force: bool = False,
         keep_running: bool = False,
         dry_run: bool = False,
     ) -> plan.Plan:
-        """Remove the units of NAMES (and networks no unit needs any more) and restore Docker's
-        restart policies; with keep_running, hand the containers back running."""
-        plan.require_names(names, all_=False, command="uninstall")
+        """Remove the units of NAMES (every unitgen unit with all_, and networks no unit needs
+        any more) and restore Docker's restart policies; with keep_running, hand the
+        containers back running."""
+        plan.require_names(names, all_=all_, command="uninstall")
+        if all_:
+            names = sorted(u.container for u in self.installed.values() if u.container)
         live = self.graph.containers if self.touches_docker and self.installed else {}
         state = self._host({}, live, dry_run=dry_run)
         return planning.uninstall(names, state, force=force, keep_running=keep_running)
@@ -319,25 +321,21 @@ class Unitgen:
         return states
 
     def drift(self, names: Sequence[str] = ()) -> list[Finding]:
-        only = set(names) if names else None
-        for name in names:
-            if name not in self.graph.containers and container_unit_name(name) not in (
-                self.installed
-            ):
-                raise ContainerNotFound(
-                    f"no container and no unit named {name}",
-                    "check the name with `docker ps -a` and `unitgen list`",
-                )
-        return drift.findings(
+        """Drift of NAMES (container names: see resolve), or of everything; fixes say --root."""
+        managed = {u.container for u in self.installed.values()}
+        for name in (n for n in names if n not in self.graph.containers and n not in managed):
+            raise ContainerNotFound(f"no container and no unit named {name}", "see `unitgen list`")
+        found = drift.findings(
             self.installed,
             self.graph,
             self._desired_texts(),
             self._unit_states(),
             helper_digest=inventory.helper_digest(self.root),
             engine=self._engine_state(),
-            only=only,
+            only=set(names) if names else None,
             handed_over=self.online and self.touches_docker,
         )
+        return drift.rooted(found, self.root)
 
     def _engine_state(self) -> EngineState | None:
         if not (self.online and self.touches_docker):
@@ -348,32 +346,31 @@ class Unitgen:
             unit, shown.get("LoadState") not in ("not-found", None), self.engine.after
         )
 
-    def diff(self, names: Sequence[str]) -> str:
+    def diff(self, names: Sequence[str], *, all_: bool = False) -> tuple[str, bool]:
         """Unified diff: installed unit -> what would be generated now, then one line per
-        drop-in (never compared: the admin's customisation)."""
-        import difflib
+        drop-in (never compared: the admin's customisation); and whether any unit differs.
+        With all_, every unit unitgen made; one whose container is gone differs."""
+        from unitgen.report import unit_diff
 
-        plan.require_names(names, all_=False, command="diff")
-        out: list[str] = []
-        units, failed = self.desired(names)
+        plan.require_names(names, all_=all_, command="diff")
+        gone: list[str] = []
+        if all_:
+            managed = sorted(u.container for u in self.installed.values() if u.container)
+            names = [n for n in managed if n in self.graph.containers]
+            gone = [n for n in managed if n not in self.graph.containers]
+        units, failed = self.desired(names) if names else ([], [])
         if failed:
             raise plan.failed_error(failed)
-        for unit in units:
-            if unit.container not in names:
-                continue
+        out = [f"# {container_unit_name(n)}: its container {n} is gone (orphan)\n" for n in gone]
+        changed = bool(gone)
+        for unit in (u for u in units if u.container in names):
             old = inventory.read_text(unit_dir(self.root) / unit.name) or ""
-            out += difflib.unified_diff(
-                old.splitlines(keepends=True),
-                unit.text.splitlines(keepends=True),
-                f"installed/{unit.name}",
-                f"generated/{unit.name}",
-            )
+            lines = unit_diff(unit.name, old, unit.text)
+            changed = changed or bool(lines)
             # diff compares unitgen's file only; an admin's drop-ins are kept as they are.
-            out += [
-                f"# drop-in kept as it is: {d}\n"
-                for d in inventory.find_drop_ins(self.root, unit.name)
-            ]
-        return "".join(out)
+            drop_ins = inventory.find_drop_ins(self.root, unit.name)
+            out += [*lines, *(f"# drop-in kept as it is: {d}\n" for d in drop_ins)]
+        return "".join(out), changed
 
     # --- apply -----------------------------------------------------------------
 

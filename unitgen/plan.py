@@ -6,6 +6,7 @@ Every check happens here, before anything is touched, so a refused run writes no
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -134,14 +135,15 @@ class Plan:
             failed=[*self.failed, *other.failed],
         )
 
-    def describe(self, *, online: bool) -> list[str]:
-        """The plan as lines an admin can read (and, for systemctl, paste)."""
+    def describe(self, *, online: bool, root: Path) -> list[str]:
+        """The plan as lines an admin can read (and, for systemctl, paste: offline they carry
+        the real root)."""
         lines = [f"{f.verb:<7} {f.path}" + (f"  ({f.why})" if f.why else "") for f in self.files]
         lines += [
             f"docker  update --restart={c.policy} {c.container}  (was {c.was})"
             for c in self.policies
         ]
-        systemctl = "systemctl" if online else "systemctl --root=ROOT"
+        systemctl = "systemctl" if online else f"systemctl --root={root}"
         if self.release:
             lines.append(f"release {' '.join(self.release)}  (the stop leaves them running)")
         if self.stop and online:
@@ -154,9 +156,22 @@ class Plan:
             lines.append(f"run     {systemctl} enable {' '.join(self.enable)}")
         if self.start and online:
             lines.append(f"run     systemctl start {' '.join(self.start)}")
-        lines += [f"note    {note}" for note in self.notes]
-        lines += [f"failed  {f.container}: {f.message}" for f in self.failed]
+        lines += [x for note in self.notes for x in _wrapped("note    ", note)]
+        lines += [
+            x for f in self.failed for x in _wrapped("failed  ", f"{f.container}: {f.message}")
+        ]
         return lines or ["nothing to do"]
+
+
+def _wrapped(verb: str, text: str) -> list[str]:
+    """A note within 100 columns, cut at spaces only (a path or a command stays whole)."""
+    return textwrap.wrap(
+        verb + text,
+        100,
+        subsequent_indent=" " * len(verb),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [verb.rstrip()]
 
 
 def drop_in_notes(unit: str, drop_ins: Sequence[DropIn]) -> list[str]:
@@ -271,8 +286,10 @@ def policy_changes(specs: Sequence[ContainerSpec]) -> list[PolicyChange]:
     ]
 
 
-def require_names(names: Sequence[str], *, all_: bool, command: str) -> None:
-    if not names and not all_:
+def require_names(names: Sequence[str], *, all_: bool, command: str, needed: bool = True) -> None:
+    """Container names or --all, not both; one of them unless not needed (a command that
+    takes no names to mean all)."""
+    if needed and not names and not all_:
         raise UsageError(
             f"`unitgen {command}` needs container names or --all",
             f"for example: unitgen {command} web1",

@@ -1,12 +1,16 @@
-"""Drift findings as a table for people or stable JSON for machines (pure)."""
+"""Drift findings as a table for people or stable JSON for machines; a unit's diff (pure)."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from unitgen.drift import Finding, Severity, exit_worthy
+from unitgen.drift import Finding, Severity, exit_worthy, root_flag
+from unitgen.inventory import InstalledUnit
+from unitgen.names import container_unit_name
 
 JSON_SCHEMA_VERSION = 1
 WIDTH = 100
@@ -41,10 +45,43 @@ def drift_json(found: Sequence[Finding]) -> str:
     )
 
 
+def unit_diff(unit: str, old: str, new: str) -> list[str]:
+    """A unit file's unified diff, installed -> generated; no lines when they are the same."""
+    return list(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            f"installed/{unit}",
+            f"generated/{unit}",
+        )
+    )
+
+
 def _wrap(text: str, width: int) -> list[str]:
     """Wrapped at spaces only: a path or a command is never cut, so it can be copied (a word
     longer than the column makes its line longer than 100)."""
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def no_drift(names: Sequence[str], installed: Mapping[str, InstalledUnit], root: Path) -> list[str]:
+    """What an empty report means for what was asked: the named containers (each with a unit
+    or without one), or every unit."""
+    if not names:
+        units = sum(1 for u in installed.values() if u.container)
+        if not units:
+            return ["no drift: unitgen manages no container here"]
+        return [f"no drift: every unit ({units}) matches its container"]
+    lines = []
+    for name in names:
+        unit = container_unit_name(name)
+        if unit in installed:
+            lines.append(f"no drift: {unit} matches its container {name}")
+        else:
+            lines.append(
+                f"{name} has no unit: nothing to compare; "
+                f"`unitgen install{root_flag(root)} {name}` makes one"
+            )
+    return lines
 
 
 def drift_table(found: Sequence[Finding], *, color: bool) -> list[str]:

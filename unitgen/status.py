@@ -10,6 +10,7 @@ Everything else here is pure: `unit_view` and `dependencies` decide, `status_lin
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from unitgen.model import ContainerState
 from unitgen.names import container_unit_name, unit_dir
 from unitgen.options import DEFAULT_TARGET
 from unitgen.unitfile import UnitFile
+
+WIDTH = 100  # columns of the human view
 
 if TYPE_CHECKING:
     from unitgen.ops import Unitgen
@@ -296,8 +299,20 @@ def status_lines(s: Status) -> list[str]:
     lines = []
     for label, values in rows:
         for i, value in enumerate(values or ["none"]):
-            lines.append(f"{label if i == 0 else '':<{width}}{value}".rstrip())
+            # Drift's prose and fixes (which carry --root) within 100 columns, cut at spaces
+            # only: a path or a command stays whole.
+            parts = _wrap(value, WIDTH - width) if label == "DRIFT" else [value]
+            lines.append(f"{label if i == 0 else '':<{width}}{parts[0]}".rstrip())
+            lines += [f"{'':<{width}}  {part}" for part in parts[1:]]
     return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    indent = " " * (len(text) - len(text.lstrip(" ")))
+    wrapped = textwrap.wrap(
+        text, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    return wrapped or [text]
 
 
 def status_json(s: Status) -> str:

@@ -38,5 +38,6 @@ def test_graph_without_names_or_all_says_how_to_ask() -> None:
     done = unitgen("graph")
     assert (done.returncode, done.stderr) == (
         2,
-        "unitgen: graph needs container names or --all; unitgen graph web1\n",
+        "unitgen: `unitgen graph` needs container names or --all; "
+        "for example: unitgen graph web1\n",
     )

@@ -231,8 +231,11 @@ def test_a_changed_container_makes_its_unit_stale_until_synced(
     docker("network", "connect", extra, web)  # the container changed behind unitgen's back
     out = ug(harness, "drift", web, check=False)
     assert "stale" in out
-    assert f"+Requires=unitgen-network-{extra}.service" in ug(harness, "diff", web)
+    diff = harness.run("unitgen", "diff", web, check=False)
+    assert diff.returncode == 1  # as diff(1): the unit differs
+    assert f"+Requires=unitgen-network-{extra}.service" in diff.stdout
     ug(harness, "sync")
+    assert harness.run("unitgen", "diff", web).returncode == 0
     assert "no drift" in ug(harness, "drift", web)
 
 

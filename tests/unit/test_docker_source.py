@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fakes import FakeEngine, Reply
-from unitgen.docker_http import EngineError
+from unitgen.docker_http import EngineError, UnixJSON
 from unitgen.docker_source import DockerSource
 from unitgen.errors import ContainerNotFound, DockerUnavailable, EngineFailed, UsageError
 from unitgen.from_inspect import listed_names
@@ -104,3 +104,37 @@ def test_events_are_read_one_json_document_a_line_filtered_to_containers(
     (request,) = [r for r in engine.requests if r.path == "/events"]
     assert "since=1700000000" in request.target
     assert request.filters == {"type": ["container"]}
+
+
+def test_after_a_failed_connect_the_next_request_fails_the_same_way_not_mid_request(
+    tmp_path: Path,
+) -> None:
+    # unitgen status asks twice (resolve, then the state) with the engine down.
+    reader = UnixJSON(str(tmp_path / "no.sock"), timeout=1)
+    for _ in (1, 2):
+        with pytest.raises(FileNotFoundError):
+            reader.get("/containers/web/json")
+
+
+def test_an_engine_that_is_down_is_exit_3_for_resolve_and_state_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
+    source = DockerSource(timeout=1)
+    for ask in (lambda: source.resolve("web"), lambda: source.state("web")):
+        with pytest.raises(DockerUnavailable, match="cannot reach the Docker engine"):
+            ask()
+
+
+def test_a_reference_is_one_path_segment_for_the_engine() -> None:
+    asked: list[str] = []
+
+    class Recording:
+        def get(self, url: str) -> Any:
+            asked.append(url)
+            raise EngineError(404, "No such container")
+
+    source = DockerSource()
+    source._client = Recording()  # type: ignore[assignment]
+    assert source.resolve("a b/../c?x") is None
+    assert asked == ["/containers/a%20b%2F..%2Fc%3Fx/json"]

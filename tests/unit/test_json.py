@@ -38,7 +38,7 @@ RUNS: list[tuple[str, list[str], int]] = [
     ("status", ["status", "--json", "seed-vpn"], 0),
     ("status", ["status", "--json", "seed-onfail"], 0),
     ("status", ["status", "--json", "seed-reader"], 0),
-    ("graph", ["graph", "--json", "seed-container1", "seed-sidecar"], 0),
+    ("graph", ["graph", "--json", "seed-container1", "seed-reader", "seed-proxy"], 0),
 ]
 DOCUMENTS = {d.name: d for d in schemas.DOCUMENTS}
 # What only a host where systemd runs plans (policies changed, units stopped and started, a
@@ -178,7 +178,7 @@ def test_uninstall_dry_run_json_is_the_plan_the_text_form_describes(
     text = run_cli([a for a in argv if a != "--json"], capsys)[1]
     assert text == (
         f"remove  {tmp_path}/etc/systemd/system/docker-seed-onfail.service\n"
-        "run     systemctl --root=ROOT disable docker-seed-onfail.service\n"
+        f"run     systemctl --root={tmp_path} disable docker-seed-onfail.service\n"
     )
 
 
@@ -190,6 +190,10 @@ def test_exit_codes_json_lists_every_code_with_its_meaning(
     assert code == 0 and document["version"] == 1
     assert document["exit_codes"][:2] == [
         {"code": 0, "meaning": "success (also: nothing to do)"},
-        {"code": 1, "meaning": "unexpected internal error (run with --debug and report it)"},
+        {
+            "code": 1,
+            "meaning": "internal error (rerun with --debug, report it); `unitgen diff`: a unit "
+            "differs",
+        },
     ]
     assert [e["code"] for e in document["exit_codes"]][-3:] == [20, 21, 130]

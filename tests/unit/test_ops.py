@@ -12,8 +12,8 @@ import pytest
 
 from tests.fakes import FakeSource, app, drop_in
 from unitgen.errors import ForeignUnit, UsageError
+from unitgen.host import resolve_root
 from unitgen.model import RestartPolicy
-from unitgen.ops import resolve_root
 from unitgen.plan import effective_policy
 
 
@@ -118,13 +118,15 @@ def test_a_root_with_dotdot_is_refused(tmp_path: Path) -> None:
         resolve_root(f"{tmp_path}/../x")
 
 
-def test_dry_run_plan_names_files_and_commands(tmp_path: Path) -> None:
-    lines = app(tmp_path, FakeSource()).plan_install(["seed-reader"]).describe(online=False)
+def test_dry_run_plan_names_files_and_commands_with_the_real_root(tmp_path: Path) -> None:
+    todo = app(tmp_path, FakeSource()).plan_install(["seed-reader"])
+    lines = todo.describe(online=False, root=tmp_path)
     assert lines == [
         f"write   {tmp_path}/var/lib/unitgen/helper/container-v1  (new)",
         f"write   {tmp_path}/etc/systemd/system/docker-seed-data.service  (new)",
         f"write   {tmp_path}/etc/systemd/system/docker-seed-reader.service  (new)",
-        "run     systemctl --root=ROOT enable docker-seed-data.service docker-seed-reader.service",
+        f"run     systemctl --root={tmp_path} enable "
+        "docker-seed-data.service docker-seed-reader.service",
         "note    systemd is not running here: units enabled, nothing started",
     ]
 
@@ -135,7 +137,7 @@ def test_diff_names_each_drop_in_after_the_unit_and_does_not_compare_it(
     source = FakeSource()
     app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
     path = drop_in(tmp_path, "docker-seed-vpn.service")
-    assert app(tmp_path, source).diff(["seed-vpn"]) == f"# drop-in kept as it is: {path}\n"
+    assert app(tmp_path, source).diff(["seed-vpn"]) == (f"# drop-in kept as it is: {path}\n", False)
 
 
 def test_uninstall_leaves_the_admins_drop_ins_and_says_how_to_remove_them(

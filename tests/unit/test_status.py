@@ -77,10 +77,15 @@ def test_the_view_shows_the_container_its_drift_and_its_last_10_log_lines(
         "seed-vpn: running; exit code 0; restart count 0 (Docker's own)"
     ]
     drift = section(lines, "DRIFT")
-    assert drift[:2] == [
-        "stale: the unit differs from what unitgen would generate now",
-        "fix: unitgen diff seed-vpn; unitgen install seed-vpn  (or: unitgen sync)",
-    ]
+    assert drift[0] == "stale: the unit differs from what unitgen would generate now"
+    # The fix carries --root, wrapped at spaces only (so compared word by word).
+    assert (
+        " ".join(drift[1:]).split()[:16]
+        == (
+            f"fix: unitgen diff --root {root} seed-vpn; unitgen install --root {root} "
+            f"seed-vpn  (or: unitgen sync --root {root})"
+        ).split()
+    )
     assert section(lines, "LOGS") == [
         "last 10 lines from the engine:",
         *[f"line {i}" for i in range(3, 13)],
@@ -124,16 +129,16 @@ def test_a_name_that_is_neither_a_unit_nor_a_container_is_not_found(tmp_path: Pa
         gather(app(tmp_path, FakeSource()), "nope")
 
 
-def test_an_invalid_name_is_exit_4_and_one_line(
+def test_a_malformed_name_is_a_usage_error_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["status", "--root", str(tmp_path), "../etc"])
     out, err = capsys.readouterr()
-    assert (exit_info.value.code, out) == (4, "")
+    assert (exit_info.value.code, out) == (2, "")
     assert err == (
-        "unitgen: no container and no unit named '../etc' (not a valid container name); "
-        "check the name with `docker ps -a` and `unitgen list`\n"
+        "unitgen: '../etc' is not a container name or id; a name is letters, digits and _.- "
+        "(a letter or digit first, a leading / allowed); an id or id prefix is hex digits\n"
     )
 
 
