@@ -40,3 +40,8 @@ def test_the_readme_architecture_table_names_every_module() -> None:
     modules = {p.name for p in (REPO / "unitgen").iterdir() if p.suffix in (".py", ".sh")}
     assert modules - {"__init__.py", "__main__.py"} <= listed, "add them to the table"
     assert listed <= modules, "the table names modules that are gone"
+
+
+def test_every_module_stays_under_400_lines() -> None:
+    lines = {p.name: len(p.read_text().splitlines()) for p in (REPO / "unitgen").glob("*.py")}
+    assert {name: n for name, n in lines.items() if n >= 400} == {}, "split the module"
