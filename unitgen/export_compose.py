@@ -1,0 +1,186 @@
+"""Containers -> one Compose file (pure): `unitgen export --format compose`.
+
+One service per container, named after it (`container_name` too), so depends_on, links,
+volumes_from and `network_mode: service:X` name services that are in the file. Networks and
+named volumes exist already (the containers use them): they are `external`. The file is the
+Compose Specification without a `version:` key, which docker-compose 1.27+ and `docker
+compose` read alike. Compose interpolates `$` in every value, so each `$` is written `$$`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from unitgen.exports import Export, Policies, header, policy, seconds, selection, unexported
+from unitgen.graph import Graph
+from unitgen.model import ContainerSpec, HealthCheck, Mount, PortBinding
+from unitgen.yaml_text import Node, comment, dump
+
+FILE_NAME = "compose.yaml"
+# Compose's own bookkeeping: it sets these itself on the containers it creates.
+_COMPOSE_LABELS = "com.docker.compose."
+
+
+def _v(text: str) -> str:
+    """A value as Compose must read it: `$` starts an interpolation unless doubled."""
+    return text.replace("$", "$$")
+
+
+def _list(items: Sequence[str]) -> list[Node]:
+    return [_v(item) for item in items]
+
+
+def _port(port: PortBinding) -> str:
+    target = f"{port.port}/{port.protocol}"
+    if not port.host_ip and not port.host_port:
+        return target
+    host = f"[{port.host_ip}]" if ":" in port.host_ip else port.host_ip
+    return f"{host}:{port.host_port}:{target}" if host else f"{port.host_port}:{target}"
+
+
+def _mode(mount: Mount) -> list[str]:
+    return (["ro"] if mount.read_only else []) + list(mount.options)
+
+
+def _volumes(spec: ContainerSpec, warnings: list[str]) -> tuple[list[Node], list[Node]]:
+    """(volumes, tmpfs) in the short syntax, which keeps Docker's own mode string (ro, z, Z,
+    a propagation) as `-v` took it; a path with a colon cannot be written in it."""
+    volumes: list[Node] = []
+    tmpfs: list[Node] = []
+    for mount in spec.run.mounts:
+        mode = ",".join(_mode(mount))
+        if ":" in mount.source or ":" in mount.target:
+            warnings.append(f"{spec.name}: mount {mount.source}:{mount.target} has a colon")
+        elif mount.kind == "tmpfs":
+            tmpfs.append(_v(f"{mount.target}:{mode}" if mode else mount.target))
+        elif not mount.source:
+            if mode:
+                warnings.append(f"{spec.name}: anonymous volume {mount.target} loses mode {mode}")
+            volumes.append(_v(mount.target))
+        else:
+            parts = [mount.source, mount.target, *([mode] if mode else [])]
+            volumes.append(_v(":".join(parts)))
+    return volumes, tmpfs
+
+
+def _health(health: HealthCheck) -> dict[str, Node]:
+    return {
+        "test": _list(health.test),
+        "interval": seconds(health.interval),
+        "timeout": seconds(health.timeout),
+        "retries": health.retries,
+        "start_period": seconds(health.start_period),
+    }
+
+
+def _depends_on(graph: Graph, spec: ContainerSpec) -> dict[str, Node]:
+    found: dict[str, Node] = {}
+    for dep in graph.container_deps(spec.name):
+        target = graph.containers[dep.target]
+        healthy = target.health is not None and target.health.test
+        found[dep.target] = {"condition": "service_healthy" if healthy else "service_started"}
+    return found
+
+
+def _network(spec: ContainerSpec) -> dict[str, Node]:
+    """network_mode, or the user-defined networks. Docker's default bridge is written as such:
+    without it Compose would create a network of its own (a container on the bridge and on a
+    user-defined network was warned about by from_inspect: Compose cannot combine them)."""
+    if spec.netns_container is not None:
+        return {"network_mode": f"service:{spec.netns_container}"}
+    if spec.run.network_mode in ("host", "none", "bridge"):
+        return {"network_mode": spec.run.network_mode}
+    return {"networks": list(spec.networks)}
+
+
+def _service(
+    graph: Graph, spec: ContainerSpec, policies: Policies | None, warnings: list[str]
+) -> dict[str, Node]:
+    run = spec.run
+    service: dict[str, Node] = {"container_name": spec.name, "image": _v(spec.image)}
+    if run.entrypoint is not None:
+        service["entrypoint"] = _list(run.entrypoint)
+    if run.command is not None:
+        service["command"] = _list(run.command)
+    strings = {
+        "user": run.user,
+        "working_dir": run.working_dir,
+        "hostname": run.hostname,
+        "domainname": run.domainname,
+    }
+    service |= {name: _v(value) for name, value in strings.items() if value}
+    if run.environment:
+        service["environment"] = {name: _v(value) for name, value in run.environment}
+    labels = {k: _v(v) for k, v in spec.labels if not k.startswith(_COMPOSE_LABELS)}
+    if labels:
+        service["labels"] = labels
+    service["restart"] = str(policy(spec, policies))
+    if spec.stop_timeout != 10:
+        service["stop_grace_period"] = seconds(spec.stop_timeout)
+    depends_on = _depends_on(graph, spec)
+    if depends_on:
+        service["depends_on"] = depends_on
+    service |= _network(spec)
+    aliases = dict(run.link_aliases)
+    if spec.links:
+        service["links"] = [f"{n}:{aliases[n]}" if n in aliases else n for n in spec.links]
+    if spec.volumes_from:
+        ro = run.volumes_from_read_only
+        service["volumes_from"] = [f"{n}:ro" if n in ro else n for n in spec.volumes_from]
+    if run.ports:
+        service["ports"] = [_port(port) for port in run.ports]
+    volumes, tmpfs = _volumes(spec, warnings)
+    optional: dict[str, Node] = {
+        "volumes": volumes,
+        "tmpfs": tmpfs,
+        "devices": _devices(spec, warnings),
+        "cap_add": list(run.cap_add),
+        "cap_drop": list(run.cap_drop),
+        "extra_hosts": _list(run.extra_hosts),
+    }
+    service |= {name: value for name, value in optional.items() if value}
+    if run.privileged:
+        service["privileged"] = True
+    if run.read_only:
+        service["read_only"] = True
+    if spec.health is not None and spec.health.test:
+        service["healthcheck"] = _health(spec.health)
+    return service
+
+
+def _devices(spec: ContainerSpec, warnings: list[str]) -> list[Node]:
+    devices: list[Node] = []
+    for device in spec.run.devices:
+        if ":" in device.host_path + device.container_path:
+            warnings.append(f"{spec.name}: device {device.host_path} has a colon")
+            continue
+        devices.append(_v(f"{device.host_path}:{device.container_path}:{device.permissions}"))
+    return devices
+
+
+def export_compose(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
+    """The Compose file for NAMES and what they need (every container when None)."""
+    order = selection(graph, names)
+    warnings: list[str] = []
+    services: dict[str, Node] = {}
+    for name in order:
+        spec = graph.containers[name]
+        warnings += unexported(spec)
+        services[name] = _service(graph, spec, policies, warnings)
+    document: dict[str, Node] = {"services": services}
+    networks = sorted({n for name in order for n in graph.containers[name].networks})
+    if networks:
+        document["networks"] = {n: {"external": True, "name": n} for n in networks}
+    volumes = sorted(
+        {
+            m.source
+            for name in order
+            for m in graph.containers[name].run.mounts
+            if m.kind == "volume" and m.source
+        }
+    )
+    if volumes:
+        document["volumes"] = {v: {"external": True, "name": v} for v in volumes}
+    head = header("Compose; check it with docker compose -f FILE config", order, warnings)
+    text = "".join(comment(line) for line in head) + dump(document)
+    return Export({FILE_NAME: text}, warnings)
