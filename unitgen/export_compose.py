@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unitgen.exports import Export, Policies, header, policy, seconds, selection, unexported
+from unitgen.exports import (
+    Export,
+    Policies,
+    header,
+    labels,
+    policy,
+    port_spec,
+    seconds,
+    selection,
+    unexported,
+)
 from unitgen.graph import Graph
-from unitgen.model import ContainerSpec, HealthCheck, Mount, PortBinding
+from unitgen.model import ContainerSpec, HealthCheck, Mount
 from unitgen.yaml_text import Node, comment, dump
 
 FILE_NAME = "compose.yaml"
-# Compose's own bookkeeping: it sets these itself on the containers it creates.
-_COMPOSE_LABELS = "com.docker.compose."
 
 
 def _v(text: str) -> str:
@@ -28,14 +36,6 @@ def _v(text: str) -> str:
 
 def _list(items: Sequence[str]) -> list[Node]:
     return [_v(item) for item in items]
-
-
-def _port(port: PortBinding) -> str:
-    target = f"{port.port}/{port.protocol}"
-    if not port.host_ip and not port.host_port:
-        return target
-    host = f"[{port.host_ip}]" if ":" in port.host_ip else port.host_ip
-    return f"{host}:{port.host_port}:{target}" if host else f"{port.host_port}:{target}"
 
 
 def _mode(mount: Mount) -> list[str]:
@@ -111,9 +111,8 @@ def _service(
     service |= {name: _v(value) for name, value in strings.items() if value}
     if run.environment:
         service["environment"] = {name: _v(value) for name, value in run.environment}
-    labels = {k: _v(v) for k, v in spec.labels if not k.startswith(_COMPOSE_LABELS)}
-    if labels:
-        service["labels"] = labels
+    if labels(spec):
+        service["labels"] = {k: _v(v) for k, v in labels(spec)}
     service["restart"] = str(policy(spec, policies))
     if spec.stop_timeout != 10:
         service["stop_grace_period"] = seconds(spec.stop_timeout)
@@ -128,7 +127,7 @@ def _service(
         ro = run.volumes_from_read_only
         service["volumes_from"] = [f"{n}:ro" if n in ro else n for n in spec.volumes_from]
     if run.ports:
-        service["ports"] = [_port(port) for port in run.ports]
+        service["ports"] = [port_spec(port) for port in run.ports]
     volumes, tmpfs = _volumes(spec, warnings)
     optional: dict[str, Node] = {
         "volumes": volumes,
