@@ -1,0 +1,91 @@
+"""`unitgen export`: the containers as a Compose file or Podman Quadlet files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from unitgen.cli_common import log, make_app
+from unitgen.errors import UsageError
+
+
+@click.command()
+@click.argument("containers", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["compose", "quadlet"]),
+    required=True,
+    help="compose: one compose.yaml; quadlet: NAME.container and NET.network files.",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the files into DIR (made if missing) instead of printing them.",
+)
+@click.option("--force", is_flag=True, help="With --output, replace files that exist.")
+@click.option(
+    "--root",
+    metavar="DIR",
+    default=None,
+    help="Where to read the restart policies unitgen recorded in its units. "
+    "Default: $DPKG_ROOT, else /.",
+)
+def export(
+    containers: tuple[str, ...],
+    all_: bool,
+    format_: str,
+    output: Path | None,
+    force: bool,
+    root: str | None,
+) -> None:
+    """Export CONTAINERS, and what they need, as Compose or Podman Quadlet files.
+
+    From the same reading of Docker as the units, with the same dependencies: depends_on
+    (service_healthy behind a health check) or Requires=/Wants=/BindsTo= and After=. The
+    restart policy is Docker's, or the one unitgen recorded when it took the container over.
+    What the format cannot express is printed on stderr and listed in a comment at the top
+    of the file, never dropped silently. compose prints the file; quadlet prints each file
+    after a ---NAME--- line.
+
+    \b
+    Examples:
+      unitgen export --format compose web1 > compose.yaml
+      unitgen export --format quadlet --all --output /etc/containers/systemd
+    """
+    from unitgen.export_compose import export_compose
+    from unitgen.export_quadlet import export_quadlet
+    from unitgen.names import container_unit_name
+    from unitgen.plan import effective_policy
+
+    if all_ == bool(containers):
+        raise UsageError("export needs container names or --all", "unitgen export --all ...")
+    app = make_app(root, ())
+    graph = app.dependency_graph(containers, all_=all_)
+    installed = app.installed
+    policies = {
+        name: effective_policy(spec.restart_policy, installed.get(container_unit_name(name)))
+        for name, spec in graph.containers.items()
+    }
+    exporter = export_compose if format_ == "compose" else export_quadlet
+    result = exporter(graph, None if all_ else list(containers), policies)
+    for warning in result.warnings:
+        log().warning("not exported: %s", warning)
+    if output is not None:
+        from unitgen.install import write_files
+
+        write_files(output, result.files, replace=force)
+        log().info("wrote %d files into %s", len(result.files), output)
+    elif format_ == "compose":
+        click.echo(result.files["compose.yaml"], nl=False)
+    else:
+        for name, text in result.files.items():
+            click.echo(f"---{name}---")
+            click.echo(text, nl=False)
+
+
+COMMANDS = (export,)
