@@ -80,6 +80,32 @@ def _unexported(config: Inspect, host: Inspect) -> list[tuple[str, str]]:
     return found
 
 
+def _network_settings(data: Inspect, attached: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Aliases and static addresses on a network: not exported yet, so listed. Docker adds
+    the short id and the name itself, Compose the service name; those are not the user's."""
+    config = data.get("Config") or {}
+    own = {
+        (data.get("Id") or "")[:12],
+        (data.get("Name") or "").lstrip("/"),
+        (config.get("Labels") or {}).get("com.docker.compose.service"),
+    }
+    found = []
+    for net, endpoint in sorted(attached.items()):
+        endpoint = endpoint or {}
+        aliases = sorted(set(endpoint.get("Aliases") or []) - own)
+        if aliases:
+            found.append((f"NetworkSettings.Networks.{net}.Aliases", json.dumps(aliases)))
+        addresses = {k: v for k, v in (endpoint.get("IPAMConfig") or {}).items() if v}
+        if addresses:
+            found.append(
+                (
+                    f"NetworkSettings.Networks.{net}.IPAMConfig",
+                    json.dumps(addresses, sort_keys=True),
+                )
+            )
+    return found
+
+
 def _ports(host: Inspect) -> list[PortBinding]:
     ports = []
     for key, bindings in (host.get("PortBindings") or {}).items():
@@ -162,7 +188,7 @@ def run_config(data: Inspect, resolve: Callable[[str], str]) -> RunConfig:
     hostname = config.get("Hostname") or ""
     if mode == "container" or hostname == (data.get("Id") or "")[:12]:
         hostname = ""
-    unexported = _unexported(config, host)
+    unexported = _unexported(config, host) + _network_settings(data, attached)
     if mode == "user" and "bridge" in attached:
         unexported.append(("NetworkSettings.Networks", json.dumps(sorted(attached))))
     aliases = []

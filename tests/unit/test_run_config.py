@@ -123,6 +123,18 @@ def test_settings_no_export_writes_are_listed_with_their_values() -> None:
     )
 
 
+def test_network_aliases_and_static_addresses_are_listed_but_not_dockers_own() -> None:
+    data = inspect()
+    data["NetworkSettings"]["Networks"]["appnet"] = {
+        "Aliases": [ID[:12], "web", "www"],
+        "IPAMConfig": {"IPv4Address": "10.1.0.9", "IPv6Address": ""},
+    }
+    assert spec_from_inspect(data, {}).run.unexported[1:] == (
+        ("NetworkSettings.Networks.appnet.Aliases", '["www"]'),
+        ("NetworkSettings.Networks.appnet.IPAMConfig", '{"IPv4Address": "10.1.0.9"}'),
+    )
+
+
 def test_a_health_check_keeps_its_command() -> None:
     spec = seed_graph().containers["seed-healthy"]
     assert spec.health is not None
