@@ -79,7 +79,7 @@ def export(
         from unitgen.install import write_files
 
         write_files(output, result.files, replace=force)
-        log().info("wrote %d files into %s", len(result.files), output)
+        log().info("wrote %s into %s", ", ".join(result.files), output)
     elif format_ == "compose":
         click.echo(result.files["compose.yaml"], nl=False)
     else:
