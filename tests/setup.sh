@@ -40,6 +40,7 @@ docker network prune -f --filter label=unitgen.test >/dev/null
 tests/images/build.sh
 tests/harness/build-image.sh
 tests/fullhost/build-image.sh bookworm
+tests/quadlet/build-image.sh
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd, yaml" 2>/dev/null; then
     echo "setup: creating .venv"

@@ -121,6 +121,19 @@ def _strv(file: _File, key: str, value: str) -> None:
         file.add("Container", key, _specifiers(f'"{value}"' if " " in value else value))
 
 
+def qualified_image(image: str) -> str:
+    """The image as Docker means it, with its registry: Podman would search its configured
+    registries for a short name (and Quadlet warns about one); Docker always means Docker Hub.
+    Docker's rule (distribution/reference): a first component with a `.` or `:`, or
+    `localhost`, is a registry."""
+    if image.startswith("sha256:"):
+        return image
+    first, slash, _ = image.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        return image
+    return f"docker.io/{image}" if slash else f"docker.io/library/{image}"
+
+
 def _unit(file: _File, graph: Graph, spec: ContainerSpec) -> None:
     file.add("Unit", "Description", f"{spec.name} (exported from Docker by unitgen)")
     for dep in graph.container_deps(spec.name):
@@ -180,7 +193,7 @@ def _container(graph: Graph, spec: ContainerSpec, policies: Policies | None) -> 
     file = _File(spec.name)
     _unit(file, graph, spec)
     file.raw("Container", "ContainerName", spec.name)
-    file.raw("Container", "Image", spec.image)
+    file.raw("Container", "Image", qualified_image(spec.image))
     _network(file, spec)
     for port in run.ports:
         file.raw("Container", "PublishPort", port_spec(port))

@@ -11,7 +11,7 @@ from tests.unit.test_export_compose import HOSTILE, small
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
-from unitgen.export_quadlet import export_quadlet
+from unitgen.export_quadlet import export_quadlet, qualified_image
 from unitgen.graph import Graph
 from unitgen.model import NetworkSpec, RestartPolicy
 from unitgen.model import RunConfig as Run
@@ -55,7 +55,7 @@ def test_a_container_file_per_container_and_a_network_file_per_network() -> None
         "\n"
         "[Container]\n"
         "ContainerName=web\n"
-        "Image=nginx:1\n"
+        "Image=docker.io/library/nginx:1\n"
         "PublishPort=127.0.0.1:8080:80/tcp\n"
         "PublishPort=[::1]::53/udp\n"
         "Volume=/srv/web:/data:ro,z\n"
@@ -75,6 +75,22 @@ def test_a_container_file_per_container_and_a_network_file_per_network() -> None
         "[Install]\n"
         "WantedBy=multi-user.target\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("image", "qualified"),
+    [
+        ("nginx", "docker.io/library/nginx"),
+        ("nginx:1@sha256:ab", "docker.io/library/nginx:1@sha256:ab"),
+        ("me/app:2", "docker.io/me/app:2"),
+        ("ghcr.io/me/app", "ghcr.io/me/app"),
+        ("localhost/app", "localhost/app"),
+        ("registry:5000/app", "registry:5000/app"),
+        ("sha256:249c1cb1", "sha256:249c1cb1"),
+    ],
+)
+def test_an_image_is_named_with_the_registry_docker_means(image: str, qualified: str) -> None:
+    assert qualified_image(image) == qualified
 
 
 def test_a_health_check_makes_the_unit_active_only_once_healthy() -> None:
