@@ -159,8 +159,8 @@ def _devices(spec: ContainerSpec, warnings: list[str]) -> list[Node]:
 
 def export_compose(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
     """The Compose file for NAMES and what they need (every container when None)."""
-    order = selection(graph, names)
-    warnings: list[str] = []
+    order, left_out = selection(graph, names)
+    warnings: list[str] = left_out
     services: dict[str, Node] = {}
     for name in order:
         spec = graph.containers[name]

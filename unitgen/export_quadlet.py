@@ -274,18 +274,18 @@ def _network_file(net: NetworkSpec) -> _File:
         file.warnings.append(f"network {net.name}: driver {net.driver} (Podman has none)")
     if net.ipam_driver not in _DEFAULT_IPAM:
         file.warnings.append(f"network {net.name}: IPAM driver {net.ipam_driver}")
-    gateways = all(gateway for _, gateway, _ in net.subnets)
-    ranges = all(ip_range for _, _, ip_range in net.subnets)
+    # Quadlet pairs the Nth Gateway= (IPRange=) with the Nth Subnet=: all or none is safe.
+    gateways = [gateway for _, gateway, _ in net.subnets]
+    ranges = [ip_range for _, _, ip_range in net.subnets]
+    for what, given in (("gateways", gateways), ("IP ranges", ranges)):
+        if any(given) and not all(given):
+            file.warnings.append(f"network {net.name}: {what} of only some subnets")
     for subnet, gateway, ip_range in net.subnets:
         file.raw("Network", "Subnet", subnet)
-        if gateway and gateways:
+        if all(gateways):
             file.raw("Network", "Gateway", gateway)
-        if ip_range and ranges:
+        if all(ranges):
             file.raw("Network", "IPRange", ip_range)
-    if net.subnets and not (gateways or not any(g for _, g, _ in net.subnets)):
-        file.warnings.append(f"network {net.name}: gateways of only some subnets")
-    if net.subnets and not (ranges or not any(r for _, _, r in net.subnets)):
-        file.warnings.append(f"network {net.name}: IP ranges of only some subnets")
     for key, flag in (("Internal", net.internal), ("IPv6", net.ipv6)):
         if flag:
             file.add("Network", key, "true")
@@ -298,7 +298,7 @@ def _network_file(net: NetworkSpec) -> _File:
 
 def export_quadlet(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
     """The Quadlet files for NAMES and what they need (every container when None)."""
-    order = selection(graph, names)
+    order, left_out = selection(graph, names)
     networks = sorted({net for name in order for net in graph.containers[name].networks})
     for net in networks:
         if f"{net}-network" in graph.containers:
@@ -308,7 +308,7 @@ def export_quadlet(graph: Graph, names: Sequence[str] | None, policies: Policies
                 "rename one of them, or export without it",
             )
     files: dict[str, str] = {}
-    warnings: list[str] = []
+    warnings: list[str] = left_out  # on stderr only: no file is theirs
     for net in networks:
         file = _network_file(graph.networks[net])
         warnings += file.warnings

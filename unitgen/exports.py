@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from unitgen import __version__
+from unitgen.errors import UnitgenError
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, PortBinding, RestartPolicy
 
@@ -26,11 +27,30 @@ class Export:
     warnings: list[str]  # "NAME: what was not exported, and why"
 
 
-def selection(graph: Graph, names: Sequence[str] | None) -> list[str]:
-    """NAMES and everything they need (every container when None), dependencies first. An
-    export is a whole: a file that names a dependency it does not define is refused by Compose
-    and by Quadlet, so the closure goes in (a cycle or a broken dependency is an error)."""
-    return graph.topological_order() if names is None else graph.closure(names)
+def selection(graph: Graph, names: Sequence[str] | None) -> tuple[list[str], list[str]]:
+    """NAMES and everything they need (every container when None), dependencies first, and
+    warnings. An export is a whole: a file that names a dependency it does not define is
+    refused by Compose and by Quadlet, so the closure goes in. A named container in a cycle
+    or with a missing dependency is an error; with every container (None), such a container
+    is left out with a warning, so that one broken container does not block the others."""
+    if names is not None:
+        return graph.closure(names), []
+    try:
+        return graph.topological_order(), []
+    except UnitgenError:
+        pass
+    order: list[str] = []
+    seen: set[str] = set()
+    warnings: list[str] = []
+    for name in sorted(graph.containers):
+        try:
+            closure = graph.closure([name])
+        except UnitgenError as exc:
+            warnings.append(f"{name}: left out: {exc}")
+            continue
+        order += [n for n in closure if n not in seen]
+        seen.update(closure)
+    return order, warnings
 
 
 def policy(spec: ContainerSpec, policies: Policies | None) -> RestartPolicy:

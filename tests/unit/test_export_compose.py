@@ -215,3 +215,15 @@ def test_docker_compose_accepts_the_seed_topology(tmp_path: Path) -> None:
         assert (done.returncode, done.stderr) == (0, ""), path.read_text()
     read = yaml.safe_load(done.stdout)["services"]["seed-vpn"]["environment"]
     assert read == {"X": "$$HOME 'q\"\n#"}  # compose's own output doubles $ again
+
+
+def test_with_every_container_a_broken_one_is_left_out_with_a_warning() -> None:
+    graph = Graph.build([spec("aa", links=("gone",)), spec("bb"), spec("cc", links=("aa",))], [])
+    export = export_compose(graph, None, None)
+    assert list(yaml.safe_load(export.files["compose.yaml"])["services"]) == ["bb"]
+    assert export.warnings == [
+        "aa: left out: container aa needs container gone (link), which does not exist; "
+        "create gone or fix aa's configuration",
+        "cc: left out: container aa needs container gone (link), which does not exist; "
+        "create gone or fix aa's configuration",
+    ]

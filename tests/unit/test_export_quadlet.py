@@ -202,6 +202,17 @@ def test_dockers_network_options_are_warnings_and_subnets_are_kept() -> None:
     ]
 
 
+def test_gateways_of_only_some_subnets_are_left_out_as_quadlet_would_pair_them_wrongly() -> None:
+    net = NetworkSpec(
+        "app", "n1", "bridge", subnets=(("10.9.0.0/24", "", ""), ("fd00::/64", "fd00::1", ""))
+    )
+    graph = Graph.build([spec("web", networks=("app",), run=Run(network_mode="user"))], [net])
+    export = export_quadlet(graph, None, None)
+    assert values(export.files["app.network"], "Subnet") == ["10.9.0.0/24", "fd00::/64"]
+    assert values(export.files["app.network"], "Gateway") == []
+    assert export.warnings == ["network app: gateways of only some subnets"]
+
+
 def test_a_container_named_like_a_networks_unit_is_refused() -> None:
     graph = Graph.build(
         [spec("web", networks=("app",)), spec("app-network")], [NetworkSpec("app", "n1", "bridge")]
