@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from unitgen.exports import (
     Export,
     Policies,
+    cpus,
     header,
     labels,
     policy,
@@ -23,7 +24,7 @@ from unitgen.exports import (
     unexported,
 )
 from unitgen.graph import Graph
-from unitgen.model import ContainerSpec, HealthCheck, Mount
+from unitgen.model import ContainerSpec, HealthCheck, Mount, Settings
 from unitgen.yaml_text import Node, comment, dump
 
 FILE_NAME = "compose.yaml"
@@ -144,7 +145,43 @@ def _service(
         service["read_only"] = True
     if spec.health is not None and spec.health.test:
         service["healthcheck"] = _health(spec.health)
-    return service
+    return service | _settings(run.settings)
+
+
+def _settings(settings: Settings) -> dict[str, Node]:
+    s = settings
+    numbers: dict[str, Node] = {
+        "mem_limit": s.memory,
+        "mem_reservation": s.memory_reservation,
+        "memswap_limit": s.memory_swap,
+        "cpu_shares": s.cpu_shares,
+        "pids_limit": s.pids_limit,
+        "shm_size": s.shm_size,
+    }
+    found: dict[str, Node] = {key: value for key, value in numbers.items() if value}
+    lists: dict[str, Node] = {
+        "dns": _list(s.dns),
+        "dns_search": _list(s.dns_search),
+        "dns_opt": _list(s.dns_options),
+        "security_opt": _list(s.security_opt),
+    }
+    found |= {key: value for key, value in lists.items() if value}
+    strings = {"cpus": cpus(s.nano_cpus) if s.nano_cpus else "", "cpuset": s.cpuset_cpus}
+    strings["stop_signal"] = s.stop_signal
+    found |= {key: _v(value) for key, value in strings.items() if value}
+    if s.sysctls:
+        found["sysctls"] = {name: _v(value) for name, value in s.sysctls}
+    if s.ulimits:
+        found["ulimits"] = {name: {"soft": soft, "hard": hard} for name, soft, hard in s.ulimits}
+    found |= {key: True for key, on in (("init", s.init), ("tty", s.tty)) if on}
+    if s.stdin_open:
+        found["stdin_open"] = True
+    if s.log_driver:
+        logging: dict[str, Node] = {"driver": _v(s.log_driver)}
+        if s.log_options:
+            logging["options"] = {name: _v(value) for name, value in s.log_options}
+        found["logging"] = logging
+    return found
 
 
 def _devices(spec: ContainerSpec, warnings: list[str]) -> list[Node]:

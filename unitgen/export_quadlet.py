@@ -29,6 +29,7 @@ from unitgen.errors import UnsafeValue
 from unitgen.exports import (
     Export,
     Policies,
+    cpus,
     header,
     labels,
     policy,
@@ -231,10 +232,50 @@ def _container(graph: Graph, spec: ContainerSpec, policies: Policies | None) -> 
     return file
 
 
+# Podman's log drivers; Docker's json-file is an alias of k8s-file there.
+_PODMAN_LOG_DRIVERS = ("json-file", "k8s-file", "journald", "none", "passthrough")
+
+
+def _settings(file: _File, spec: ContainerSpec) -> list[str]:
+    """Quadlet keys of Podman 5.0 for what has one; the `podman run` options for the rest
+    (Memory=, StopSignal=, LogOpt= came in 5.2 to 5.5)."""
+    s = spec.run.settings
+    for key, number in (("PidsLimit", s.pids_limit), ("ShmSize", s.shm_size)):
+        if number:
+            file.add("Container", key, str(number))
+    for key, items in (("DNS", s.dns), ("DNSSearch", s.dns_search), ("DNSOption", s.dns_options)):
+        for item in items:
+            file.raw("Container", key, item)
+    for name, value in s.sysctls:
+        _strv(file, "Sysctl", f"{name}={value}")
+    for name, soft, hard in s.ulimits:
+        file.add("Container", "Ulimit", f"{name}={soft}:{hard}")
+    if s.init:
+        file.add("Container", "RunInit", "true")
+    if s.log_driver and s.log_driver not in _PODMAN_LOG_DRIVERS:
+        file.warnings.append(f"{spec.name}: log driver {s.log_driver} (Podman has none)")
+    elif s.log_driver:
+        file.raw("Container", "LogDriver", s.log_driver)
+    numbers = (
+        ("--memory", s.memory),
+        ("--memory-reservation", s.memory_reservation),
+        ("--memory-swap", s.memory_swap),
+        ("--cpu-shares", s.cpu_shares),
+    )
+    args = [f"{flag}={number}" for flag, number in numbers if number]
+    args += [f"--cpus={cpus(s.nano_cpus)}"] if s.nano_cpus else []
+    args += [f"--cpuset-cpus={s.cpuset_cpus}"] if s.cpuset_cpus else []
+    args += [f"--stop-signal={s.stop_signal}"] if s.stop_signal else []
+    args += [f"--security-opt={option}" for option in s.security_opt]
+    args += [f"--log-opt={name}={value}" for name, value in s.log_options]
+    return args + [flag for flag, on in (("--tty", s.tty), ("--interactive", s.stdin_open)) if on]
+
+
 def _podman_args(file: _File, spec: ContainerSpec) -> None:
     """What Quadlet has no key for but `podman run` takes."""
     run = spec.run
-    args = [f"--add-host={host}" for host in run.extra_hosts]
+    args = _settings(file, spec)
+    args += [f"--add-host={host}" for host in run.extra_hosts]
     ro = run.volumes_from_read_only
     args += [
         f"--volumes-from={n}:ro" if n in ro else f"--volumes-from={n}" for n in spec.volumes_from

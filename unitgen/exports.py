@@ -106,3 +106,9 @@ COMPOSE_LABELS = "com.docker.compose."
 
 def labels(spec: ContainerSpec) -> list[tuple[str, str]]:
     return [(k, v) for k, v in spec.labels if not k.startswith(COMPOSE_LABELS)]
+
+
+def cpus(nano_cpus: int) -> str:
+    """--cpus as Docker took it: 1500000000 -> "1.5" (exact: no float rounding)."""
+    whole, part = divmod(nano_cpus, 10**9)
+    return f"{whole}.{part:09d}".rstrip("0").rstrip(".")

@@ -11,52 +11,35 @@ from collections.abc import Callable, Iterable, Mapping
 from string import hexdigits
 from typing import Any
 
-from unitgen.model import BUILTIN_NETWORKS, Device, Mount, PortBinding, RunConfig
+from unitgen.model import BUILTIN_NETWORKS, Device, Mount, PortBinding, RunConfig, Settings
 
 Inspect = Mapping[str, Any]
 
 # HostConfig settings no export writes yet, and the values that mean "not set" (Docker's
 # defaults, and what an engine reports for them: null, 0, "", [] or {}).
 _UNEXPORTED_HOST: dict[str, tuple[object, ...]] = {
-    "Memory": (),
-    "MemoryReservation": (),
-    "MemorySwap": (),
-    "NanoCpus": (),
-    "CpuShares": (),
     "CpuQuota": (),
     "CpuPeriod": (),
-    "CpusetCpus": (),
-    "PidsLimit": (-1,),
-    "Ulimits": (),
-    "Dns": (),
-    "DnsOptions": (),
-    "DnsSearch": (),
-    "Sysctls": (),
     "GroupAdd": (),
-    "SecurityOpt": (),
     "PidMode": (),
     "UTSMode": (),
     "UsernsMode": (),
     "IpcMode": ("private", "shareable"),
-    "Init": (),
     "OomScoreAdj": (),
     "Runtime": ("runc",),
     "DeviceRequests": (),
     "DeviceCgroupRules": (),
     "CgroupParent": (),
-    "ShmSize": (64 * 1024 * 1024,),
     "PublishAllPorts": (),
     "AutoRemove": (),
 }
 _UNEXPORTED_CONFIG: dict[str, tuple[object, ...]] = {
-    "StopSignal": ("SIGTERM", "15"),
-    "Tty": (),
-    "OpenStdin": (),
     "MacAddress": (),
 }
 # Log drivers an engine may default to: a container on one of them, without options, was most
 # likely not given --log-driver (the engine's default is not in inspect).
 _DEFAULT_LOG_DRIVERS = ("json-file", "journald", "local", "")
+_DEFAULT_SHM = 64 * 1024 * 1024
 
 
 def _is_set(value: object, defaults: tuple[object, ...]) -> bool:
@@ -74,10 +57,41 @@ def _unexported(config: Inspect, host: Inspect) -> list[tuple[str, str]]:
         for key, defaults in _UNEXPORTED_CONFIG.items()
         if _is_set(config.get(key), defaults)
     ]
-    log = host.get("LogConfig") or {}
-    if log.get("Config") or log.get("Type", "") not in _DEFAULT_LOG_DRIVERS:
-        found.append(("HostConfig.LogConfig", json.dumps(log, sort_keys=True)))
     return found
+
+
+def _settings(config: Inspect, host: Inspect) -> Settings:
+    log = host.get("LogConfig") or {}
+    log_options = tuple(sorted((log.get("Config") or {}).items()))
+    log_driver = log.get("Type") or ""
+    if not log_options and log_driver in _DEFAULT_LOG_DRIVERS:
+        log_driver = ""
+    stop_signal = config.get("StopSignal") or ""
+    return Settings(
+        memory=host.get("Memory") or 0,
+        memory_reservation=host.get("MemoryReservation") or 0,
+        memory_swap=host.get("MemorySwap") or 0,
+        nano_cpus=host.get("NanoCpus") or 0,
+        cpu_shares=host.get("CpuShares") or 0,
+        cpuset_cpus=host.get("CpusetCpus") or "",
+        pids_limit=max(host.get("PidsLimit") or 0, 0),  # -1 and 0 both mean unlimited
+        shm_size=0 if host.get("ShmSize") == _DEFAULT_SHM else host.get("ShmSize") or 0,
+        ulimits=tuple(
+            (u["Name"], int(u.get("Soft") or 0), int(u.get("Hard") or 0))
+            for u in host.get("Ulimits") or []
+        ),
+        sysctls=tuple(sorted((host.get("Sysctls") or {}).items())),
+        security_opt=tuple(host.get("SecurityOpt") or ()),
+        init=bool(host.get("Init")),
+        stop_signal="" if stop_signal in ("SIGTERM", "15") else stop_signal,
+        tty=bool(config.get("Tty")),
+        stdin_open=bool(config.get("OpenStdin")),
+        dns=tuple(host.get("Dns") or ()),
+        dns_search=tuple(host.get("DnsSearch") or ()),
+        dns_options=tuple(host.get("DnsOptions") or ()),
+        log_driver=log_driver,
+        log_options=log_options,
+    )
 
 
 def _network_settings(data: Inspect, attached: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -229,5 +243,6 @@ def run_config(data: Inspect, resolve: Callable[[str], str]) -> RunConfig:
                 }
             )
         ),
+        settings=_settings(config, host),
         unexported=tuple(unexported),
     )

@@ -146,6 +146,34 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """The rest of what `docker run` was told that exports write: limits, DNS, sysctls,
+    ulimits, security options, init, stop signal, TTY, logging. 0, "" or () is Docker's
+    default (a setting equal to the default is not written)."""
+
+    memory: int = 0  # bytes, --memory
+    memory_reservation: int = 0
+    memory_swap: int = 0  # -1: unlimited
+    nano_cpus: int = 0  # --cpus, in billionths of a CPU
+    cpu_shares: int = 0
+    cpuset_cpus: str = ""
+    pids_limit: int = 0
+    shm_size: int = 0  # bytes; Docker's default (64 MiB) is 0 here
+    ulimits: tuple[tuple[str, int, int], ...] = ()  # (name, soft, hard)
+    sysctls: tuple[tuple[str, str], ...] = ()
+    security_opt: tuple[str, ...] = ()
+    init: bool = False
+    stop_signal: str = ""
+    tty: bool = False
+    stdin_open: bool = False
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    log_driver: str = ""  # only when not the engine's likely default, or with options
+    log_options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """How the container runs, as far as an export must recreate it (`unitgen export`).
 
@@ -174,6 +202,7 @@ class RunConfig:
     network_mode: str = "bridge"
     link_aliases: tuple[tuple[str, str], ...] = ()  # (container, alias) when they differ
     volumes_from_read_only: tuple[str, ...] = ()  # the --volumes-from X:ro containers
+    settings: Settings = Settings()
     # Settings the container has (not Docker's default) that no export writes yet, as
     # ("HostConfig.Memory", "536870912"): each export names them, none is dropped silently.
     unexported: tuple[tuple[str, str], ...] = ()

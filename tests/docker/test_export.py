@@ -27,7 +27,7 @@ HOSTILE_ARGS = ('a"b\\c', "$HOME ${X}", "%h", "key: value # no comment", "l1\nl2
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Topology]:
     """db (health check, named volume, hostile environment) and web, which needs db, on a
-    user-defined network with most of what `docker run` can say."""
+    user-defined network with most of what `docker run` can say, limits and all."""
     topo = Topology()
     volume = topo.n("vol")
     docker("volume", "create", "--label", topo.label, volume)
@@ -58,6 +58,12 @@ def app(tmp_path: Path) -> Iterator[Topology]:
             "--user", "1000", "--workdir", "/tmp", "--hostname", "h1",
             "--restart", "on-failure:2",
             "--stop-timeout", "3",
+            "--memory", "64m", "--memory-reservation", "32m", "--cpus", "0.5",
+            "--cpu-shares", "512", "--pids-limit", "100", "--shm-size", "32m",
+            "--ulimit", "nofile=1024:2048", "--sysctl", "net.core.somaxconn=1024",
+            "--security-opt", "no-new-privileges", "--init", "--stop-signal", "SIGINT",
+            "--tty", "--interactive", "--dns", "192.0.2.53", "--dns-search", "example.org",
+            "--dns-option", "ndots:2", "--log-opt", "max-size=1m",
             "--entrypoint", "sh",
             cmd=("-c", "exit 0", *HOSTILE_ARGS),
         )  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import need, seed_graph
 from tests.topology import docker
+from tests.unit.test_export_compose import SETTINGS
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.export_quadlet import export_quadlet
@@ -87,6 +88,7 @@ def test_hostile_values_reach_podman_run_exactly(tmp_path: Path) -> None:
             user="1000:1000",
             working_dir="/srv/50%",
             cap_add=("NET_ADMIN",),
+            settings=SETTINGS,
         ),
     )
     export = export_quadlet(Graph.build([web], []), None, None)
@@ -100,3 +102,7 @@ def test_hostile_values_reach_podman_run_exactly(tmp_path: Path) -> None:
     assert argv[argv.index("--workdir") + 1] == "/srv/50%"
     assert argv[argv.index("--publish") + 1] == "127.0.0.1:8080:80/tcp"
     assert argv[argv.index("--cap-add") + 1] == "net_admin"
+    for option in ("--memory=67108864", "--cpus=1.5", "--init", "--tty", "--stop-signal=SIGINT"):
+        assert option in argv
+    assert argv[argv.index("--ulimit") + 1] == "nofile=1024:2048"
+    assert argv[argv.index("--sysctl") + 1] == "net.core.somaxconn=1024"

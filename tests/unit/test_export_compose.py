@@ -13,7 +13,15 @@ from tests.conftest import need, seed_graph
 from tests.unit.test_graph import spec
 from unitgen.export_compose import export_compose
 from unitgen.graph import Graph
-from unitgen.model import Device, HealthCheck, Mount, NetworkSpec, PortBinding, RestartPolicy
+from unitgen.model import (
+    Device,
+    HealthCheck,
+    Mount,
+    NetworkSpec,
+    PortBinding,
+    RestartPolicy,
+    Settings,
+)
 from unitgen.model import RunConfig as Run
 
 # Values a careless writer turns into something else: YAML syntax, YAML 1.1 booleans and
@@ -227,3 +235,40 @@ def test_with_every_container_a_broken_one_is_left_out_with_a_warning() -> None:
         "cc: left out: container aa needs container gone (link), which does not exist; "
         "create gone or fix aa's configuration",
     ]
+
+
+SETTINGS = Settings(
+    memory=64 * 2**20,
+    nano_cpus=1_500_000_000,
+    pids_limit=100,
+    ulimits=(("nofile", 1024, 2048),),
+    sysctls=(("net.core.somaxconn", "1024"),),
+    security_opt=("no-new-privileges",),
+    init=True,
+    stop_signal="SIGINT",
+    tty=True,
+    dns=("1.1.1.1",),
+    log_driver="json-file",
+    log_options=(("max-size", "1m"),),
+)
+
+
+def test_limits_dns_ulimits_and_logging_are_written_as_compose_spells_them() -> None:
+    graph = Graph.build([spec("web", run=Run(settings=SETTINGS))], [])
+    service = yaml.safe_load(export_compose(graph, None, None).files["compose.yaml"])
+    assert {k: v for k, v in service["services"]["web"].items() if k not in BASICS} == {
+        "mem_limit": 67108864,
+        "pids_limit": 100,
+        "dns": ["1.1.1.1"],
+        "security_opt": ["no-new-privileges"],
+        "cpus": "1.5",
+        "stop_signal": "SIGINT",
+        "sysctls": {"net.core.somaxconn": "1024"},
+        "ulimits": {"nofile": {"soft": 1024, "hard": 2048}},
+        "init": True,
+        "tty": True,
+        "logging": {"driver": "json-file", "options": {"max-size": "1m"}},
+    }
+
+
+BASICS = ("container_name", "image", "restart", "network_mode")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.test_export_compose import HOSTILE, small
+from tests.unit.test_export_compose import HOSTILE, SETTINGS, small
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
@@ -219,3 +219,25 @@ def test_a_container_named_like_a_networks_unit_is_refused() -> None:
     )
     with pytest.raises(UnsafeValue, match=r"both be app-network\.service under Quadlet"):
         export_quadlet(graph, None, None)
+
+
+def test_limits_use_quadlet_keys_of_podman_5_0_and_podman_run_options_for_the_rest() -> None:
+    graph = Graph.build([spec("web", run=Run(settings=SETTINGS))], [])
+    text = export_quadlet(graph, None, None).files["web.container"]
+    assert [line for line in text.split("\n") if line.split("=")[0] in KEYS] == [
+        "PidsLimit=100",
+        "DNS=1.1.1.1",
+        "Sysctl=net.core.somaxconn=1024",
+        "Ulimit=nofile=1024:2048",
+        "RunInit=true",
+        "LogDriver=json-file",
+        "PodmanArgs=--memory=67108864",
+        "PodmanArgs=--cpus=1.5",
+        "PodmanArgs=--stop-signal=SIGINT",
+        "PodmanArgs=--security-opt=no-new-privileges",
+        "PodmanArgs=--log-opt=max-size=1m",
+        "PodmanArgs=--tty",
+    ]
+
+
+KEYS = ("PidsLimit", "DNS", "Sysctl", "Ulimit", "RunInit", "LogDriver", "PodmanArgs")

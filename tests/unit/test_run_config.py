@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import FIXTURES, seed_graph
 from unitgen.from_inspect import spec_from_inspect
-from unitgen.model import Device, Mount, PortBinding, RunConfig
+from unitgen.model import Device, Mount, PortBinding, RunConfig, Settings
 
 ID = "f5c8351537b5596b4432f2ac793ab77d2ef4b3144eb481edaeed34ccc9353f3d"
 VOLUME_ID = "4f1b" * 16
@@ -48,6 +48,7 @@ def inspect(**host: Any) -> dict[str, Any]:
             "IpcMode": "private",
             "LogConfig": {"Type": "json-file", "Config": {}},
             "Memory": 536870912,
+            "OomScoreAdj": 500,
             **host,
         },
         "Mounts": [
@@ -84,7 +85,8 @@ def test_inspect_becomes_the_run_config_an_export_writes() -> None:
         extra_hosts=("gw:10.0.0.1",),
         network_mode="user",
         link_aliases=(("db", "database"),),
-        unexported=(("HostConfig.Memory", "536870912"),),
+        settings=Settings(memory=536870912),
+        unexported=(("HostConfig.OomScoreAdj", "500"),),
     )
 
 
@@ -105,21 +107,44 @@ def test_mounts_that_volumes_from_brought_are_left_to_volumes_from() -> None:
     assert run.volumes_from_read_only == ("data",)
 
 
-def test_settings_no_export_writes_are_listed_with_their_values() -> None:
+def test_limits_dns_logging_and_the_like_are_settings_docker_defaults_are_not() -> None:
     data = inspect(
         Privileged=True,
         Dns=["1.1.1.1"],
-        PidsLimit=-1,  # Docker's "unlimited": not set
-        LogConfig={"Type": "syslog", "Config": {}},
+        NanoCpus=500_000_000,
+        Ulimits=[{"Name": "nofile", "Soft": 1024, "Hard": 2048}],
+        Sysctls={"net.core.somaxconn": "1024"},
+        SecurityOpt=["no-new-privileges"],
+        Init=True,
+        ShmSize=64 * 1024 * 1024,  # Docker's default
+        PidsLimit=-1,  # Docker's "unlimited"
+        LogConfig={"Type": "syslog", "Config": {"tag": "web"}},
     )
-    data["Config"]["StopSignal"] = "SIGQUIT"
+    data["Config"] |= {"StopSignal": "SIGQUIT", "Tty": True, "OpenStdin": True}
     run = spec_from_inspect(data, {}).run
     assert run.privileged is True
-    assert run.unexported == (
-        ("HostConfig.Memory", "536870912"),
-        ("HostConfig.Dns", '["1.1.1.1"]'),
-        ("Config.StopSignal", '"SIGQUIT"'),
-        ("HostConfig.LogConfig", '{"Config": {}, "Type": "syslog"}'),
+    assert run.settings == Settings(
+        memory=536870912,
+        nano_cpus=500_000_000,
+        ulimits=(("nofile", 1024, 2048),),
+        sysctls=(("net.core.somaxconn", "1024"),),
+        security_opt=("no-new-privileges",),
+        init=True,
+        stop_signal="SIGQUIT",
+        tty=True,
+        stdin_open=True,
+        dns=("1.1.1.1",),
+        log_driver="syslog",
+        log_options=(("tag", "web"),),
+    )
+
+
+def test_settings_no_export_writes_are_listed_with_their_values() -> None:
+    data = inspect(PidMode="host", CpuQuota=50000, IpcMode="shareable")
+    assert spec_from_inspect(data, {}).run.unexported == (
+        ("HostConfig.CpuQuota", "50000"),
+        ("HostConfig.PidMode", '"host"'),
+        ("HostConfig.OomScoreAdj", "500"),
     )
 
 
