@@ -30,13 +30,13 @@ from unitgen.yaml_text import Node, comment, dump
 FILE_NAME = "compose.yaml"
 
 
-def _v(text: str) -> str:
+def literal(text: str) -> str:
     """A value as Compose must read it: `$` starts an interpolation unless doubled."""
     return text.replace("$", "$$")
 
 
-def _list(items: Sequence[str]) -> list[Node]:
-    return [_v(item) for item in items]
+def literals(items: Sequence[str]) -> list[Node]:
+    return [literal(item) for item in items]
 
 
 def _mode(mount: Mount) -> list[str]:
@@ -53,20 +53,20 @@ def _volumes(spec: ContainerSpec, warnings: list[str]) -> tuple[list[Node], list
         if ":" in mount.source or ":" in mount.target:
             warnings.append(f"{spec.name}: mount {mount.source}:{mount.target} has a colon")
         elif mount.kind == "tmpfs":
-            tmpfs.append(_v(f"{mount.target}:{mode}" if mode else mount.target))
+            tmpfs.append(literal(f"{mount.target}:{mode}" if mode else mount.target))
         elif not mount.source:
             if mode:
                 warnings.append(f"{spec.name}: anonymous volume {mount.target} loses mode {mode}")
-            volumes.append(_v(mount.target))
+            volumes.append(literal(mount.target))
         else:
             parts = [mount.source, mount.target, *([mode] if mode else [])]
-            volumes.append(_v(":".join(parts)))
+            volumes.append(literal(":".join(parts)))
     return volumes, tmpfs
 
 
-def _health(health: HealthCheck) -> dict[str, Node]:
+def healthcheck(health: HealthCheck) -> dict[str, Node]:
     return {
-        "test": _list(health.test),
+        "test": literals(health.test),
         "interval": seconds(health.interval),
         "timeout": seconds(health.timeout),
         "retries": health.retries,
@@ -98,22 +98,22 @@ def _service(
     graph: Graph, spec: ContainerSpec, policies: Policies | None, warnings: list[str]
 ) -> dict[str, Node]:
     run = spec.run
-    service: dict[str, Node] = {"container_name": spec.name, "image": _v(spec.image)}
+    service: dict[str, Node] = {"container_name": spec.name, "image": literal(spec.image)}
     if run.entrypoint is not None:
-        service["entrypoint"] = _list(run.entrypoint)
+        service["entrypoint"] = literals(run.entrypoint)
     if run.command is not None:
-        service["command"] = _list(run.command)
+        service["command"] = literals(run.command)
     strings = {
         "user": run.user,
         "working_dir": run.working_dir,
         "hostname": run.hostname,
         "domainname": run.domainname,
     }
-    service |= {name: _v(value) for name, value in strings.items() if value}
+    service |= {name: literal(value) for name, value in strings.items() if value}
     if run.environment:
-        service["environment"] = {name: _v(value) for name, value in run.environment}
+        service["environment"] = {name: literal(value) for name, value in run.environment}
     if labels(spec):
-        service["labels"] = {k: _v(v) for k, v in labels(spec)}
+        service["labels"] = {k: literal(v) for k, v in labels(spec)}
     service["restart"] = str(policy(spec, policies))
     if spec.stop_timeout != 10:
         service["stop_grace_period"] = seconds(spec.stop_timeout)
@@ -136,7 +136,7 @@ def _service(
         "devices": _devices(spec, warnings),
         "cap_add": list(run.cap_add),
         "cap_drop": list(run.cap_drop),
-        "extra_hosts": _list(run.extra_hosts),
+        "extra_hosts": literals(run.extra_hosts),
     }
     service |= {name: value for name, value in optional.items() if value}
     if run.privileged:
@@ -144,7 +144,7 @@ def _service(
     if run.read_only:
         service["read_only"] = True
     if spec.health is not None and spec.health.test:
-        service["healthcheck"] = _health(spec.health)
+        service["healthcheck"] = healthcheck(spec.health)
     return service | _settings(run.settings)
 
 
@@ -160,26 +160,26 @@ def _settings(settings: Settings) -> dict[str, Node]:
     }
     found: dict[str, Node] = {key: value for key, value in numbers.items() if value}
     lists: dict[str, Node] = {
-        "dns": _list(s.dns),
-        "dns_search": _list(s.dns_search),
-        "dns_opt": _list(s.dns_options),
-        "security_opt": _list(s.security_opt),
+        "dns": literals(s.dns),
+        "dns_search": literals(s.dns_search),
+        "dns_opt": literals(s.dns_options),
+        "security_opt": literals(s.security_opt),
     }
     found |= {key: value for key, value in lists.items() if value}
     strings = {"cpus": cpus(s.nano_cpus) if s.nano_cpus else "", "cpuset": s.cpuset_cpus}
     strings["stop_signal"] = s.stop_signal
-    found |= {key: _v(value) for key, value in strings.items() if value}
+    found |= {key: literal(value) for key, value in strings.items() if value}
     if s.sysctls:
-        found["sysctls"] = {name: _v(value) for name, value in s.sysctls}
+        found["sysctls"] = {name: literal(value) for name, value in s.sysctls}
     if s.ulimits:
         found["ulimits"] = {name: {"soft": soft, "hard": hard} for name, soft, hard in s.ulimits}
     found |= {key: True for key, on in (("init", s.init), ("tty", s.tty)) if on}
     if s.stdin_open:
         found["stdin_open"] = True
     if s.log_driver:
-        logging: dict[str, Node] = {"driver": _v(s.log_driver)}
+        logging: dict[str, Node] = {"driver": literal(s.log_driver)}
         if s.log_options:
-            logging["options"] = {name: _v(value) for name, value in s.log_options}
+            logging["options"] = {name: literal(value) for name, value in s.log_options}
         found["logging"] = logging
     return found
 
@@ -190,8 +190,27 @@ def _devices(spec: ContainerSpec, warnings: list[str]) -> list[Node]:
         if ":" in device.host_path + device.container_path:
             warnings.append(f"{spec.name}: device {device.host_path} has a colon")
             continue
-        devices.append(_v(f"{device.host_path}:{device.container_path}:{device.permissions}"))
+        devices.append(literal(f"{device.host_path}:{device.container_path}:{device.permissions}"))
     return devices
+
+
+def externals(graph: Graph, order: Sequence[str]) -> dict[str, Node]:
+    """The networks and named volumes the services use: they exist, so they are external."""
+    found: dict[str, Node] = {}
+    networks = sorted({n for name in order for n in graph.containers[name].networks})
+    if networks:
+        found["networks"] = {n: {"external": True, "name": n} for n in networks}
+    volumes = sorted(
+        {
+            m.source
+            for name in order
+            for m in graph.containers[name].run.mounts
+            if m.kind == "volume" and m.source
+        }
+    )
+    if volumes:
+        found["volumes"] = {v: {"external": True, "name": v} for v in volumes}
+    return found
 
 
 def export_compose(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
@@ -203,20 +222,7 @@ def export_compose(graph: Graph, names: Sequence[str] | None, policies: Policies
         spec = graph.containers[name]
         warnings += unexported(spec)
         services[name] = _service(graph, spec, policies, warnings)
-    document: dict[str, Node] = {"services": services}
-    networks = sorted({n for name in order for n in graph.containers[name].networks})
-    if networks:
-        document["networks"] = {n: {"external": True, "name": n} for n in networks}
-    volumes = sorted(
-        {
-            m.source
-            for name in order
-            for m in graph.containers[name].run.mounts
-            if m.kind == "volume" and m.source
-        }
-    )
-    if volumes:
-        document["volumes"] = {v: {"external": True, "name": v} for v in volumes}
+    document: dict[str, Node] = {"services": services} | externals(graph, order)
     head = header("Compose; check it with docker compose -f FILE config", order, warnings)
     text = "".join(comment(line) for line in head) + dump(document)
     return Export({FILE_NAME: text}, warnings)
