@@ -16,9 +16,10 @@ from unitgen.errors import UsageError
 @click.option(
     "--format",
     "format_",
-    type=click.Choice(["compose", "quadlet"]),
+    type=click.Choice(["compose", "quadlet", "stack"]),
     required=True,
-    help="compose: one compose.yaml; quadlet: NAME.container and NET.network files.",
+    help="compose: one compose.yaml; quadlet: NAME.container and NET.network files; "
+    "stack: one stack.yaml for docker stack deploy (Swarm).",
 )
 @click.option(
     "--output",
@@ -43,14 +44,14 @@ def export(
     force: bool,
     root: str | None,
 ) -> None:
-    """Export CONTAINERS, and what they need, as Compose or Podman Quadlet files.
+    """Export CONTAINERS, and what they need, as Compose, Podman Quadlet or Swarm stack files.
 
     From the same reading of Docker as the units, with the same dependencies: depends_on
     (service_healthy behind a health check) or Requires=/Wants=/BindsTo= and After=. The
     restart policy is Docker's, or the one unitgen recorded when it took the container over.
     What the format cannot express is printed on stderr and listed in a comment at the top
-    of the file, never dropped silently. compose prints the file; quadlet prints each file
-    after a ---NAME--- line.
+    of the file, never dropped silently. compose and stack print the file; quadlet prints
+    each file after a ---NAME--- line.
 
     \b
     Examples:
@@ -59,6 +60,7 @@ def export(
     """
     from unitgen.export_compose import export_compose
     from unitgen.export_quadlet import export_quadlet
+    from unitgen.export_stack import export_stack
     from unitgen.names import container_unit_name
     from unitgen.plan import effective_policy
 
@@ -71,8 +73,8 @@ def export(
         name: effective_policy(spec.restart_policy, installed.get(container_unit_name(name)))
         for name, spec in graph.containers.items()
     }
-    exporter = export_compose if format_ == "compose" else export_quadlet
-    result = exporter(graph, None if all_ else list(containers), policies)
+    exporter = {"compose": export_compose, "quadlet": export_quadlet, "stack": export_stack}
+    result = exporter[format_](graph, None if all_ else list(containers), policies)
     for warning in result.warnings:
         log().warning("not exported: %s", warning)
     if output is not None:
@@ -80,8 +82,8 @@ def export(
 
         write_files(output, result.files, replace=force)
         log().info("wrote %s into %s", ", ".join(result.files), output)
-    elif format_ == "compose":
-        click.echo(result.files["compose.yaml"], nl=False)
+    elif format_ in ("compose", "stack"):
+        click.echo(next(iter(result.files.values())), nl=False)
     else:
         for name, text in result.files.items():
             click.echo(f"---{name}---")

@@ -73,7 +73,12 @@ def _lines(node: Node, indent: str) -> list[str]:
         return lines
     assert isinstance(node, Sequence) and not isinstance(node, str)
     for item in node:
-        lines += _entry(f"{indent}-", item, indent)
+        if isinstance(item, Mapping) and item:
+            # "- key: value", the mapping's other keys aligned under the first.
+            inner = _lines(item, indent + "  ")
+            lines += [f"{indent}- {inner[0][len(indent) + 2 :]}", *inner[1:]]
+        else:
+            lines += _entry(f"{indent}-", item, indent)
     return lines
 
 

@@ -89,3 +89,14 @@ def test_export_without_names_or_all_says_how_to_ask(
     code, out, err = run(["export", "--format", "compose"], capsys)
     assert (code, out) == (2, "")
     assert err == "unitgen: export needs container names or --all; unitgen export --all ...\n"
+
+
+def test_stack_prints_one_file_for_docker_stack_deploy(
+    source: FakeSource,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["export", "--format", "stack", "seed-always"], capsys)
+    assert (code, err) == (0, "")
+    stack = yaml.safe_load(out)
+    assert stack["version"] == "3.9"
+    assert stack["services"]["seed-always"]["deploy"] == {"restart_policy": {"condition": "any"}}

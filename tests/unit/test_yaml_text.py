@@ -17,6 +17,17 @@ def test_any_key_and_value_read_back_as_written(document: dict[str, Node]) -> No
     assert yaml.safe_load(dump({"root": document})) == {"root": document}
 
 
+@given(st.lists(st.dictionaries(TEXT, st.one_of(TEXT, st.lists(TEXT)))))
+def test_mappings_in_lists_read_back_as_written(items: list[dict[str, Node]]) -> None:
+    assert yaml.safe_load(dump({"root": items})) == {"root": items}
+
+
+def test_a_mapping_in_a_list_starts_on_the_dash_line() -> None:
+    assert dump({"ports": [{"target": 80, "mode": "host"}]}) == (
+        'ports:\n  - target: 80\n    mode: "host"\n'
+    )
+
+
 @given(TEXT)
 def test_a_comment_is_one_line_whatever_it_holds(text: str) -> None:
     line = comment(text)
