@@ -60,6 +60,12 @@ def _unexported(config: Inspect, host: Inspect) -> list[tuple[str, str]]:
     return found
 
 
+def _memory_swap(host: Inspect) -> int:
+    """--memory-swap, unless it is what the engine chose: twice --memory, when not given."""
+    memory, swap = host.get("Memory") or 0, host.get("MemorySwap") or 0
+    return 0 if memory and swap == 2 * memory else int(swap)
+
+
 def _settings(config: Inspect, host: Inspect) -> Settings:
     log = host.get("LogConfig") or {}
     log_options = tuple(sorted((log.get("Config") or {}).items()))
@@ -70,7 +76,7 @@ def _settings(config: Inspect, host: Inspect) -> Settings:
     return Settings(
         memory=host.get("Memory") or 0,
         memory_reservation=host.get("MemoryReservation") or 0,
-        memory_swap=host.get("MemorySwap") or 0,
+        memory_swap=_memory_swap(host),
         nano_cpus=host.get("NanoCpus") or 0,
         cpu_shares=host.get("CpuShares") or 0,
         cpuset_cpus=host.get("CpusetCpus") or "",

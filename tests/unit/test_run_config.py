@@ -139,6 +139,11 @@ def test_limits_dns_logging_and_the_like_are_settings_docker_defaults_are_not() 
     )
 
 
+def test_a_swap_limit_of_twice_the_memory_is_the_engines_choice_not_a_setting() -> None:
+    assert spec_from_inspect(inspect(MemorySwap=2 * 536870912), {}).run.settings.memory_swap == 0
+    assert spec_from_inspect(inspect(MemorySwap=-1), {}).run.settings.memory_swap == -1
+
+
 def test_settings_no_export_writes_are_listed_with_their_values() -> None:
     data = inspect(PidMode="host", CpuQuota=50000, IpcMode="shareable")
     assert spec_from_inspect(data, {}).run.unexported == (
