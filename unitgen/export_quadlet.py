@@ -163,6 +163,9 @@ def _mounts(file: _File, spec: ContainerSpec) -> None:
         elif "$" in mount.source and mount.source.startswith("/"):
             # Quadlet copies the path into RequiresMountsFor=, where $$ is not unescaped.
             file.warnings.append(f"{where} has a $, which Quadlet cannot pass on")
+        elif mount.kind == "volume" and mount.source.endswith((".volume", ".artifact")):
+            # Quadlet takes such a name for one of its own .volume or .artifact units.
+            file.warnings.append(f"{where}: Quadlet reads the name as a unit of its own")
         elif not mount.source:
             if mode:
                 file.warnings.append(f"{where} loses mode {mode}")
@@ -202,7 +205,10 @@ def _container(graph: Graph, spec: ContainerSpec, policies: Policies | None) -> 
     for name, value in run.environment:
         file.words("Container", "Environment", [f"{name}={value}"])
     for name, value in labels(spec):
-        file.words("Container", "Label", [f"{name}={value}"])
+        if "=" in name:  # Quadlet cuts a label at its first "="
+            file.warnings.append(f"{spec.name}: label {json.dumps(name)} has a '='")
+        else:
+            file.words("Container", "Label", [f"{name}={value}"])
     if run.entrypoint is not None:
         file.raw("Container", "Entrypoint", json.dumps(list(run.entrypoint)))
     if run.command is not None:

@@ -13,7 +13,7 @@ from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
 from unitgen.export_quadlet import export_quadlet, qualified_image
 from unitgen.graph import Graph
-from unitgen.model import NetworkSpec, RestartPolicy
+from unitgen.model import Mount, NetworkSpec, RestartPolicy
 from unitgen.model import RunConfig as Run
 
 
@@ -167,6 +167,21 @@ def test_a_lone_semicolon_in_the_command_is_a_warning_not_a_second_command() -> 
     export = export_quadlet(Graph.build([spec("web", run=Run(command=("a", ";")))], []), None, None)
     assert values(export.files["web.container"], "Exec") == []
     assert export.warnings == ["web: Exec= with a lone ';' (systemd's separator)"]
+
+
+def test_names_quadlet_would_read_as_something_else_are_warnings() -> None:
+    web = spec(
+        "web",
+        labels=(("a=b", "c"),),
+        run=Run(mounts=(Mount("volume", "data.volume", "/d"), Mount("volume", "ok", "/o"))),
+    )
+    export = export_quadlet(Graph.build([web], []), None, None)
+    assert values(export.files["web.container"], "Volume") == ["ok:/o"]
+    assert values(export.files["web.container"], "Label") == []
+    assert export.warnings == [
+        "web: mount data.volume:/d: Quadlet reads the name as a unit of its own",
+        "web: label \"a=b\" has a '='",
+    ]
 
 
 def test_what_podman_cannot_do_is_a_warning() -> None:
