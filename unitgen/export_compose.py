@@ -91,7 +91,20 @@ def _network(spec: ContainerSpec) -> dict[str, Node]:
         return {"network_mode": f"service:{spec.netns_container}"}
     if spec.run.network_mode in ("host", "none", "bridge"):
         return {"network_mode": spec.run.network_mode}
-    return {"networks": list(spec.networks)}
+    if not spec.run.endpoints:
+        return {"networks": list(spec.networks)}
+    return {"networks": {net: endpoint(spec, net) for net in spec.networks}}
+
+
+def endpoint(spec: ContainerSpec, network: str) -> dict[str, Node]:
+    """Aliases and static addresses on NETWORK, as Compose (and a stack) spell them."""
+    found: dict[str, Node] = {}
+    for ep in spec.run.endpoints:
+        if ep.network == network:
+            found |= {"aliases": literals(ep.aliases)} if ep.aliases else {}
+            found |= {"ipv4_address": ep.ipv4} if ep.ipv4 else {}
+            found |= {"ipv6_address": ep.ipv6} if ep.ipv6 else {}
+    return found
 
 
 def _service(

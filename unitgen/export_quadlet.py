@@ -148,8 +148,17 @@ def _network(file: _File, spec: ContainerSpec) -> None:
     elif spec.run.network_mode in ("host", "none"):
         file.add("Container", "Network", spec.run.network_mode)
     elif spec.run.network_mode == "user":
+        endpoints = {ep.network: ep for ep in spec.run.endpoints}
         for net in spec.networks:
-            file.add("Container", "Network", f"{net}.network")
+            ep = endpoints.get(net)
+            options = [f"alias={alias}" for alias in ep.aliases] if ep else []
+            options += [f"ip={ep.ipv4}"] if ep and ep.ipv4 else []
+            options += [f"ip6={ep.ipv6}"] if ep and ep.ipv6 else []
+            if any("," in option for option in options):
+                file.warnings.append(f"{spec.name}: network {net} options {options} have a ','")
+                options = []
+            suffix = ":" + ",".join(options) if options else ""
+            file.raw("Container", "Network", f"{net}.network{suffix}")
 
 
 def _mounts(file: _File, spec: ContainerSpec) -> None:

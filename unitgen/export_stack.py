@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unitgen.export_compose import externals, healthcheck, literal, literals
+from unitgen.export_compose import endpoint, externals, healthcheck, literal, literals
 from unitgen.exports import Export, Policies, cpus, header, labels, policy, seconds, selection
 from unitgen.exports import unexported as unexported_settings
 from unitgen.graph import Graph
@@ -56,6 +56,12 @@ def _unsupported(graph: Graph, spec: ContainerSpec) -> list[str]:
     elif run.network_mode in ("host", "none"):
         found.append(f"network mode {run.network_mode}")
     found += [f"link to {name}" for name in spec.links]
+    found += [
+        f"address {address} on {ep.network}"
+        for ep in run.endpoints
+        for address in (ep.ipv4, ep.ipv6)
+        if address
+    ]
     found += [f"volumes from {name}" for name in spec.volumes_from]
     found += [f"device {d.host_path}" for d in run.devices]
     settings: list[tuple[str, object]] = [
@@ -143,7 +149,13 @@ def _service(spec: ContainerSpec, policies: Policies | None) -> dict[str, Node]:
     if spec.stop_timeout != 10:
         service["stop_grace_period"] = seconds(spec.stop_timeout)
     if spec.networks and not spec.netns_container:
-        service["networks"] = list(spec.networks)
+        if spec.run.endpoints:  # Swarm gives a service only its aliases, not fixed addresses
+            service["networks"] = {
+                n: {k: v for k, v in endpoint(spec, n).items() if k == "aliases"}
+                for n in spec.networks
+            }
+        else:
+            service["networks"] = list(spec.networks)
     optional: dict[str, Node] = {
         "ports": _ports(spec),
         "volumes": _volumes(spec),

@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterable, Mapping
 from string import hexdigits
 from typing import Any
 
-from unitgen.model import BUILTIN_NETWORKS, Device, Mount, PortBinding, RunConfig, Settings
+from unitgen.model import (
+    BUILTIN_NETWORKS,
+    Device,
+    Endpoint,
+    Mount,
+    PortBinding,
+    RunConfig,
+    Settings,
+)
 
 Inspect = Mapping[str, Any]
 
@@ -100,9 +108,9 @@ def _settings(config: Inspect, host: Inspect) -> Settings:
     )
 
 
-def _network_settings(data: Inspect, attached: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Aliases and static addresses on a network: not exported yet, so listed. Docker adds
-    the short id and the name itself, Compose the service name; those are not the user's."""
+def _endpoints(data: Inspect, attached: Mapping[str, Any]) -> list[Endpoint]:
+    """Aliases and static addresses on user-defined networks. Docker adds the short id and
+    the name itself, Compose the service name: those are not the user's."""
     config = data.get("Config") or {}
     own = {
         (data.get("Id") or "")[:12],
@@ -111,18 +119,13 @@ def _network_settings(data: Inspect, attached: Mapping[str, Any]) -> list[tuple[
     }
     found = []
     for net, endpoint in sorted(attached.items()):
-        endpoint = endpoint or {}
-        aliases = sorted(set(endpoint.get("Aliases") or []) - own)
-        if aliases:
-            found.append((f"NetworkSettings.Networks.{net}.Aliases", json.dumps(aliases)))
-        addresses = {k: v for k, v in (endpoint.get("IPAMConfig") or {}).items() if v}
-        if addresses:
-            found.append(
-                (
-                    f"NetworkSettings.Networks.{net}.IPAMConfig",
-                    json.dumps(addresses, sort_keys=True),
-                )
-            )
+        if net in BUILTIN_NETWORKS:
+            continue
+        aliases = tuple(sorted(set((endpoint or {}).get("Aliases") or []) - own))
+        ipam = (endpoint or {}).get("IPAMConfig") or {}
+        ipv4, ipv6 = ipam.get("IPv4Address") or "", ipam.get("IPv6Address") or ""
+        if aliases or ipv4 or ipv6:
+            found.append(Endpoint(net, aliases, ipv4, ipv6))
     return found
 
 
@@ -208,7 +211,7 @@ def run_config(data: Inspect, resolve: Callable[[str], str]) -> RunConfig:
     hostname = config.get("Hostname") or ""
     if mode == "container" or hostname == (data.get("Id") or "")[:12]:
         hostname = ""
-    unexported = _unexported(config, host) + _network_settings(data, attached)
+    unexported = _unexported(config, host)
     if mode == "user" and "bridge" in attached:
         unexported.append(("NetworkSettings.Networks", json.dumps(sorted(attached))))
     aliases = []
@@ -250,5 +253,6 @@ def run_config(data: Inspect, resolve: Callable[[str], str]) -> RunConfig:
             )
         ),
         settings=_settings(config, host),
+        endpoints=tuple(_endpoints(data, attached)),
         unexported=tuple(unexported),
     )

@@ -146,6 +146,16 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """How the container is on one user-defined network, when not just by its name."""
+
+    network: str
+    aliases: tuple[str, ...] = ()  # --network-alias (not Docker's or Compose's own)
+    ipv4: str = ""  # --ip
+    ipv6: str = ""  # --ip6
+
+
+@dataclass(frozen=True)
 class Settings:
     """The rest of what `docker run` was told that exports write: limits, DNS, sysctls,
     ulimits, security options, init, stop signal, TTY, logging. 0, "" or () is Docker's
@@ -203,6 +213,7 @@ class RunConfig:
     link_aliases: tuple[tuple[str, str], ...] = ()  # (container, alias) when they differ
     volumes_from_read_only: tuple[str, ...] = ()  # the --volumes-from X:ro containers
     settings: Settings = Settings()
+    endpoints: tuple[Endpoint, ...] = ()  # only the networks with aliases or addresses
     # Settings the container has (not Docker's default) that no export writes yet, as
     # ("HostConfig.Memory", "536870912"): each export names them, none is dropped silently.
     unexported: tuple[tuple[str, str], ...] = ()

@@ -17,7 +17,7 @@ from tests.docker.test_engine import unitgen
 from tests.topology import Topology, docker
 from unitgen.exports import labels
 from unitgen.from_inspect import spec_from_inspect
-from unitgen.model import ContainerSpec
+from unitgen.model import ContainerSpec, Endpoint
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
@@ -46,7 +46,7 @@ def app(tmp_path: Path) -> Iterator[Topology]:
         )  # fmt: skip
         topo.create(
             "web",
-            "--network", net,
+            "--network", net, "--network-alias", "www",
             "--label", f"unitgen.requires={topo.n('db')}",
             "--label", 'q=a"b $x',
             "-p", "127.0.0.1::80",
@@ -116,3 +116,4 @@ def test_docker_compose_recreates_the_exported_containers(app: Topology, tmp_pat
         assert comparable(after) == comparable(spec), name
         assert labels(after) == labels(spec), name
     assert before[web].label("q") == 'a"b $x'
+    assert before[web].run.endpoints == (Endpoint(app.n("net"), ("www",)),)  # compared above

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import need, seed_graph
 from tests.topology import docker
-from tests.unit.test_export_compose import SETTINGS
+from tests.unit.test_export_compose import SETTINGS, aliased
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.export_quadlet import export_quadlet
@@ -106,3 +106,10 @@ def test_hostile_values_reach_podman_run_exactly(tmp_path: Path) -> None:
         assert option in argv
     assert argv[argv.index("--ulimit") + 1] == "nofile=1024:2048"
     assert argv[argv.index("--sysctl") + 1] == "net.core.somaxconn=1024"
+
+
+def test_aliases_and_a_fixed_address_reach_podman_run(tmp_path: Path) -> None:
+    services = quadlet(export_quadlet(aliased(), None, None).files, tmp_path)
+    argv = exec_start(services["web.service"])
+    networks = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--network"]
+    assert networks == ["app:alias=www,alias=w2,ip=10.9.0.5", "back"]

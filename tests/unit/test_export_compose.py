@@ -6,6 +6,7 @@ import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -15,6 +16,7 @@ from unitgen.export_compose import export_compose
 from unitgen.graph import Graph
 from unitgen.model import (
     Device,
+    Endpoint,
     HealthCheck,
     Mount,
     NetworkSpec,
@@ -196,6 +198,23 @@ def test_what_compose_cannot_write_is_a_warning_and_a_comment_never_a_silent_dro
     assert comments[-4:] == [f"#   {warning}" for warning in export.warnings]
 
 
+def aliased() -> Graph:
+    """web on app with an alias and a fixed address, and on back as it is."""
+    run = Run(network_mode="user", endpoints=(Endpoint("app", ("www", "w2"), "10.9.0.5"),))
+    return Graph.build(
+        [spec("web", networks=("app", "back"), run=run)],
+        [NetworkSpec("app", "n1", "bridge"), NetworkSpec("back", "n2", "bridge")],
+    )
+
+
+def test_aliases_and_fixed_addresses_are_kept_per_network() -> None:
+    document = yaml.safe_load(export_compose(aliased(), None, None).files["compose.yaml"])
+    assert document["services"]["web"]["networks"] == {
+        "app": {"aliases": ["www", "w2"], "ipv4_address": "10.9.0.5"},
+        "back": {},
+    }
+
+
 def test_a_container_in_anothers_network_namespace_joins_its_service() -> None:
     graph = Graph.build([spec("vpn"), spec("app", netns_container="vpn")], [])
     service = yaml.safe_load(export_compose(graph, ["app"], None).files["compose.yaml"])
@@ -213,16 +232,18 @@ def test_docker_compose_accepts_the_seed_topology(tmp_path: Path) -> None:
         run=replace(graph.containers["seed-vpn"].run, environment=(("X", "$HOME 'q\"\n#"),)),
     )
     graph = Graph.build([*graph.containers.values(), hostile], graph.networks.values())
-    export = export_compose(small(), None, None)
-    for number, exported in enumerate((export, export_compose(graph, None, None))):
+    read: dict[str, Any] = {}
+    for number, exported in enumerate(
+        export_compose(g, None, None) for g in (small(), aliased(), graph)
+    ):
         path = tmp_path / f"{number}.yaml"
         path.write_text(exported.files["compose.yaml"])
         done = subprocess.run(
             [program, "-f", str(path), "config"], capture_output=True, text=True, cwd=tmp_path
         )
         assert (done.returncode, done.stderr) == (0, ""), path.read_text()
-    read = yaml.safe_load(done.stdout)["services"]["seed-vpn"]["environment"]
-    assert read == {"X": "$$HOME 'q\"\n#"}  # compose's own output doubles $ again
+        read |= yaml.safe_load(done.stdout)["services"]
+    assert read["seed-vpn"]["environment"] == {"X": "$$HOME 'q\"\n#"}  # $ doubled again
 
 
 def test_with_every_container_a_broken_one_is_left_out_with_a_warning() -> None:

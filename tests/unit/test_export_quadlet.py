@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.test_export_compose import HOSTILE, SETTINGS, small
+from tests.unit.test_export_compose import HOSTILE, SETTINGS, aliased, small
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
@@ -99,6 +99,14 @@ def test_a_health_check_makes_the_unit_active_only_once_healthy() -> None:
     assert values(db, "HealthInterval") == ["1500ms"]
     assert values(db, "Notify") == ["healthy"]
     assert values(db, "Network") == ["app.network"]  # Quadlet adds Requires=app-network.service
+
+
+def test_aliases_and_fixed_addresses_are_network_options() -> None:
+    export = export_quadlet(aliased(), None, None)
+    assert values(export.files["web.container"], "Network") == [
+        "app.network:alias=www,alias=w2,ip=10.9.0.5",
+        "back.network",
+    ]
 
 
 def test_dependencies_keep_the_strength_of_unitgens_own_units() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import need, seed_graph
-from tests.unit.test_export_compose import HOSTILE, SETTINGS, small
+from tests.unit.test_export_compose import HOSTILE, SETTINGS, aliased, small
 from tests.unit.test_graph import spec
 from unitgen.export_stack import export_stack
 from unitgen.graph import Graph
@@ -116,13 +116,20 @@ def test_limits_become_deploy_resources_and_the_rest_is_named() -> None:
     ]
 
 
+def test_aliases_are_kept_and_fixed_addresses_are_warnings() -> None:
+    export = export_stack(aliased(), None, None)
+    service = yaml.safe_load(export.files["stack.yaml"])["services"]["web"]
+    assert service["networks"] == {"app": {"aliases": ["www", "w2"]}, "back": {}}
+    assert export.warnings[0] == "web: address 10.9.0.5 on app"
+
+
 def test_docker_stack_config_accepts_the_files_and_reads_hostile_values_back(
     tmp_path: Path,
 ) -> None:
     need("the docker CLI (docker stack config)", shutil.which("docker") is not None)
     env = tuple((f"V{i}", value) for i, value in enumerate(HOSTILE))
     hostile = spec("web", run=Run(command=HOSTILE, environment=env, settings=SETTINGS))
-    graphs = (seed_graph(), small(), Graph.build([hostile], []))
+    graphs = (seed_graph(), small(), aliased(), Graph.build([hostile], []))
     for number, graph in enumerate(graphs):
         path = tmp_path / f"{number}.yaml"
         path.write_text(export_stack(graph, None, None).files["stack.yaml"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import FIXTURES, seed_graph
 from unitgen.from_inspect import spec_from_inspect
-from unitgen.model import Device, Mount, PortBinding, RunConfig, Settings
+from unitgen.model import Device, Endpoint, Mount, PortBinding, RunConfig, Settings
 
 ID = "f5c8351537b5596b4432f2ac793ab77d2ef4b3144eb481edaeed34ccc9353f3d"
 VOLUME_ID = "4f1b" * 16
@@ -153,16 +153,15 @@ def test_settings_no_export_writes_are_listed_with_their_values() -> None:
     )
 
 
-def test_network_aliases_and_static_addresses_are_listed_but_not_dockers_own() -> None:
+def test_network_aliases_and_static_addresses_are_read_but_not_dockers_own_aliases() -> None:
     data = inspect()
     data["NetworkSettings"]["Networks"]["appnet"] = {
         "Aliases": [ID[:12], "web", "www"],
         "IPAMConfig": {"IPv4Address": "10.1.0.9", "IPv6Address": ""},
     }
-    assert spec_from_inspect(data, {}).run.unexported[1:] == (
-        ("NetworkSettings.Networks.appnet.Aliases", '["www"]'),
-        ("NetworkSettings.Networks.appnet.IPAMConfig", '{"IPv4Address": "10.1.0.9"}'),
-    )
+    data["NetworkSettings"]["Networks"]["other"] = {"Aliases": ["web"]}
+    run = spec_from_inspect(data, {}).run
+    assert run.endpoints == (Endpoint("appnet", ("www",), "10.1.0.9"),)
 
 
 def test_a_health_check_keeps_its_command() -> None:
