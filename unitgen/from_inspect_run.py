@@ -91,8 +91,9 @@ def _settings(config: Inspect, host: Inspect) -> Settings:
         pids_limit=max(host.get("PidsLimit") or 0, 0),  # -1 and 0 both mean unlimited
         shm_size=0 if host.get("ShmSize") == _DEFAULT_SHM else host.get("ShmSize") or 0,
         ulimits=tuple(
-            (u["Name"], int(u.get("Soft") or 0), int(u.get("Hard") or 0))
+            (u.get("Name") or "", int(u.get("Soft") or 0), int(u.get("Hard") or 0))
             for u in host.get("Ulimits") or []
+            if u.get("Name")
         ),
         sysctls=tuple(sorted((host.get("Sysctls") or {}).items())),
         security_opt=tuple(host.get("SecurityOpt") or ()),
@@ -133,6 +134,8 @@ def _ports(host: Inspect) -> list[PortBinding]:
     ports = []
     for key, bindings in (host.get("PortBindings") or {}).items():
         port, _, protocol = key.partition("/")
+        if not port.isdigit():
+            continue  # PortBindings' keys are single ports; nothing else to recreate
         for binding in bindings or [{}]:
             ports.append(
                 PortBinding(
@@ -168,24 +171,27 @@ def _mounts(data: Inspect, host: Inspect) -> list[Mount]:
     for m in data.get("Mounts") or []:
         if own is not None and m.get("Destination") not in own:
             continue
-        kind = m.get("Type")
+        kind, source, target = m.get("Type"), m.get("Source") or "", m.get("Destination") or ""
+        if not target or (kind == "bind" and not source):
+            continue  # not something an engine reports; nothing to recreate
         options = [o for o in (m.get("Mode") or "").split(",") if o and o not in ("ro", "rw")]
         read_only = not m.get("RW", True)
         propagation = m.get("Propagation") or ""
         if kind == "bind":
             if propagation not in ("", "rprivate") and propagation not in options:
                 options.append(propagation)
-            mounts.append(Mount("bind", m["Source"], m["Destination"], read_only, tuple(options)))
+            mounts.append(Mount("bind", source, target, read_only, tuple(options)))
         elif kind == "volume":
             name = m.get("Name") or ""
             # Docker gives `-v NAME:/path` the mode z itself; it relabels its volumes anyway.
             options = [o for o in options if o != "z"]
             source = "" if _is_anonymous(name) else name
-            mounts.append(Mount("volume", source, m["Destination"], read_only, tuple(options)))
+            mounts.append(Mount("volume", source, target, read_only, tuple(options)))
         elif kind == "tmpfs":
-            mounts.append(Mount("tmpfs", "", m["Destination"], read_only))
+            mounts.append(Mount("tmpfs", "", target, read_only))
     for path, opts in sorted((host.get("Tmpfs") or {}).items()):
-        mounts.append(Mount("tmpfs", "", path, options=tuple(o for o in opts.split(",") if o)))
+        flags = tuple(o for o in (opts or "").split(",") if o)
+        mounts.append(Mount("tmpfs", "", path, options=flags))
     return sorted(mounts, key=lambda m: m.target)
 
 
@@ -229,8 +235,13 @@ def run_config(data: Inspect, resolve: Callable[[str], str]) -> RunConfig:
         ports=tuple(_ports(host)),
         mounts=tuple(_mounts(data, host)),
         devices=tuple(
-            Device(d["PathOnHost"], d["PathInContainer"], d.get("CgroupPermissions") or "rwm")
+            Device(
+                d["PathOnHost"],
+                d.get("PathInContainer") or d["PathOnHost"],
+                d.get("CgroupPermissions") or "rwm",
+            )
             for d in host.get("Devices") or []
+            if d.get("PathOnHost")
         ),
         cap_add=tuple(host.get("CapAdd") or ()),
         cap_drop=tuple(host.get("CapDrop") or ()),

@@ -179,3 +179,22 @@ def test_the_spec_hash_is_the_one_recorded_in_golden_units_so_installed_units_do
         spec = spec_from_inspect(data, names)
         golden = (FIXTURES / f"golden/docker-{spec.name}.service").read_text()
         assert f"SpecHash={spec.spec_hash}\n" in golden
+
+
+def test_odd_or_partial_inspect_data_never_breaks_the_units_only_leaves_entries_out() -> None:
+    """run_config runs for every container in every command: it must not fail one."""
+    data = inspect(
+        PortBindings={"80-81/tcp": [{}], "53/udp": None},
+        Devices=[{}],
+        Ulimits=[{}],
+        Tmpfs={"/t": None},
+        LogConfig=None,
+        Links=None,
+    )
+    data["Mounts"] = [{"Type": "bind"}, {"Type": "volume"}, {"Type": "npipe", "Destination": "/x"}]
+    data["Config"] |= {"Env": None, "Cmd": None, "Labels": None, "Healthcheck": {}}
+    data["NetworkSettings"] = {"Networks": {"appnet": None}}
+    run = spec_from_inspect(data, {}).run
+    assert run.ports == (PortBinding(53, "udp"),)
+    assert (run.devices, run.settings.ulimits, run.environment) == ((), (), ())
+    assert run.mounts == (Mount("tmpfs", "", "/t"),)
