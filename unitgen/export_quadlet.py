@@ -47,7 +47,7 @@ _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,+@-]+")
 _C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
 # An image pull may take minutes; Podman's documentation recommends this for Quadlet units.
 START_TIMEOUT = "900"
-# Docker's bridge options (com.docker.network.*) are not Podman's; "default" is both's IPAM.
+# Docker's IPAM driver "default" is Podman's default too.
 _DEFAULT_IPAM = ("default", "")
 
 
@@ -115,11 +115,13 @@ def _word(word: str) -> str:
 
 
 def _strv(file: _File, key: str, value: str) -> None:
-    """A key split on blanks and unquoted, backslashes kept: one value per line."""
+    """A key split on blanks and unquoted (either quote), backslashes kept: one value per
+    line, in double quotes when it has a blank or a single quote."""
     if re.search(r'[\x00-\x1f\x7f"\\]', value):
         file.warnings.append(f"{file.name}: {key}={json.dumps(value)} cannot be written")
     else:
-        file.add("Container", key, _specifiers(f'"{value}"' if " " in value else value))
+        quoted = f'"{value}"' if re.search(r"[ ']", value) else value
+        file.add("Container", key, _specifiers(quoted))
 
 
 def qualified_image(image: str) -> str:

@@ -18,7 +18,7 @@ from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.export_quadlet import export_quadlet
 from unitgen.graph import Graph
-from unitgen.model import HealthCheck, PortBinding
+from unitgen.model import Device, HealthCheck, PortBinding
 from unitgen.model import RunConfig as Run
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
@@ -88,6 +88,7 @@ def test_hostile_values_reach_podman_run_exactly(tmp_path: Path) -> None:
             user="1000:1000",
             working_dir="/srv/50%",
             cap_add=("NET_ADMIN",),
+            devices=(Device("/dev/a b", "/dev/x'y"),),
             settings=SETTINGS,
         ),
     )
@@ -102,6 +103,7 @@ def test_hostile_values_reach_podman_run_exactly(tmp_path: Path) -> None:
     assert argv[argv.index("--workdir") + 1] == "/srv/50%"
     assert argv[argv.index("--publish") + 1] == "127.0.0.1:8080:80/tcp"
     assert argv[argv.index("--cap-add") + 1] == "net_admin"
+    assert argv[argv.index("--device") + 1] == "/dev/a b:/dev/x'y:rwm"
     for option in ("--memory=67108864", "--cpus=1.5", "--init", "--tty", "--stop-signal=SIGINT"):
         assert option in argv
     assert argv[argv.index("--ulimit") + 1] == "nofile=1024:2048"

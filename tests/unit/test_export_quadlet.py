@@ -13,7 +13,7 @@ from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
 from unitgen.export_quadlet import export_quadlet, qualified_image
 from unitgen.graph import Graph
-from unitgen.model import Mount, NetworkSpec, RestartPolicy
+from unitgen.model import Device, Mount, NetworkSpec, RestartPolicy
 from unitgen.model import RunConfig as Run
 
 
@@ -264,3 +264,11 @@ def test_limits_use_quadlet_keys_of_podman_5_0_and_podman_run_options_for_the_re
 
 
 KEYS = ("PidsLimit", "DNS", "Sysctl", "Ulimit", "RunInit", "LogDriver", "PodmanArgs")
+
+
+def test_a_split_key_quotes_a_value_with_a_blank_or_a_single_quote() -> None:
+    run = Run(devices=(Device("/dev/a b", "/dev/x'y"),), cap_add=("NET_ADMIN",))
+    export = export_quadlet(Graph.build([spec("web", run=run)], []), None, None)
+    text = export.files["web.container"]
+    assert values(text, "AddDevice") == ['"/dev/a b:/dev/x\'y:rwm"']
+    assert values(text, "AddCapability") == ["NET_ADMIN"]
