@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
-libsystemd-dev pkg-config util-linux systemd graphviz"
+libsystemd-dev pkg-config util-linux systemd graphviz docker-compose"
 missing=""
 for pkg in $need_pkgs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
@@ -40,8 +40,9 @@ docker network prune -f --filter label=unitgen.test >/dev/null
 tests/images/build.sh
 tests/harness/build-image.sh
 tests/fullhost/build-image.sh bookworm
+tests/quadlet/build-image.sh
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd, yaml" 2>/dev/null; then
     echo "setup: creating .venv"
     /usr/bin/python3 -m venv .venv
     .venv/bin/pip install -q --upgrade pip

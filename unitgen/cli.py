@@ -1,8 +1,8 @@
 """The `unitgen` command: the group, logging, and `main`, the one place where errors become
 exit codes. The commands live by what they are about: `cli_manage` (generate, install,
-uninstall, adopt, sync, watch) and `cli_report` (list, drift, diff, status, exit-codes); the
-options they share live in `cli_common`. Library modules are imported inside commands, so
-`--help` stays fast.
+uninstall, adopt, sync, watch), `cli_report` (list, drift, diff, status, exit-codes),
+`cli_graph` and `cli_export`; the options they share live in `cli_common`. Library modules
+are imported inside commands, so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from unitgen import __version__, cli_graph, cli_manage, cli_report
+from unitgen import __version__, cli_export, cli_graph, cli_manage, cli_report
 from unitgen.cli_common import log
 from unitgen.errors import INTERRUPTED, UnitgenError
 
@@ -76,7 +76,12 @@ def cli(debug: bool, quiet: bool) -> None:
 
 # Registered here, at import, so `cli.commands` is complete for --help, the man page
 # (packaging/make-manpage.py) and shell completion.
-for _command in (*cli_manage.COMMANDS, *cli_report.COMMANDS, *cli_graph.COMMANDS):
+for _command in (
+    *cli_manage.COMMANDS,
+    *cli_report.COMMANDS,
+    *cli_graph.COMMANDS,
+    *cli_export.COMMANDS,
+):
     cli.add_command(_command)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from unitgen.cli_common import make_app
+from unitgen.completion import engine_containers
 from unitgen.errors import MissingProgram, UnitgenError
 
 
 @click.command()
-@click.argument("containers", nargs=-1)
+@click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option(
     "--format",

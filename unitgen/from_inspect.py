@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from string import hexdigits
 from typing import Any
 
+from unitgen.from_inspect_run import run_config
 from unitgen.model import (
     BUILTIN_NETWORKS,
     ContainerSpec,
@@ -66,6 +67,7 @@ def _health(config: Inspect) -> HealthCheck | None:
         timeout=(check.get("Timeout") or 0) / _NS or default.timeout,
         start_period=(check.get("StartPeriod") or 0) / _NS,
         retries=check.get("Retries") or default.retries,
+        test=tuple(test),
     )
 
 
@@ -170,6 +172,7 @@ def spec_from_inspect(data: Inspect, names_by_id: Mapping[str, str]) -> Containe
         labels=tuple(sorted((config.get("Labels") or {}).items())),
         running=bool((data.get("State") or {}).get("Running")),
         spec_hash=spec_hash(data),
+        run=run_config(data, lambda ref: _resolve(ref, names_by_id)),
     )
 
 

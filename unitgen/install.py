@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from unitgen.errors import PermissionDenied, WriteFailed
+from unitgen.errors import PermissionDenied, UsageError, WriteFailed
 from unitgen.model import RestartPolicy
 from unitgen.plan import Plan
 from unitgen.systemd import Systemctl
@@ -156,6 +156,23 @@ def _flush(temps: Sequence[str]) -> None:
             raise _fail(exc, "write", Path(tmp)) from exc
         finally:
             os.close(fd)
+
+
+def write_files(directory: Path, files: Mapping[str, str], *, replace: bool) -> None:
+    """Write each file into `directory` (made if missing), atomically, all or none refused: a
+    file that exists is replaced only with `replace` (`unitgen export --output DIR --force`)."""
+    existing = [name for name in files if (directory / name).exists()]
+    if existing and not replace:
+        raise UsageError(
+            f"{directory / existing[0]} exists"
+            + (f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""),
+            "use --force to replace it, or another --output directory; nothing was written",
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(exc, "create", directory) from exc
+    atomic_write_many([(directory / name, text) for name, text in files.items()])
 
 
 def remove(path: Path) -> None:

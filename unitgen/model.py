@@ -69,6 +69,9 @@ class HealthCheck:
     timeout: float = 30.0
     start_period: float = 0.0
     retries: int = 3
+    # Docker's Test: ("CMD-SHELL", command) or ("CMD", argv...). Only exports write it: the
+    # units ask the engine for the health status, they never run the check themselves.
+    test: tuple[str, ...] = ()
 
     def worst_case_seconds(self) -> float:
         """How long Docker may take to call a starting container healthy or unhealthy."""
@@ -111,6 +114,112 @@ class NetworkSpec:
 
 
 @dataclass(frozen=True)
+class PortBinding:
+    """One published port: `-p [HOST_IP:][HOST_PORT:]PORT/PROTOCOL`."""
+
+    port: int
+    protocol: str = "tcp"
+    host_ip: str = ""  # every address
+    host_port: str = ""  # a port the engine picks; may be a range, e.g. 8000-8010
+
+
+MountKind = Literal["bind", "volume", "tmpfs"]
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A bind mount, a named or anonymous volume, or a tmpfs (`-v`, `--mount`, `--tmpfs`)."""
+
+    kind: MountKind
+    source: str  # host path, volume name; "" for an anonymous volume or a tmpfs
+    target: str
+    read_only: bool = False
+    # The rest of Docker's mode: z, Z, nocopy, a propagation (rshared...), or tmpfs options.
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Device:
+    host_path: str
+    container_path: str
+    permissions: str = "rwm"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How the container is on one user-defined network, when not just by its name."""
+
+    network: str
+    aliases: tuple[str, ...] = ()  # --network-alias (not Docker's or Compose's own)
+    ipv4: str = ""  # --ip
+    ipv6: str = ""  # --ip6
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The rest of what `docker run` was told that exports write: limits, DNS, sysctls,
+    ulimits, security options, init, stop signal, TTY, logging. 0, "" or () is Docker's
+    default (a setting equal to the default is not written)."""
+
+    memory: int = 0  # bytes, --memory
+    memory_reservation: int = 0
+    memory_swap: int = 0  # -1: unlimited
+    nano_cpus: int = 0  # --cpus, in billionths of a CPU
+    cpu_shares: int = 0
+    cpuset_cpus: str = ""
+    pids_limit: int = 0
+    shm_size: int = 0  # bytes; Docker's default (64 MiB) is 0 here
+    ulimits: tuple[tuple[str, int, int], ...] = ()  # (name, soft, hard)
+    sysctls: tuple[tuple[str, str], ...] = ()
+    security_opt: tuple[str, ...] = ()
+    init: bool = False
+    stop_signal: str = ""
+    tty: bool = False
+    stdin_open: bool = False
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_options: tuple[str, ...] = ()
+    log_driver: str = ""  # only when not the engine's likely default, or with options
+    log_options: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """How the container runs, as far as an export must recreate it (`unitgen export`).
+
+    The units never need these (they start the existing container by name), so none of it is
+    in spec_hash beyond what already was: adding a field here changes no unit and no drift.
+    Values are Docker's as inspect reports them, image defaults merged in (Env, Cmd, ...).
+    """
+
+    command: tuple[str, ...] | None = None
+    entrypoint: tuple[str, ...] | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    ports: tuple[PortBinding, ...] = ()
+    mounts: tuple[Mount, ...] = ()
+    devices: tuple[Device, ...] = ()
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    user: str = ""
+    working_dir: str = ""
+    hostname: str = ""  # only when set: Docker's default is the id's first 12 digits
+    domainname: str = ""
+    extra_hosts: tuple[str, ...] = ()  # Docker's "host:ip"
+    privileged: bool = False
+    read_only: bool = False
+    # "bridge" (Docker's default), "host", "none", "container" (see netns_container), or
+    # "user" (user-defined networks only: ContainerSpec.networks).
+    network_mode: str = "bridge"
+    link_aliases: tuple[tuple[str, str], ...] = ()  # (container, alias) when they differ
+    volumes_from_read_only: tuple[str, ...] = ()  # the --volumes-from X:ro containers
+    settings: Settings = Settings()
+    endpoints: tuple[Endpoint, ...] = ()  # only the networks with aliases or addresses
+    # Settings the container has (not Docker's default) that no export writes yet, as
+    # ("HostConfig.Memory", "536870912"): each export names them, none is dropped silently.
+    unexported: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     """Everything unitgen decides on, for one container."""
 
@@ -129,6 +238,7 @@ class ContainerSpec:
     labels: tuple[tuple[str, str], ...]
     running: bool
     spec_hash: str  # hash of the inspect fields the unit depends on, for drift
+    run: RunConfig = RunConfig()
 
     def label(self, key: str) -> str | None:
         for name, value in self.labels:

@@ -140,6 +140,7 @@ NAMED = {
     ("diff",): {0, 1, 2, 4},
     ("status",): {0, 2, 4},
     ("graph",): {0, 2, 4},
+    ("export", "--format", "compose"): {0, 2, 4},
 }
 REFERENCES = st.one_of(
     st.text(),
