@@ -124,6 +124,9 @@ class DockerSource:
         from unitgen.docker_http import UnixJSON
 
         self._workers = workers
+        # What resolve() read, by name, for the closure that follows it to use instead of
+        # inspecting the same container again (taken once: later reads are fresh).
+        self._resolved: dict[str, Inspect] = {}
         self._client = UnixJSON(socket_path(), timeout)
 
     def engine_pid(self) -> int | None:
@@ -169,12 +172,15 @@ class DockerSource:
         are found with a listing filtered by project and service."""
         from unitgen.graph import walk
 
-        cache: dict[str, Inspect | None] = {}
-        names_by_id: dict[str, str] = {}
+        cache: dict[str, Inspect | None] = dict(self._resolved)
+        names_by_id = {data["Id"]: name for name, data in self._resolved.items()}
+        self._resolved.clear()
 
         def inspect_all(refs: Sequence[str]) -> list[Inspect]:
             todo = [ref for ref in dict.fromkeys(refs) if ref not in cache]
-            with ThreadPoolExecutor(min(self._workers, max(len(todo), 1))) as pool:
+            if not todo:
+                return [data for ref in refs if (data := cache[ref]) is not None]
+            with ThreadPoolExecutor(min(self._workers, len(todo))) as pool:
                 for ref, data in zip(todo, pool.map(self._inspect_or_none, todo), strict=True):
                     cache[ref] = data
                     if data is not None:
@@ -234,7 +240,11 @@ class DockerSource:
         Docker's CLI: full id, name, unique id prefix); None when there is none. An ambiguous
         prefix is a UsageError."""
         data = self._inspect_or_none(ref)
-        return None if data is None else strip_name(data["Name"])
+        if data is None:
+            return None
+        name = strip_name(data["Name"])
+        self._resolved[name] = data
+        return name
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""
