@@ -39,7 +39,8 @@ resolve='cd "$1" && apt-get install --simulate --no-install-recommends ../unitge
     { cat ../apt.log >&2; exit 1; }'
 
 if [ -z "$release" ]; then
-    deps="dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools
+    # build-essential: dpkg-buildpackage requires it from Debian 13's dpkg 1.22 on.
+    deps="build-essential dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools
 python3-docker python3-jinja2 python3-click python3-systemd lintian"
     missing=""
     for pkg in $deps; do
