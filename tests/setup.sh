@@ -15,6 +15,7 @@ done
 if [ -n "$missing" ]; then
     echo "setup: installing$missing"
     apt-get update -qq
+    # shellcheck disable=SC2086 # a list of names
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 

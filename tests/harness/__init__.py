@@ -16,6 +16,8 @@ nothing (debootstrap + apt from deb.debian.org, 228 MB image), ~2.5 s importing 
 tarball, 0.04 s when up to date; ``boot()`` ~0.8-0.9 s until ``running`` (systemd reports
 "Startup finished in ~300ms"); ``reboot()`` ~0.8 s with no units of ours, plus however long the
 units take to stop (the smoke test's ``docker stop -t 2`` of a busybox ``sleep``: ~3 s in all).
+The Debian 13 image (systemd 257, Python 3.13), once, same machine: 79-115 s from nothing,
+``boot()`` ~2.5 s.
 """
 
 from __future__ import annotations
