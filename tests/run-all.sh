@@ -1,13 +1,34 @@
 #!/bin/sh
 # Set everything up, then run the whole test suite: pure tests, real-engine tests, real-systemd
-# tests (the harness), the Debian package and the linters; then the systemd tests once more
-# against the installed .deb instead of the checkout. `.ci/run` calls exactly this. Extra
-# arguments go to the first pytest run.
+# tests (the harness), the Debian package and the linters, all on Debian 12; then the systemd
+# tests once more against the installed .deb instead of the checkout; then, on Debian 13, the
+# .deb built there and the packaging, systemd and full-host smoke tests against it. `.ci/run`
+# calls exactly this. Extra arguments go to the first pytest run.
 set -eu
 cd "$(dirname "$0")/.."
+
+# packaging/build-deb.sh ARGS, its log kept quiet unless it fails; the .deb's path. A failed
+# build stops the run here: the phase after it would test the checkout instead.
+build_deb() {
+    log=$(mktemp)
+    if ! packaging/build-deb.sh "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    tail -1 "$log"
+    rm -f "$log"
+}
+
 tests/setup.sh
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 echo "== the systemd tests again, against the installed Debian package"
-deb=$(packaging/build-deb.sh dist 2>/dev/null | tail -1)
+deb=$(build_deb dist)
 UNITGEN_HARNESS_DEB="$deb" .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/systemd -k "not chaos"
+echo "== Debian 13: the package built there, then the packaging, systemd and full-host smoke tests"
+echo "   against it installed into Debian 13's harness and full host"
+deb=$(build_deb --release trixie dist/trixie)
+UNITGEN_HARNESS_RELEASE=trixie UNITGEN_FULLHOST_RELEASE=trixie UNITGEN_HARNESS_DEB="$deb" \
+    .venv/bin/python -m pytest -p no:cacheprovider -q \
+    tests/packaging tests/systemd tests/fullhost/test_fullhost_smoke.py -k "not chaos"

@@ -117,7 +117,7 @@ def test_uninstall_finds_a_removed_container_by_the_id_its_unit_recorded(
 def test_debug_logs_the_engines_requests_and_a_prefix_is_inspected_once(
     web: tuple[str, str],
 ) -> None:
-    name, full = web
+    _, full = web
     done = unitgen("--debug", "generate", full[:12])
     assert done.returncode == 0, done.stderr
     requests = [line for line in done.stderr.splitlines() if "unitgen: engine: " in line]

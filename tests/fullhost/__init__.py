@@ -36,6 +36,7 @@ from pathlib import Path
 
 from tests.harness import (
     DEB_ENV,
+    RELEASES,
     REPO_ROOT,
     SYSTEMD_FLAGS,
     CommandFailed,
@@ -56,7 +57,6 @@ __all__ = [
 ]
 
 BUILD_SCRIPT = Path(__file__).resolve().parent / "build-image.sh"
-RELEASES = ("bookworm", "trixie")
 # Every container a full host makes on the outer engine is named so: other suites share it.
 NAME_PREFIX = "unitgen-fh-"
 LABEL = "unitgen.test.fullhost=1"

@@ -1,127 +1,43 @@
 #!/bin/sh
-# Build unitgen-test/systemd-harness:bookworm: a Debian 12 root (debootstrap, minbase) that
-# boots systemd as PID 1 inside a container and drives the *outer* Docker engine through the
-# bind-mounted socket. No registry is reachable, so the image is made with `docker import`.
+# Build unitgen-test/systemd-harness:RELEASE (RELEASE: bookworm, the default, or trixie): a
+# Debian root (debootstrap, minbase) that boots systemd as PID 1 inside a container and drives
+# the *outer* Docker engine through the bind-mounted socket.
 #
-# Cache: the rootfs tarball is kept in ${UNITGEN_CACHE:-/var/cache/unitgen-test}/harness-HASH.tar
-# where HASH is the first 12 hex digits of this file's sha256. An image already labelled
-# unitgen.harness.hash=HASH means there is nothing to do; a cached tarball is only imported.
-# Any edit to this file therefore rebuilds. Needs root (debootstrap, chroot) on Debian.
+# Made and cached by tests/images/debian-root.sh (see there): the tarball is
+# ${UNITGEN_CACHE:-/var/cache/unitgen-test}/harness-RELEASE-HASH.tar, HASH covering this file
+# and that one. UNITGEN_HARNESS_IMAGE names the image instead. Needs root on Debian.
 set -eu
 
-IMAGE=${UNITGEN_HARNESS_IMAGE:-unitgen-test/systemd-harness:bookworm}
-CACHE=${UNITGEN_CACHE:-/var/cache/unitgen-test}
-MIRROR=${UNITGEN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-HASH=$(sha256sum "$SELF" | cut -c1-12)
-TAR=$CACHE/harness-$HASH.tar
-PKGS="systemd systemd-sysv dbus python3 python3-docker python3-jinja2 python3-click"
-PKGS="$PKGS python3-systemd docker.io netcat-openbsd procps curl"
+RELEASE=${1:-bookworm}
+case $RELEASE in
+bookworm | trixie) ;;
+*)
+    echo "usage: $0 [bookworm|trixie]" >&2
+    exit 2
+    ;;
+esac
+# shellcheck source=../images/debian-root.sh
+. "$(dirname "$0")/../images/debian-root.sh"
+root_setup harness "$RELEASE" "${UNITGEN_HARNESS_IMAGE:-unitgen-test/systemd-harness:$RELEASE}" "$0"
+root_up_to_date && exit 0
+root_import_cached && exit 0
 
-# One build at a time (parallel test runs, two shells): the second waits, then finds it done.
-mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock"
-flock 9
+PKGS="systemd systemd-sysv dbus python3 python3-jinja2 python3-click"
+PKGS="$PKGS python3-systemd netcat-openbsd procps curl"
+# docker.io as on a real host (unitgen's package depends on it), though only its CLI is used
+# here: the engine is the host's, reached through the socket, and the inner one is removed
+# below. From trixie on the CLI is its own package, only recommended by docker.io.
+PKGS="$PKGS docker.io"
+[ "$RELEASE" = bookworm ] || PKGS="$PKGS docker-cli"
+root_debootstrap "$PKGS"
+root_slim
+# No inner engine.
+root_mask_noise docker.socket containerd.service
 
-have=$(docker image inspect -f '{{index .Config.Labels "unitgen.harness.hash"}}' "$IMAGE" 2>/dev/null || true)
-if [ "$have" = "$HASH" ]; then
-    echo "harness: $IMAGE is up to date (hash $HASH), nothing to do"
-    exit 0
-fi
-
-import_tar() {
-    # `docker import -c` (and commit) refuse STOPSIGNAL, so the metadata goes on in a one-step
-    # build FROM the imported root (the legacy builder needs no registry and no buildx).
-    base=$(docker import "$1")
-    ctx=$(mktemp -d)
-    cat >"$ctx/Dockerfile" <<DOCKERFILE
-FROM $base
-ENV container=docker
-STOPSIGNAL SIGRTMIN+3
-LABEL unitgen.harness.hash=$HASH
-CMD ["/lib/systemd/systemd"]
-DOCKERFILE
-    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null 2>"$ctx/err" || {
-        cat "$ctx/err" >&2
-        rm -rf "$ctx"
-        exit 1
-    }
-    rm -rf "$ctx"
-}
-
-if [ -f "$TAR" ]; then
-    import_tar "$TAR"
-    echo "harness: imported $IMAGE from cached $TAR (hash $HASH)"
-    exit 0
-fi
-
-start=$(date +%s)
-if ! command -v debootstrap >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-fi
-work=$(mktemp -d "$CACHE/build.XXXXXX")
-root=$work/root
-cleanup() {
-    # Never leave a chroot's /proc mounted, then drop the half-built tree.
-    if mountpoint -q "$root/proc" 2>/dev/null; then umount -l "$root/proc" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
-    tail -30 "$work/debootstrap.log" >&2
-    exit 1
-}
-
-# No service may start while packages install (the chroot shares the host's kernel).
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
-mount -t proc proc "$root/proc"
-# shellcheck disable=SC2086
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends $PKGS" \
-    >"$work/apt.log" 2>&1 || {
-    tail -30 "$work/apt.log" >&2
-    exit 1
-}
-umount "$root/proc"
-
-chroot "$root" sh -eu <<'EOF'
-apt-get clean
-rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/*.log \
-    /usr/share/doc/* /usr/share/man/* /usr/share/info/* /usr/share/lintian \
-    /usr/sbin/policy-rc.d
-find /usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
-# Only the docker CLI is wanted: the engine is the host's, reached through the socket.
+root_chroot sh -eu <<'EOF'
+# Only the docker CLI is wanted: the engine is the host's.
 rm -f /usr/sbin/dockerd /usr/bin/containerd /usr/bin/containerd-shim* /usr/bin/ctr \
     /usr/sbin/runc /usr/bin/runc /usr/sbin/docker-proxy /usr/bin/docker-proxy
-
-# systemd generates a machine-id on first boot and keeps it (the root is writable), so the
-# journal and unit state stay put across a `docker restart` (the harness's reboot).
-rm -f /etc/machine-id /var/lib/dbus/machine-id
-# journald keeps the journal on disk so a reboot leaves the previous boot readable.
-mkdir -p /var/log/journal
-
-ln -sf /lib/systemd/system/multi-user.target /etc/systemd/system/default.target
-# No inner engine; units that cannot work or only make noise in a container.
-for u in docker.socket containerd.service \
-    systemd-udevd.service systemd-udevd-control.socket systemd-udevd-kernel.socket \
-    systemd-udev-trigger.service systemd-udev-settle.service \
-    getty@.service getty.target console-getty.service serial-getty@.service \
-    systemd-networkd-wait-online.service systemd-timesyncd.service \
-    systemd-networkd.service systemd-networkd.socket systemd-network-generator.service \
-    systemd-firstboot.service systemd-remount-fs.service \
-    sys-kernel-debug.mount sys-kernel-tracing.mount sys-kernel-config.mount \
-    sys-fs-fuse-connections.mount dev-hugepages.mount \
-    systemd-modules-load.service kmod-static-nodes.service modprobe@.service \
-    systemd-hwdb-update.service systemd-sysctl.service systemd-binfmt.service \
-    proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount \
-    e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer \
-    fstrim.timer man-db.timer dpkg-db-backup.timer; do
-    ln -sf /dev/null "/etc/systemd/system/$u"
-done
 
 cat >/usr/local/sbin/wait-for-outer-docker <<'SH'
 #!/bin/sh
@@ -168,12 +84,4 @@ chmod 755 /usr/local/bin/unitgen
 echo unitgen-harness >/etc/hostname
 EOF
 
-tmp=$TAR.tmp.$$
-tar --numeric-owner --xattrs -C "$root" -cf "$tmp" .
-mv "$tmp" "$TAR"
-import_tar "$TAR"
-# Older tarballs of this script are useless now.
-for old in "$CACHE"/harness-*.tar; do
-    [ "$old" = "$TAR" ] || rm -f "$old"
-done
-echo "harness: built $IMAGE from debootstrap in $(($(date +%s) - start))s (hash $HASH, cache $TAR)"
+root_save

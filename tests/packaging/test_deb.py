@@ -1,6 +1,7 @@
 """unitgen's own Debian package: it builds, lintian has nothing to say, and installed into the
-systemd harness (Debian 12's python3-docker 5.0.3, click, jinja2, python3-systemd) it manages a
-real container; purge removes the units it made and nothing else."""
+systemd harness (Debian 12's python3-docker 5.0.3, click, jinja2, python3-systemd; or Debian
+13's with UNITGEN_HARNESS_RELEASE=trixie) it manages a real container; purge removes the units
+it made and nothing else."""
 
 from __future__ import annotations
 
@@ -26,18 +27,25 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def box(harness: Harness, deb: Path) -> Harness:
-    """The harness with unitgen's .deb installed instead of the checkout."""
-    subprocess.run(["docker", "cp", str(deb), f"{harness.name}:/tmp/unitgen.deb"], check=True)
-    harness.sh("rm -f /usr/local/bin/unitgen && dpkg -i /tmp/unitgen.deb")
+    """The harness with unitgen's .deb installed instead of the checkout (into /root: from
+    trixie on a booted system has a tmpfs at /tmp, which docker cp does not see)."""
+    subprocess.run(["docker", "cp", str(deb), f"{harness.name}:/root/unitgen.deb"], check=True)
+    harness.sh("rm -f /usr/local/bin/unitgen && dpkg -i /root/unitgen.deb")
     return harness
 
 
 def test_the_package_ships_the_cli_man_page_completions_readme_and_one_copy_of_the_templates(
     deb: Path,
 ) -> None:
+    from tests.harness import harness_release
+
     files = subprocess.run(
         ["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True
     ).stdout
+    # debhelper puts units in /usr/lib from 13.11.8 on (trixie), in /lib before (bookworm).
+    units = (
+        "./lib/systemd/system" if harness_release() == "bookworm" else "./usr/lib/systemd/system"
+    )
     for path in (
         "./usr/bin/unitgen",
         "./usr/share/man/man8/unitgen.8.gz",
@@ -46,7 +54,7 @@ def test_the_package_ships_the_cli_man_page_completions_readme_and_one_copy_of_t
         "./usr/share/fish/vendor_completions.d/unitgen.fish",
         "./usr/share/doc/unitgen/README.md.gz",
         "./etc/unitgen/templates/README",
-        "./lib/systemd/system/unitgen-watch.service",
+        f"{units}/unitgen-watch.service",
     ):
         assert path in files, path
     # The built-in templates only where unitgen reads them: inside its Python package.
@@ -81,13 +89,13 @@ def autopkgtests() -> list[tuple[str, str]]:
         if "Test-Command" in fields:
             found.append(("command", fields["Test-Command"]))
         for name in fields.get("Tests", "").split():
-            found.append((name, f"/tmp/debian-tests/{name}"))
+            found.append((name, f"/root/debian-tests/{name}"))
     return found
 
 
 def test_the_autopkgtests_pass_against_the_installed_package(box: Harness) -> None:
     subprocess.run(
-        ["docker", "cp", str(REPO / "packaging/debian/tests"), f"{box.name}:/tmp/debian-tests"],
+        ["docker", "cp", str(REPO / "packaging/debian/tests"), f"{box.name}:/root/debian-tests"],
         check=True,
     )
     # busybox-static is one of the real-engine test's Depends; the harness has no mirror.

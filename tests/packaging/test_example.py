@@ -43,8 +43,10 @@ def clean() -> Iterator[None]:
 
 
 def copy_debs(name: str, *debs: Path) -> None:
+    """Into /root: from trixie on a booted system has a tmpfs at /tmp, which docker cp does not
+    see."""
     for deb in debs:
-        subprocess.run(["docker", "cp", str(deb), f"{name}:/tmp/{deb.name}"], check=True)
+        subprocess.run(["docker", "cp", str(deb), f"{name}:/root/{deb.name}"], check=True)
 
 
 def fetch() -> str:
@@ -67,13 +69,13 @@ def test_installed_where_systemd_runs_then_removed_then_purged(
     box.boot()
     try:
         copy_debs(box.name, deb, example_deb)
-        box.sh(f"rm -f /usr/local/bin/unitgen; dpkg -i /tmp/{deb.name} /tmp/{example_deb.name}")
+        box.sh(f"rm -f /usr/local/bin/unitgen; dpkg -i /root/{deb.name} /root/{example_deb.name}")
         assert box.show(UNIT, "ActiveState", "UnitFileState") == {
             "ActiveState": "active",
             "UnitFileState": "enabled",
         }
         assert fetch() == "hello"
-        box.sh(f"dpkg -i /tmp/{example_deb.name}")  # a reinstall changes nothing
+        box.sh(f"dpkg -i /root/{example_deb.name}")  # a reinstall changes nothing
         box.sh("dpkg -r hello-container")
         assert inspect(NAME, "{{.State.Running}}") == "false"
         box.sh("printf '[Unit]\\n' > /etc/systemd/system/docker-bystander.service")
@@ -88,7 +90,7 @@ def test_installed_where_systemd_runs_then_removed_then_purged(
 @pytest.mark.usefixtures("clean")
 def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_deb: Path) -> None:
     harness = harness_class()
-    from tests.harness import DOCKER_SOCK, HARNESS_IMAGE
+    from tests.harness import DOCKER_SOCK, harness_release, image_for
 
     builder = "unitgen-test-image-build" + run_tag()
     docker("rm", "-f", builder, check=False)
@@ -101,7 +103,7 @@ def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_
         f"{DOCKER_SOCK}:/run/docker.sock",
         "--entrypoint",
         "sleep",
-        HARNESS_IMAGE,
+        image_for(harness_release()),
         "600",
     )
     try:
@@ -113,7 +115,7 @@ def test_installed_into_an_image_without_systemd_then_booted(deb: Path, example_
                 builder,
                 "sh",
                 "-c",
-                f"rm -f /usr/local/bin/unitgen; dpkg -i /tmp/{deb.name} /tmp/{example_deb.name}",
+                f"rm -f /usr/local/bin/unitgen; dpkg -i /root/{deb.name} /root/{example_deb.name}",
             ],
             capture_output=True,
             text=True,
@@ -168,7 +170,7 @@ def test_policy_rc_d_101_enables_but_does_not_start(deb: Path, example_deb: Path
         box.sh(
             "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d; "
             "chmod 755 /usr/sbin/policy-rc.d; rm -f /usr/local/bin/unitgen; "
-            f"dpkg -i /tmp/{deb.name} /tmp/{example_deb.name}"
+            f"dpkg -i /root/{deb.name} /root/{example_deb.name}"
         )
         assert box.show(UNIT, "ActiveState", "UnitFileState") == {
             "ActiveState": "inactive",

@@ -122,6 +122,9 @@ def test_an_unhealthy_container_fails_the_start(harness: Harness, topo: Topology
 def test_a_reboot_brings_everything_back_in_dependency_order(
     harness: Harness, topo: Topology
 ) -> None:
+    # The units earlier tests left here, whose containers are gone: on systemd 254+ a unit
+    # whose start keeps failing holds up the boot (test_releases, the xfail).
+    ug(harness, "sync", "--prune")
     net = topo.network("net")
     db = topo.create("db", "--network", net, "--restart", "always", cmd=SERVE)
     app = topo.create("app", "--network", net, "--label", f"unitgen.requires={db}", cmd=SERVE)

@@ -42,8 +42,10 @@ def ug(box: Harness, *args: str, check: bool = True) -> tuple[int, str]:
 def systemctl_edit(box: Harness, unit: str, text: str) -> None:
     """`systemctl edit UNIT` as an admin runs it: on a terminal (it refuses to run without one;
     script(1) gives it one), with an editor that makes the drop-in's text TEXT."""
+    # systemd 257 calls the editor with the line to start at first (`+4 FILE`), 252 with FILE.
     box.sh(
-        f"cat >/tmp/st-editor <<'EOF'\n#!/bin/sh\ncat >\"$1\" <<'TEXT'\n{text}TEXT\nEOF\n"
+        f"cat >/tmp/st-editor <<'EOF'\n#!/bin/sh\nfor f; do :; done\ncat >\"$f\" <<'TEXT'\n"
+        f"{text}TEXT\nEOF\n"
         "chmod +x /tmp/st-editor"
     )
     box.sh(f"SYSTEMD_EDITOR=/tmp/st-editor script -qec 'systemctl edit {unit}' /dev/null")

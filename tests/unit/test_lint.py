@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, need
 
 CHECKS = {
     "ruff-check": [sys.executable, "-m", "ruff", "check", "unitgen", "tests", "bench", "demo"],
@@ -45,3 +46,28 @@ def test_the_readme_architecture_table_names_every_module() -> None:
 def test_every_module_stays_under_400_lines() -> None:
     lines = {p.name: len(p.read_text().splitlines()) for p in (REPO / "unitgen").glob("*.py")}
     assert {name: n for name, n in lines.items() if n >= 400} == {}, "split the module"
+
+
+# The scripts that set up CI and build its images and packages (the helper has its own check).
+SCRIPTS = (
+    "packaging/build-deb.sh",
+    "tests/setup.sh",
+    "tests/run-all.sh",
+    "tests/images/build.sh",
+    "tests/images/debian-root.sh",
+    "tests/images/build-root.sh",
+    "tests/harness/build-image.sh",
+    "tests/fullhost/build-image.sh",
+)
+
+
+def test_the_setup_and_image_scripts_are_shellcheck_clean() -> None:
+    need("shellcheck", shutil.which("shellcheck") is not None)
+    done = subprocess.run(
+        ["shellcheck", "-x", "-P", "SCRIPTDIR", *SCRIPTS],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -215,6 +215,35 @@ def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owne
     assert render("seed-unless", RestartPolicy("always")).get("Service", "RestartMode") is None
 
 
+RELEASE_DIFFERENCE = {  # README, "Restart policies": what systemd 254+ gets instead of 1 s
+    ("Service", "RestartSec", "1s"),
+    ("Service", "RestartSec", "100ms"),
+    ("Service", "RestartSteps", "10"),
+    ("Service", "RestartMaxDelaySec", "1min"),
+    ("Service", "RestartMode", "direct"),
+}
+
+
+@pytest.mark.parametrize("policy", ["always", "unless-stopped", "on-failure", "on-failure:3", "no"])
+def test_units_for_debian_12s_systemd_252_and_debian_13s_257_differ_as_documented(
+    policy: str,
+) -> None:
+    graph = seed_graph()
+    container = graph.containers["seed-unless"]
+
+    def directives(version: int | None) -> set[tuple[str, str, str]]:
+        renderer = Renderer(RenderOptions(systemd_version=version))
+        text = renderer.container(container, graph, RestartPolicy.parse(policy)).text
+        return {d for d in UnitFile.parse(text).directives() if d[1] != HASH_KEY}
+
+    bookworm, trixie = directives(252), directives(257)
+    # Unknown (no systemd found under the root) is taken for the oldest supported, 252; 253
+    # still lacks RestartSteps=, 254 has it.
+    assert directives(None) == directives(253) == bookworm
+    assert directives(254) == trixie
+    assert bookworm ^ trixie == (set() if policy == "no" else RELEASE_DIFFERENCE)
+
+
 def network_context(**changes: object) -> NetworkContext:
     context = NetworkContext(
         version="0",
