@@ -153,7 +153,13 @@ start() {
     request POST "/containers/$name/start" ""
     case $STATUS in
     204 | 304) ;;
-    404) die "no container named $name: recreate it, then run: unitgen install $name" ;;
+    404)
+        # Nothing to start. Said, then left to the wait verb, which fails at once: the unit
+        # fails and restarts as after a crash, with Docker's back-off, while the boot goes on
+        # (a failing start would hold the boot's start job under RestartMode=direct).
+        say "no container named $name: recreate it, then run: unitgen install $name"
+        exit 0
+        ;;
     *) die "could not start container $name (HTTP $STATUS): $(message)" ;;
     esac
     # Up means running, and healthy when it has a health check; TimeoutStartSec= bounds this.

@@ -131,6 +131,7 @@ def _container_context(
             for deps in graph.edges.values()
             for d in deps
         ),
+        start_seconds=start_timeout(spec),
     )
     stop_after = stop_timeout(spec, unit_options.stop_timeout)
     record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()

@@ -22,10 +22,16 @@ def restart_settings(
     *,
     systemd_version: int | None = None,
     shares_netns: bool = False,
+    start_seconds: int = START_TIMEOUT,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table.
     A container whose network namespace others join keeps the classic restart mode: those
-    containers must restart with it (BindsTo=)."""
+    containers must restart with it (BindsTo=).
+
+    Under RestartMode=direct a start that fails and restarts keeps its start job running,
+    so the boot (multi-user.target is ordered after the unit) would wait for it for ever;
+    JobRunningTimeoutSec= ends the job after START_SECONDS (the unit's TimeoutStartSec=)
+    and the unit goes on restarting, as Docker goes on restarting, without holding the boot."""
     modern = (systemd_version or 0) >= DIRECT_RESTART_SINCE
     if restart_sec is not None:
         pace = [("RestartSec", f"{restart_sec}s")]
@@ -33,10 +39,12 @@ def restart_settings(
         pace = [("RestartSec", "100ms"), ("RestartSteps", "10"), ("RestartMaxDelaySec", "1min")]
     else:
         pace = [("RestartSec", RESTART_SEC)]
+    job: list[tuple[str, str]] = []
     if modern and not shares_netns:
         pace.append(("RestartMode", "direct"))
+        job.append(("JobRunningTimeoutSec", f"{start_seconds}s"))
     if policy.name in ("always", "unless-stopped"):
-        return [("StartLimitIntervalSec", "0")], [("Restart", "always"), *pace]
+        return [("StartLimitIntervalSec", "0"), *job], [("Restart", "always"), *pace]
     if policy.name == "on-failure":
         limits = (
             [
@@ -46,7 +54,7 @@ def restart_settings(
             if policy.max_retries
             else [("StartLimitIntervalSec", "0")]
         )
-        return limits, [("Restart", "on-failure"), *pace]
+        return [*limits, *job], [("Restart", "on-failure"), *pace]
     return [], [("Restart", "no")]
 
 

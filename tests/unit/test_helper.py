@@ -194,15 +194,18 @@ def test_start_of_a_container_already_running_exits_0(engine: FakeEngine) -> Non
     assert helper(engine, "start", "web").returncode == 0
 
 
-def test_start_of_a_missing_container_exits_1_saying_how_to_recreate_it(
+def test_start_of_a_missing_container_says_how_to_recreate_it_and_leaves_failing_to_wait(
     engine: FakeEngine,
 ) -> None:
+    """The boot's start job ends (wait then fails, and the unit restarts as after a crash):
+    under RestartMode=direct a failing start would hold the job, and the boot, for ever."""
     starting(engine, listing_of(State("running")), NOT_FOUND)
     done = helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (
-        1,
+        0,
         "no container named web: recreate it, then run: unitgen install web\n",
     )
+    assert engine.paths("GET")[1:] == []  # no readiness asked of what does not exist
 
 
 @pytest.mark.parametrize(

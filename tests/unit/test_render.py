@@ -221,6 +221,7 @@ RELEASE_DIFFERENCE = {  # README, "Restart policies": what systemd 254+ gets ins
     ("Service", "RestartSteps", "10"),
     ("Service", "RestartMaxDelaySec", "1min"),
     ("Service", "RestartMode", "direct"),
+    ("Unit", "JobRunningTimeoutSec", "120s"),  # so that a failing start cannot hold the boot
 }
 
 
