@@ -107,11 +107,12 @@ def endpoint(spec: ContainerSpec, network: str) -> dict[str, Node]:
     return found
 
 
-def _service(
-    graph: Graph, spec: ContainerSpec, policies: Policies | None, warnings: list[str]
-) -> dict[str, Node]:
+def process(spec: ContainerSpec, *, stop_signal: bool = False) -> dict[str, Node]:
+    """What a Compose service and a stack service say alike of the process: image, entrypoint,
+    command, user, working dir, host and domain name (and the stop signal where the caller
+    has no place of its own for it), environment, labels."""
     run = spec.run
-    service: dict[str, Node] = {"container_name": spec.name, "image": literal(spec.image)}
+    service: dict[str, Node] = {"image": literal(spec.image)}
     if run.entrypoint is not None:
         service["entrypoint"] = literals(run.entrypoint)
     if run.command is not None:
@@ -121,12 +122,21 @@ def _service(
         "working_dir": run.working_dir,
         "hostname": run.hostname,
         "domainname": run.domainname,
+        "stop_signal": run.settings.stop_signal if stop_signal else None,
     }
     service |= {name: literal(value) for name, value in strings.items() if value}
     if run.environment:
         service["environment"] = {name: literal(value) for name, value in run.environment}
     if labels(spec):
         service["labels"] = {k: literal(v) for k, v in labels(spec)}
+    return service
+
+
+def _service(
+    graph: Graph, spec: ContainerSpec, policies: Policies | None, warnings: list[str]
+) -> dict[str, Node]:
+    run = spec.run
+    service: dict[str, Node] = {"container_name": spec.name, **process(spec)}
     service["restart"] = str(policy(spec, policies))
     if spec.stop_timeout != 10:
         service["stop_grace_period"] = seconds(spec.stop_timeout)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unitgen.export_compose import endpoint, externals, healthcheck, literal, literals
-from unitgen.exports import Export, Policies, cpus, header, labels, policy, seconds, selection
+from unitgen.export_compose import endpoint, externals, healthcheck, literal, literals, process
+from unitgen.exports import Export, Policies, cpus, header, policy, seconds, selection
 from unitgen.exports import unexported as unexported_settings
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, RestartPolicy
@@ -129,23 +129,7 @@ def _ports(spec: ContainerSpec) -> list[Node]:
 
 def _service(spec: ContainerSpec, policies: Policies | None) -> dict[str, Node]:
     run, s = spec.run, spec.run.settings
-    service: dict[str, Node] = {"image": literal(spec.image)}
-    if run.entrypoint is not None:
-        service["entrypoint"] = literals(run.entrypoint)
-    if run.command is not None:
-        service["command"] = literals(run.command)
-    strings = {
-        "user": run.user,
-        "working_dir": run.working_dir,
-        "hostname": run.hostname,
-        "domainname": run.domainname,
-        "stop_signal": s.stop_signal,
-    }
-    service |= {name: literal(value) for name, value in strings.items() if value}
-    if run.environment:
-        service["environment"] = {name: literal(value) for name, value in run.environment}
-    if labels(spec):
-        service["labels"] = {k: literal(v) for k, v in labels(spec)}
+    service = process(spec, stop_signal=True)
     if spec.stop_timeout != 10:
         service["stop_grace_period"] = seconds(spec.stop_timeout)
     if spec.networks and not spec.netns_container:
