@@ -3,29 +3,15 @@ diff exits as diff(1), --all, --quiet and --debug."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.docker.run import unitgen
 from tests.fakes import image_root
 from tests.topology import Topology, docker
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-def unitgen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unitgen", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
 
 
 def test_drift_root_takes_the_policy_install_root_left_for_none_of_its_business(

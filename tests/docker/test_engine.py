@@ -6,35 +6,19 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, need
+from tests.conftest import FIXTURES, need
+from tests.docker.run import unitgen
 from tests.fakes import image_root, point_units_at_a_helper_copy
 from tests.topology import Topology, docker, inspect
 from unitgen.from_inspect import network_from_inspect, spec_from_inspect, state_from_inspect
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-def unitgen(
-    *args: str, env: dict[str, str] | None = None, user: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "unitgen", *args]
-    if user:
-        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
-    return subprocess.run(
-        argv,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-    )
 
 
 def test_generate_prints_the_closure_dependencies_first(seed: Topology) -> None:

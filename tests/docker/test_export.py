@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need
-from tests.docker.test_engine import unitgen
+from tests.docker.run import unitgen
 from tests.topology import Topology, docker
 from unitgen.exports import labels
 from unitgen.from_inspect import spec_from_inspect

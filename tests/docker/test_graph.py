@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import need
-from tests.docker.test_engine import unitgen
+from tests.docker.run import unitgen
 from tests.topology import Topology
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]

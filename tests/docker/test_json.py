@@ -4,30 +4,16 @@ unitgen/schemas.py, as the fake-engine runs of tests/unit/test_json.py do."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.docker.run import unitgen
 from tests.fakes import image_root
 from tests.topology import Topology
 from unitgen import schemas
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-
-def unitgen(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "unitgen", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
-    )
 
 
 def test_the_json_of_a_real_engine_matches_the_documented_schemas(tmp_path: Path) -> None:
