@@ -1,6 +1,8 @@
-"""The pure tests' own lock file: runs that change things take a machine-wide lock
-(/run/lock/unitgen.lock), and another checkout's tests running at the same time would make a
-run here wait and say so on stderr, breaking the tests that pin stderr exactly."""
+"""What the pure tests share: their own lock file, and the fake engine behind the CLI.
+
+Runs that change things take a machine-wide lock (/run/lock/unitgen.lock); another checkout's
+tests running at the same time would make a run here wait and say so on stderr, breaking the
+tests that pin stderr exactly."""
 
 from __future__ import annotations
 
@@ -8,9 +10,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import FakeSource, cli_over, image_root
+
 
 @pytest.fixture(autouse=True)
 def own_lock(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.getbasetemp() / "unitgen.lock"
     monkeypatch.setenv("UNITGEN_LOCK", str(path))
     return path
+
+
+@pytest.fixture
+def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
+    """The engine every command in the test talks to: the fake one, seed topology. The image
+    root (tmp_path) has what the units need."""
+    fake = FakeSource()
+    cli_over(fake, monkeypatch)
+    image_root(tmp_path)
+    return fake

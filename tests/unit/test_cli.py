@@ -17,41 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeEngine, FakeSource, Reply, image_root
+from tests.fakes import FakeEngine, FakeSource, Reply
+from tests.fakes import run_cli as run
 from unitgen import errors, lock, ops
-from unitgen.cli import cli, main
+from unitgen.cli import cli
 from unitgen.errors import EXIT_CODES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
 
 
 def readme_section(title: str) -> str:
     text = README.read_text()
     start = text.index(f"\n{title}\n")
     return text[start : text.index("\n#", start + len(title) + 2)]
-
-
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
-    """The engine every command in the test talks to: the fake one, seed topology. The image
-    root (tmp_path) has what the units need."""
-    fake = FakeSource()
-    real = ops.Unitgen
-
-    class OverTheFake(real):  # type: ignore[misc,valid-type]
-        def __init__(self, **kwargs: object) -> None:
-            super().__init__(source=lambda: fake, **kwargs)
-
-    monkeypatch.setattr(ops, "Unitgen", OverTheFake)
-    image_root(tmp_path)
-    return fake
 
 
 def unit_path(root: Path, container: str) -> Path:

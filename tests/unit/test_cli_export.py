@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from tests.fakes import FakeSource
-from tests.unit.test_cli import run, source  # noqa: F401 (source: the fake engine fixture)
+from tests.fakes import run_cli as run
 from unitgen.model import RestartPolicy
 
 
 def test_compose_prints_one_file_of_the_containers_closure(
-    source: FakeSource,  # noqa: F811
+    source: FakeSource,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = run(["export", "--format", "compose", "seed-sidecar"], capsys)
@@ -25,7 +25,7 @@ def test_compose_prints_one_file_of_the_containers_closure(
 
 
 def test_quadlet_prints_each_file_after_its_name_and_warns_on_stderr(
-    source: FakeSource,  # noqa: F811
+    source: FakeSource,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = run(["export", "--format", "quadlet", "seed-reader"], capsys)
@@ -42,7 +42,7 @@ def test_quadlet_prints_each_file_after_its_name_and_warns_on_stderr(
 
 
 def test_the_policy_unitgen_recorded_is_exported_not_dockers_no(
-    source: FakeSource,  # noqa: F811
+    source: FakeSource,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -56,7 +56,7 @@ def test_the_policy_unitgen_recorded_is_exported_not_dockers_no(
 
 
 def test_output_writes_the_files_and_refuses_to_overwrite_without_force(
-    source: FakeSource,  # noqa: F811
+    source: FakeSource,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -95,7 +95,7 @@ def test_export_without_names_or_all_says_how_to_ask(
 
 
 def test_stack_prints_one_file_for_docker_stack_deploy(
-    source: FakeSource,  # noqa: F811
+    source: FakeSource,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = run(["export", "--format", "stack", "seed-always"], capsys)

@@ -12,19 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
+from tests.fakes import FakeSource, drop_in, run_cli
 
 # seed-onfail's id (tests/fixtures/inspect/seed-containers.json); "4" starts two seed ids
 # (seed-healthy 4d3fef..., seed-always 4ef242...).
 ONFAIL_ID = "27d46990d586fee539fe996b0bbff90d7a1faf443e4157e8888cf2d58726cde7"
-
-
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
-    fake = FakeSource()
-    cli_over(fake, monkeypatch)
-    image_root(tmp_path)
-    return fake
 
 
 def test_the_seed_id_is_seed_onfails(source: FakeSource) -> None:

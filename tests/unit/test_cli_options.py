@@ -10,17 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, cli_over, image_root, run_cli
+from tests.fakes import FakeSource, run_cli
 from unitgen.cli import cli
 from unitgen.host import resolve_root
-
-
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
-    fake = FakeSource()
-    cli_over(fake, monkeypatch)
-    image_root(tmp_path)
-    return fake
 
 
 def install(root: Path, *names: str, capsys: pytest.CaptureFixture[str]) -> None:

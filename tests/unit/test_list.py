@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, cli_over, image_root
+from tests.fakes import FakeSource
 from tests.fakes import run_cli as run
 
 TABLE = """\
@@ -16,14 +16,6 @@ docker-seed-backend1.service      seed-backend1       offline  yes      {docker}
 docker-seed-onfail.service        seed-onfail         offline  yes      {docker}  no
 unitgen-network-seed-net.service  (network seed-net)  offline  -        {net}  no
 """
-
-
-@pytest.fixture
-def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
-    fake = FakeSource()
-    cli_over(fake, monkeypatch)
-    image_root(tmp_path)
-    return fake
 
 
 @pytest.fixture
