@@ -130,7 +130,8 @@ def render() -> str:
         "unitgen \\- systemd units for Docker containers, ordered by what they need",
         ".SH SYNOPSIS",
         ".B unitgen",
-        "[\\fB\\-\\-debug\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] [\\fICONTAINER\\fR...]",
+        "[\\fB\\-\\-debug\\fR] [\\fB\\-\\-quiet\\fR] \\fICOMMAND\\fR [\\fIOPTIONS\\fR] "
+        "[\\fICONTAINER\\fR...]",
         ".SH DESCRIPTION",
         ".nf",
         help_body(cli),
