@@ -42,7 +42,7 @@ docker network prune -f --filter label=unitgen.test >/dev/null
 tests/images/build.sh
 # The Debian roots, for Debian 12 and 13: the systemd harness, the full host, and the root the
 # Debian 13 package is built in (Debian 12's is built on this machine), and Debian 13 with
-# Podman for the Quadlet export's test. Each is imported from
+# systemd and Podman for the Quadlet export's tests (converted, and booted). Each is imported from
 # the cache or built with debootstrap (1.5-4 min each on a fresh machine), side by side: each
 # has its own lock.
 pids=""

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import need, seed_graph
+from tests.quadlet import IMAGE
 from tests.topology import docker
 from tests.unit.test_export_compose import SETTINGS, aliased
 from tests.unit.test_graph import spec
@@ -23,7 +24,6 @@ from unitgen.model import RunConfig as Run
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
-IMAGE = "unitgen-test/quadlet:trixie"
 # What systemd's unquoting oracle (tests/unit/test_unitfile.py) knows of C escapes: Quadlet
 # writes \a \b \v \f \r too, which the oracle does not model, so those are left out here.
 HOSTILE = ('a"b\\c', "$HOME ${X} $$", "%h %%", "key: value # x", "l1\nl2", "t\tt", "\x01", "'q'")

@@ -1,91 +1,72 @@
 #!/bin/sh
-# Build unitgen-test/quadlet:trixie: a Debian 13 root (debootstrap, minbase) with podman, whose
-# Quadlet generator (/usr/libexec/podman/quadlet, Podman 5.4) judges the files
-# `unitgen export --format quadlet` writes: `quadlet -dryrun` converts them or says why not.
-# Debian 12's Podman 4.3 has no Quadlet. No registry is reachable, so the image is made with
-# `docker import`; nothing runs Podman itself (the generator only reads files).
+# Build unitgen-test/quadlet:trixie: a Debian 13 root (debootstrap, minbase) with Podman 5.4 and
+# systemd, for two uses of the files `unitgen export --format quadlet` writes:
+# - `docker run --rm IMAGE /usr/libexec/podman/quadlet -dryrun`: Podman's Quadlet generator
+#   converts them or says why not (tests/docker/test_export_quadlet.py);
+# - booted (its command is systemd, as PID 1): the files go in /etc/containers/systemd,
+#   `systemctl daemon-reload` runs the generator, and the units it makes start real Podman
+#   containers (tests/fullhost/test_export_quadlet_boot.py).
+# Debian 12's Podman 4.3 has no Quadlet. Podman stores with vfs (overlay on the outer engine's
+# overlay may fail) and runs crun, with netavark and aardvark-dns for its networks.
 #
-# Cache: the rootfs tarball is kept in ${UNITGEN_CACHE:-/var/cache/unitgen-test}/quadlet-HASH.tar
-# where HASH is the first 12 hex digits of this file's sha256. An image already labelled
-# unitgen.quadlet.hash=HASH means there is nothing to do; a cached tarball is only imported.
-# Needs root (debootstrap, chroot) on Debian.
+# Made and cached by tests/images/debian-root.sh (see there): the tarball is
+# ${UNITGEN_CACHE:-/var/cache/unitgen-test}/quadlet-trixie-HASH.tar, HASH covering this file and
+# that one. UNITGEN_QUADLET_IMAGE names the image instead. Needs root on Debian.
 set -eu
 
-IMAGE=${UNITGEN_QUADLET_IMAGE:-unitgen-test/quadlet:trixie}
-CACHE=${UNITGEN_CACHE:-/var/cache/unitgen-test}
-MIRROR=${UNITGEN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-HASH=$(sha256sum "$SELF" | cut -c1-12)
-TAR=$CACHE/quadlet-$HASH.tar
+RELEASE=trixie
+# shellcheck source=../images/debian-root.sh
+. "$(dirname "$0")/../images/debian-root.sh"
+root_setup quadlet "$RELEASE" "${UNITGEN_QUADLET_IMAGE:-unitgen-test/quadlet:trixie}" "$0"
+root_up_to_date && exit 0
+root_import_cached && exit 0
 
-mkdir -p "$CACHE"
-exec 9>"$CACHE/.lock-quadlet"
-flock 9
+# What Debian's podman only recommends, a booted host needs: netavark and aardvark-dns (its
+# networks and their DNS), catatonit (--init), nftables/iptables (netavark's firewall).
+PKGS="systemd systemd-sysv dbus podman crun conmon netavark aardvark-dns catatonit"
+PKGS="$PKGS nftables iptables iproute2 procps"
+root_debootstrap "$PKGS"
+root_slim
+# shellcheck disable=SC2119 # no units of its own to mask
+root_mask_noise
 
-have=$(docker image inspect -f '{{index .Config.Labels "unitgen.quadlet.hash"}}' "$IMAGE" 2>/dev/null || true)
-if [ "$have" = "$HASH" ]; then
-    echo "quadlet: $IMAGE is up to date (hash $HASH), nothing to do"
-    exit 0
-fi
-
-import_tar() {
-    base=$(docker import "$1")
-    ctx=$(mktemp -d)
-    printf 'FROM %s\nLABEL unitgen.quadlet.hash=%s\n' "$base" "$HASH" >"$ctx/Dockerfile"
-    DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null 2>"$ctx/err" || {
-        cat "$ctx/err" >&2
-        rm -rf "$ctx"
-        exit 1
-    }
-    rm -rf "$ctx"
-}
-
-if [ -f "$TAR" ]; then
-    import_tar "$TAR"
-    echo "quadlet: imported $IMAGE from cached $TAR (hash $HASH)"
-    exit 0
-fi
-
-start=$(date +%s)
-if ! command -v debootstrap >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-fi
-work=$(mktemp -d "$CACHE/build-quadlet.XXXXXX")
-root=$work/root
-cleanup() {
-    if mountpoint -q "$root/proc" 2>/dev/null; then umount -l "$root/proc" || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-debootstrap --variant=minbase trixie "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 || {
-    tail -30 "$work/debootstrap.log" >&2
-    exit 1
-}
-printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
-chmod 755 "$root/usr/sbin/policy-rc.d"
-mount -t proc proc "$root/proc"
-chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
-    sh -c "apt-get update -qq && apt-get install -y -qq --no-install-recommends podman" \
-    >"$work/apt.log" 2>&1 || {
-    tail -30 "$work/apt.log" >&2
-    exit 1
-}
-umount "$root/proc"
-chroot "$root" sh -eu <<'SH'
-apt-get clean
-rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/* \
-    /usr/share/info/* /usr/sbin/policy-rc.d
+root_chroot sh -eu <<'SH'
 test -x /usr/libexec/podman/quadlet
+mkdir -p /etc/containers/systemd
+cat >/etc/containers/storage.conf <<'CONF'
+[storage]
+driver = "vfs"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+CONF
+# No registry is reachable: a short name resolves to docker.io, where the test's images are
+# loaded under that name, and nothing asks which registry to use.
+cat >/etc/containers/registries.conf.d/99-unitgen-test.conf <<'CONF'
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "permissive"
+CONF
+# Docker gives the host a read-only /proc/sys, where netavark sets its networks' sysctls
+# (ip_forward, the bridge's and each container's interface): /proc/sys/net, which is the host's
+# own network namespace's, is made writable at boot, the rest stays read-only.
+cat >/etc/systemd/system/proc-sys-net-writable.service <<'UNIT'
+[Unit]
+Description=Writable /proc/sys/net for netavark (Docker gives a read-only /proc/sys)
+DefaultDependencies=no
+Before=sysinit.target
+ConditionPathIsReadWrite=!/proc/sys/net
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/mount --bind /proc/sys/net /proc/sys/net
+ExecStart=/bin/mount -o remount,bind,rw /proc/sys/net
+
+[Install]
+WantedBy=sysinit.target
+UNIT
+mkdir -p /etc/systemd/system/sysinit.target.wants
+ln -s ../proc-sys-net-writable.service /etc/systemd/system/sysinit.target.wants/
+echo unitgen-quadlet >/etc/hostname
 SH
 
-tmp=$TAR.tmp.$$
-tar --numeric-owner --xattrs -C "$root" -cf "$tmp" .
-mv "$tmp" "$TAR"
-import_tar "$TAR"
-for old in "$CACHE"/quadlet-*.tar; do
-    [ "$old" = "$TAR" ] || rm -f "$old"
-done
-echo "quadlet: built $IMAGE from debootstrap in $(($(date +%s) - start))s (hash $HASH, cache $TAR)"
+root_save

@@ -58,6 +58,7 @@ SCRIPTS = (
     "tests/images/build-root.sh",
     "tests/harness/build-image.sh",
     "tests/fullhost/build-image.sh",
+    "tests/quadlet/build-image.sh",
 )
 
 
