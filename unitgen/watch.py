@@ -63,6 +63,10 @@ def run(
     from unitgen.docker_source import DockerSource
 
     since = int(time.time())
+    # The stream is reopened from `since`, a whole second: the events of that second come
+    # again. Those already handled are skipped, or a sync that fails on one event would
+    # reopen the stream, meet the same event, fail again, and spin the engine for ever.
+    handled: set[tuple[object, ...]] = set()
     dirty = True
     while not stop():
         try:
@@ -70,7 +74,13 @@ def run(
                 reconcile(make_app, report)
                 dirty = False
             for event in DockerSource(timeout=None).events(since=since):
-                since = int(event.get("time") or since)
+                key = _identity(event)
+                if key in handled:
+                    continue
+                at = int(event.get("time") or since)
+                if at != since:
+                    since, handled = at, set()
+                handled.add(key)
                 action = str(event.get("Action") or event.get("status") or "")
                 name = (event.get("Actor") or {}).get("Attributes", {}).get("name", "?")
                 if action == "die":
@@ -86,3 +96,13 @@ def run(
             time.sleep(RECONNECT_SECONDS)
         except UnitgenError as exc:
             report(f"could not sync: {exc}; retrying on the next event")
+
+
+def _identity(event: dict[str, object]) -> tuple[object, ...]:
+    """What tells two events apart: when (to the nanosecond), what, and to which object."""
+    actor = event.get("Actor")
+    return (
+        event.get("timeNano") or event.get("time"),
+        event.get("Action") or event.get("status"),
+        actor.get("ID") if isinstance(actor, dict) else event.get("id"),
+    )

@@ -37,12 +37,18 @@ def watcher(tmp_path: Path) -> Iterator[Path]:
         cwd=REPO,
         stdout=log,
         stderr=log,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        # A lock of its own: another unitgen run on this machine must not hold up its syncs.
+        env={**os.environ, "PYTHONPATH": str(REPO), "UNITGEN_LOCK": str(tmp_path / "lock")},
     )
     time.sleep(1.5)
     yield root
     proc.send_signal(signal.SIGTERM)  # what systemd sends to stop unitgen-watch.service
-    assert proc.wait(timeout=10) == 0
+    try:
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:  # never left behind: a stray watcher outlives its root
+            proc.kill()
+            proc.wait()
 
 
 def test_an_opted_in_container_gets_a_unit_and_its_removal_prunes_it(watcher: Path) -> None:

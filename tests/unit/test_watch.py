@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import pytest
 
 from unitgen import watch
-from unitgen.errors import DockerUnavailable
+from unitgen.errors import DockerUnavailable, UsageError
 
 
 class FlakyEngine:
@@ -47,3 +47,45 @@ def test_watch_reconnects_and_replays_from_the_last_event(monkeypatch: pytest.Mo
     assert any("reconnecting" in line for line in said)
     # initial sync, the create, the resync after reconnecting, the destroy
     assert rounds == ["sync", "sync", "sync", "sync"]
+
+
+class ReplayingEngine:
+    """Sends, at each connection, every event since `since`, as the engine does: the event of
+    the second asked for comes again when the stream is reopened."""
+
+    connections: ClassVar[list[int | None]] = []
+    EVENT: ClassVar[dict[str, Any]] = {
+        "time": 1000,
+        "timeNano": 1000_000000123,
+        "Action": "destroy",
+        "Actor": {"ID": "abc", "Attributes": {"name": "job"}},
+    }
+
+    def __init__(self, timeout: int | None = None) -> None:
+        pass
+
+    def events(self, since: int | None) -> Iterator[dict[str, Any]]:
+        ReplayingEngine.connections.append(since)
+        yield ReplayingEngine.EVENT
+
+
+def test_a_sync_that_fails_on_an_event_does_not_replay_it_for_ever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found on a test machine: a watch whose root had gone reopened the stream, met the same
+    destroy again, failed again, and kept the engine at 100% CPU for 40 minutes."""
+    import unitgen.docker_source
+
+    ReplayingEngine.connections = []
+    monkeypatch.setattr(unitgen.docker_source, "DockerSource", ReplayingEngine)
+    syncs: list[str] = []
+
+    def failing(make_app: object, report: object) -> None:
+        syncs.append("sync")
+        if len(syncs) > 1:
+            raise UsageError("root /gone is not a directory")
+
+    monkeypatch.setattr(watch, "reconcile", failing)
+    no_app: Any = None  # reconcile is replaced: no app is ever made
+    watch.run(lambda: no_app, lambda _: None, stop=lambda: len(ReplayingEngine.connections) >= 5)
+    assert syncs == ["sync", "sync"]  # the first sync, then the destroy once, not once a pass
