@@ -11,35 +11,51 @@ import sys
 
 import click
 
-from unitgen import __version__, cli_export, cli_graph, cli_manage, cli_report
+from unitgen import __version__
 from unitgen.cli_common import log
 from unitgen.errors import INTERRUPTED, UnitgenError
 
-
-def _setup_logging(debug: bool, quiet: bool) -> None:
-    import logging
-
-    logger = log()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("unitgen: %(message)s"))
-    # --quiet leaves out what is only informational on stderr; the journal still gets it.
-    handler.setLevel(logging.WARNING if quiet and not debug else logging.DEBUG)
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.DEBUG if debug else logging.INFO)
-    logger.propagate = False
-    from unitgen.systemd import booted
-
-    if booted():
-        try:
-            from systemd.journal import JournalHandler
-        except ImportError:
-            return
-        journal = JournalHandler(SYSLOG_IDENTIFIER="unitgen")
-        journal.setLevel(logging.INFO)
-        logger.addHandler(journal)
+# Each command: the module that defines it, and its line in `unitgen --help`, so that --help
+# imports none of them (about a tenth of its cost). tests/unit/test_cli.py checks each line
+# against what click makes of the command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "adopt": ("cli_manage", "Take over containers that rely on Docker restart policies..."),
+    "diff": ("cli_report", "Unified diff: each installed unit against what would be..."),
+    "drift": ("cli_report", "Report every way the units and Docker disagree (all..."),
+    "exit-codes": ("cli_report", "The exit codes unitgen returns, for scripts."),
+    "export": ("cli_export", "Export CONTAINERS, and what they need, as Compose, Podman..."),
+    "generate": ("cli_manage", "Print the units CONTAINERS need (their dependencies' too)."),
+    "graph": ("cli_graph", "Draw the boot order: each container, what it needs, and why."),
+    "install": ("cli_manage", "Write, enable and start the units of CONTAINERS and of all..."),
+    "list": ("cli_report", "The units unitgen made (containers' and networks'), and..."),
+    "status": ("cli_report", "One view of CONTAINER: its unit, the container, what it..."),
+    "sync": ("cli_manage", "Bring the installed units to the desired state, with one..."),
+    "uninstall": ("cli_manage", "Stop, disable and remove the units of CONTAINERS; restore..."),
+    "watch": ("cli_manage", "Follow Docker's events and keep units in sync, until..."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when one is run (or listed), not before."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            module = importlib.import_module(f"unitgen.{COMMANDS[cmd_name][0]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in sorted(COMMANDS.items())])
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="unitgen")
 @click.option(
     "--debug",
@@ -71,18 +87,16 @@ def cli(debug: bool, quiet: bool) -> None:
 
     A container is named as Docker's CLI takes it: NAME, /NAME, its id or a unique id prefix.
     """
-    _setup_logging(debug, quiet)
+    from unitgen import log as logs
+
+    logs.configure(debug=debug, quiet=quiet)
 
 
-# Registered here, at import, so `cli.commands` is complete for --help, the man page
-# (packaging/make-manpage.py) and shell completion.
-for _command in (
-    *cli_manage.COMMANDS,
-    *cli_report.COMMANDS,
-    *cli_graph.COMMANDS,
-    *cli_export.COMMANDS,
-):
-    cli.add_command(_command)
+def all_commands() -> dict[str, click.Command]:
+    """Every command, loaded: for the man page, completion and the tests."""
+    for name in COMMANDS:
+        cli.get_command(click.Context(cli), name)
+    return dict(cli.commands)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,10 +24,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def log() -> logging.Logger:
-    """The logger, imported on first use: `unitgen --help` never pays for logging."""
-    import logging
+    """The logger, made on first use (unitgen/log.py): a command that says nothing never
+    imports logging."""
+    from unitgen import log as logs
 
-    return logging.getLogger("unitgen")
+    return logs.get()
 
 
 ROOT_DEFAULT = " Default: $DPKG_ROOT, else /."

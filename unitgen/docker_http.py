@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-log = logging.getLogger("unitgen")
+from unitgen import log
 
 
 class EngineError(Exception):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
@@ -160,6 +159,8 @@ class DockerSource:
         listed = self._get("/containers/json?all=1", "connecting")
         networks = [network_from_inspect(n) for n in self._get("/networks", "listing networks")]
         names_by_id = {c["Id"]: strip_name(c["Names"][0]) for c in listed if c.get("Names")}
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(self._workers) as pool:
             inspected = list(pool.map(self._inspect_or_none, names_by_id))
         specs = [spec_from_inspect(d, names_by_id) for d in inspected if d is not None]
@@ -178,13 +179,10 @@ class DockerSource:
 
         def inspect_all(refs: Sequence[str]) -> list[Inspect]:
             todo = [ref for ref in dict.fromkeys(refs) if ref not in cache]
-            if not todo:
-                return [data for ref in refs if (data := cache[ref]) is not None]
-            with ThreadPoolExecutor(min(self._workers, len(todo))) as pool:
-                for ref, data in zip(todo, pool.map(self._inspect_or_none, todo), strict=True):
-                    cache[ref] = data
-                    if data is not None:
-                        names_by_id[data["Id"]] = strip_name(data["Name"])
+            for ref, data in zip(todo, self._inspect_each(todo) if todo else [], strict=True):
+                cache[ref] = data
+                if data is not None:
+                    names_by_id[data["Id"]] = strip_name(data["Name"])
             return [data for ref in refs if (data := cache[ref]) is not None]
 
         def fetch(level: list[str]) -> list[ContainerSpec]:
@@ -226,6 +224,16 @@ class DockerSource:
             return data
         except ContainerNotFound:
             return None
+
+    def _inspect_each(self, refs: Sequence[str]) -> list[Inspect | None]:
+        """Each of REFS inspected, concurrently when there are several (threads, and the
+        logging that concurrent.futures imports, cost a single inspect more than it takes)."""
+        if len(refs) == 1:
+            return [self._inspect_or_none(refs[0])]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(self._workers, len(refs))) as pool:
+            return list(pool.map(self._inspect_or_none, refs))
 
     def _network_or_none(self, name: str) -> Inspect | None:
         return self._get_or_none(f"/networks/{_q(name)}", f"inspecting network {name}")

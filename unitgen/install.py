@@ -11,19 +11,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import logging
 import os
 import signal
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from unitgen import log
 from unitgen.errors import PermissionDenied, UsageError, WriteFailed
 from unitgen.model import RestartPolicy
 from unitgen.plan import Plan
 from unitgen.systemd import Systemctl
 
-log = logging.getLogger("unitgen")
 UNIT_MODE = 0o644
 RELEASE_DIR = Path("/run/unitgen/release")  # read by the helper (unitgen/helper.sh, stop)
 # Fault injection for the crash-safety tests: UNITGEN_FAULT_KILL_AT=STEP makes the process

@@ -51,8 +51,9 @@ def options(params: Iterable[click.Parameter], ctx: click.Context) -> list[str]:
 def commands(cli: click.Group) -> list[str]:
     ctx = click.Context(cli, info_name="unitgen", **cli.context_settings)
     out = [*section("OPTIONS"), *options(cli.get_params(ctx), ctx), *section("COMMANDS")]
-    for name in sorted(cli.commands):
-        command = cli.commands[name]
+    from unitgen.cli import all_commands
+
+    for name, command in sorted(all_commands().items()):
         sub = click.Context(command, info_name=name, parent=ctx)
         usage = f"unitgen {name} {' '.join(command.collect_usage_pieces(sub))}"
         out += [".SS " + roff(usage), ".nf", help_body(command), ".fi"]

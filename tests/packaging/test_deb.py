@@ -74,9 +74,9 @@ def test_the_man_page_documents_every_command() -> None:
         text=True,
         check=True,
     ).stdout
-    from unitgen.cli import cli
+    from unitgen.cli import all_commands
 
-    for name in cli.commands:
+    for name in all_commands():
         assert f".SS unitgen {name} " in page, name
 
 

@@ -11,16 +11,19 @@ import fcntl
 import json
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO
 from tests.fakes import FakeEngine, FakeSource, Reply
 from tests.fakes import run_cli as run
 from unitgen import errors, lock, ops
-from unitgen.cli import cli
+from unitgen.cli import all_commands
 from unitgen.errors import EXIT_CODES
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -45,7 +48,7 @@ def readme_commands() -> set[str]:
 
 
 def test_the_registered_commands_are_exactly_those_in_the_readme_commands_table() -> None:
-    assert set(cli.commands) == readme_commands()
+    assert set(all_commands()) == readme_commands()
 
 
 @pytest.mark.parametrize("command", sorted(readme_commands()))
@@ -55,7 +58,7 @@ def test_every_command_has_help_with_a_description_and_an_example(
     code, out, _ = run([command, "--help"], capsys)
     assert code == 0
     assert f"Usage: unitgen {command}" in out
-    description = (cli.commands[command].help or "").strip().splitlines()
+    description = (all_commands()[command].help or "").strip().splitlines()
     assert description and " ".join(description[0].split()) in " ".join(out.split())
     example = out.partition("\n  Example")[2]
     assert re.search(rf"^ +unitgen {command}\b", example, re.MULTILINE), out
@@ -385,3 +388,40 @@ def test_130_interrupted(
     code, out, err = run(["generate", "--root", str(tmp_path), "seed-onfail"], capsys)
     # click ends the ^C line first, as a shell would.
     assert (code, out, err) == (130, "", "\nunitgen: interrupted\n")
+
+
+def test_the_help_lines_of_the_lazy_group_are_what_click_makes_of_each_docstring() -> None:
+    """`unitgen --help` lists the commands from cli.COMMANDS without importing them; each line
+    must be the one click would print from the command's own docstring."""
+    from unitgen.cli import COMMANDS
+
+    commands = all_commands()
+    limit = 78 - 6 - max(len(name) for name in commands)  # click's, at its default width
+    made = {
+        name: (getattr(cmd.callback, "__module__", ""), cmd.get_short_help_str(limit))
+        for name, cmd in commands.items()
+    }
+    assert made == {name: (f"unitgen.{module}", line) for name, (module, line) in COMMANDS.items()}
+
+
+HELP_THEN_MODULES = """
+import sys
+from unitgen.cli import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+print(sorted(m for m in sys.modules if m.startswith("unitgen.cli_") or m == "unitgen.ops"))
+"""
+
+
+def test_help_imports_no_command_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_THEN_MODULES],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.stdout.splitlines()[-1] == "['unitgen.cli_common']"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, run_cli
-from unitgen.cli import cli
+from unitgen.cli import all_commands
 from unitgen.host import resolve_root
 
 
@@ -26,7 +26,7 @@ def install(root: Path, *names: str, capsys: pytest.CaptureFixture[str]) -> None
     "command", ["generate", "install", "uninstall", "adopt", "drift", "diff", "status"]
 )
 def test_every_command_that_takes_names_says_how_it_takes_them(command: str) -> None:
-    params = {p.name for p in cli.commands[command].params}
+    params = {p.name for p in all_commands()[command].params}
     # status is one view of one container: --all would be `unitgen list`.
     assert ("all_" in params) == (command != "status")
 
@@ -207,7 +207,7 @@ def test_a_policy_install_root_left_on_purpose_is_no_conflict_for_drift_root(
     ],
 )
 def test_each_commands_root_help_says_what_that_command_does_there(command: str, says: str) -> None:
-    (root,) = [p for p in cli.commands[command].params if p.name == "root"]
+    (root,) = [p for p in all_commands()[command].params if p.name == "root"]
     help_ = " ".join(str(getattr(root, "help", "")).split())
     assert says in help_
     assert help_.endswith("Default: $DPKG_ROOT, else /.")

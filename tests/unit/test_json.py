@@ -15,7 +15,7 @@ import pytest
 
 from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
 from unitgen import schemas
-from unitgen.cli import cli
+from unitgen.cli import all_commands
 from unitgen.jsonout import plan_json
 from unitgen.model import RestartPolicy
 from unitgen.plan import Plan, PolicyChange
@@ -132,7 +132,7 @@ def test_every_documented_command_takes_json() -> None:
     for document in schemas.DOCUMENTS:
         for usage in document.commands:
             name = usage.split()[1]
-            options = {o for p in cli.commands[name].params for o in getattr(p, "opts", [])}
+            options = {o for p in all_commands()[name].params for o in getattr(p, "opts", [])}
             assert "--json" in options, usage
 
 

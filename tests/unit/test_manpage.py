@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO
 from unitgen import reference, schemas
-from unitgen.cli import cli
+from unitgen.cli import all_commands, cli
 from unitgen.drift import Kind
 from unitgen.errors import EXIT_CODES
 from unitgen.manpage import render
@@ -33,7 +33,7 @@ def tagged(page: str) -> set[str]:
 
 def test_the_page_has_every_command_and_every_option_of_each(page: str) -> None:
     ctx = click.Context(cli, info_name="unitgen")
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         assert f"\n.SS unitgen {name} " in page, name
         body = page.split(f"\n.SS unitgen {name} ")[1].split("\n.SS ")[0]
         for param in command.get_params(click.Context(command, parent=ctx)):
