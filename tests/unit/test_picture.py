@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import pytest
+
 from tests.conftest import REPO, need, seed_graph
+from tests.fakes import FakeSource, run_cli
 from tests.unit.test_graph import spec
 from unitgen.graph import Graph
 from unitgen.model import NetworkSpec
@@ -87,3 +90,17 @@ def test_a_cycle_is_drawn_not_refused() -> None:
 def test_the_readme_shows_the_seed_topologys_picture_as_unitgen_draws_it() -> None:
     drawn = as_mermaid(picture(seed_graph(), ["seed-container1", "seed-sidecar"]))
     assert f"```mermaid\n{drawn}```\n" in (REPO / "README.md").read_text()
+
+
+def test_svg_without_graphviz_names_the_package_and_exits_11(
+    source: FakeSource, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil as shutil_module
+
+    monkeypatch.setattr(shutil_module, "which", lambda _: None)
+    assert run_cli(["graph", "--format", "svg", "seed-reader"], capsys) == (
+        11,
+        "",
+        "unitgen: --format svg needs Graphviz's dot, which is not installed; "
+        "apt-get install graphviz, or use --format dot and draw it elsewhere\n",
+    )
