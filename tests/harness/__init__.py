@@ -32,7 +32,6 @@ from pathlib import Path
 __all__ = [
     "BUILD_SCRIPT",
     "DOCKER_SOCK",
-    "HARNESS_IMAGE",
     "RELEASES",
     "RELEASE_ENV",
     "REPO_ROOT",
@@ -125,7 +124,6 @@ def harness_release() -> str:
     return release
 
 
-HARNESS_IMAGE = image_for("bookworm")
 _built: set[str] = set()
 
 
