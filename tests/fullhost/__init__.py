@@ -178,22 +178,7 @@ class FullHost(SystemdBox):
         once per host, since the inner engine keeps it across reboots."""
         if image in self._loaded:
             return
-        # Both ends are docker CLIs; the pipe stays binary, no temporary file on either side.
-        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
-            load = subprocess.run(
-                ["docker", "exec", "-i", self.name, "docker", "load", "-q"],
-                stdin=save.stdout,
-                capture_output=True,
-                check=False,
-                timeout=300,
-            )
-            if save.stdout is not None:
-                save.stdout.close()
-        if save.returncode != 0 or load.returncode != 0:
-            raise HarnessError(
-                f"loading {image} into {self.name} failed (save {save.returncode}, "
-                f"load {load.returncode}):\n{load.stdout.decode()}{load.stderr.decode()}"
-            )
+        self.pipe_image(image, "docker", "load", "-q")
         self._loaded.add(image)
 
     def install_unitgen(self, src: Path = REPO_ROOT) -> str:

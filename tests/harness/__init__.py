@@ -186,6 +186,26 @@ class SystemdBox:
             raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
         return done
 
+    def pipe_image(self, image: str, *load: str) -> None:
+        """``docker save IMAGE`` on the outer engine into LOAD run in the box (``docker load``
+        or ``podman load``): no registry is reachable. The pipe stays binary, no temporary
+        file on either side."""
+        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
+            loaded = subprocess.run(
+                ["docker", "exec", "-i", self.name, *load],
+                stdin=save.stdout,
+                capture_output=True,
+                check=False,
+                timeout=300,
+            )
+            if save.stdout is not None:
+                save.stdout.close()
+        if save.returncode != 0 or loaded.returncode != 0:
+            raise HarnessError(
+                f"loading {image} into {self.name} failed (save {save.returncode}, "
+                f"load {loaded.returncode}):\n{loaded.stdout.decode()}{loaded.stderr.decode()}"
+            )
+
     def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run SCRIPT with /bin/sh -c in the box."""
         return self.run("/bin/sh", "-c", script, check=check)

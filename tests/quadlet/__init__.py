@@ -89,21 +89,7 @@ class PodmanHost(SystemdBox):
 
     def load_image(self, image: str) -> None:
         """Copy IMAGE from the outer Docker engine into Podman (no registry is reachable)."""
-        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
-            load = subprocess.run(
-                ["docker", "exec", "-i", self.name, "env", QUIET, "podman", "load", "-q"],
-                stdin=save.stdout,
-                capture_output=True,
-                check=False,
-                timeout=300,
-            )
-            if save.stdout is not None:
-                save.stdout.close()
-        if save.returncode != 0 or load.returncode != 0:
-            raise HarnessError(
-                f"loading {image} into {self.name} failed (save {save.returncode}, "
-                f"load {load.returncode}):\n{load.stdout.decode()}{load.stderr.decode()}"
-            )
+        self.pipe_image(image, "env", QUIET, "podman", "load", "-q")
         # Podman names what it loads from a Docker archive localhost/NAME; Docker meant Docker
         # Hub, and so does the exported Image=.
         image_id = _docker("image", "inspect", "-f", "{{.Id}}", image).stdout.strip()
