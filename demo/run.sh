@@ -5,5 +5,5 @@
 # and show that every container came back, dependencies first.
 set -eu
 cd "$(dirname "$0")/.."
-tests/setup.sh
+tests/setup.sh --demo
 exec .venv/bin/python -m demo "$@"

@@ -2,7 +2,8 @@
 # Set up everything the test suite and the demo need on a Debian 12 machine, as root:
 # Debian packages, a running Docker engine, the local test images (Debian 12 and 13 roots
 # among them) and the Python venv.
-# Idempotent: a second run only checks.
+# Idempotent: a second run only checks. `tests/setup.sh --demo` builds only the Debian 12
+# harness of the roots below, which is all the demo needs (one debootstrap, not six).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -45,10 +46,13 @@ tests/images/build.sh
 # systemd and Podman for the Quadlet export's tests (converted, and booted). Each is imported from
 # the cache or built with debootstrap (1.5-4 min each on a fresh machine), side by side: each
 # has its own lock.
+roots="tests/harness/build-image.sh:bookworm tests/harness/build-image.sh:trixie
+tests/fullhost/build-image.sh:bookworm tests/fullhost/build-image.sh:trixie
+tests/images/build-root.sh:trixie tests/quadlet/build-image.sh:"
+[ "${1:-}" = --demo ] && roots="tests/harness/build-image.sh:bookworm"
 pids=""
-for build in "tests/harness/build-image.sh bookworm" "tests/harness/build-image.sh trixie" \
-    "tests/fullhost/build-image.sh bookworm" "tests/fullhost/build-image.sh trixie" \
-    "tests/images/build-root.sh trixie" "tests/quadlet/build-image.sh"; do
+for root in $roots; do
+    build="${root%%:*} ${root#*:}"
     $build &
     pids="$pids $!"
 done
