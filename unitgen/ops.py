@@ -59,6 +59,7 @@ class Unitgen:
         self._templates = tuple(templates)
         self.online = systemd.is_online(self.root)
         self.systemctl = systemd.Systemctl(self.root, online=self.online)
+        self._whole: Graph | None = None  # the whole host's graph, once read
 
     @cached_property
     def renderer_options(self) -> RenderOptions:
@@ -94,10 +95,12 @@ class Unitgen:
 
         return DockerSource()
 
-    @cached_property
+    @property
     def graph(self) -> Graph:
-        containers, networks = self.source.snapshot()
-        return Graph.build(containers, networks)
+        """Every container and network of the engine, read once."""
+        if self._whole is None:
+            self._whole = Graph.build(*self.source.snapshot())
+        return self._whole
 
     @cached_property
     def installed(self) -> dict[str, InstalledUnit]:
@@ -122,7 +125,7 @@ class Unitgen:
     def _graph_for(self, names: Sequence[str], all_: bool) -> Graph:
         """The whole host's graph when it is needed or already read; else only `names`' closure
         (on a host with hundreds of containers, `install web1` inspects what web1 needs)."""
-        if all_ or "graph" in self.__dict__:
+        if all_ or self._whole is not None:
             return self.graph
         containers, networks = self.source.closure(names)
         return Graph.build(containers, networks)
