@@ -23,6 +23,17 @@ UNIT_DIR = Path("etc/systemd/system")
 # /var/lib survives `apt remove` (as dpkg's own maintainer scripts in /var/lib/dpkg/info do);
 # the interface version is in the name, so a new interface never breaks an older unit.
 HELPER_PATH = PurePosixPath("/var/lib/unitgen/helper/container-v1")
+# Recreate mode's records: each container's creation request (README, "Recreate mode"), one
+# file per container, readable by root only (it holds the container's environment).
+RECORD_DIR = PurePosixPath("/etc/unitgen/recreate")
+RECORD_DIR_MODE = 0o700
+RECORD_MODE = 0o600
+# The labels a container made by a unit carries: the unit that owns it (for people and other
+# tools), and the same value under the field name journald files a root daemon's lines by
+# (`journalctl -u UNIT` matches OBJECT_SYSTEMD_UNIT=UNIT from uid 0; the journald log driver
+# turns label object.systemd.unit into that field).
+UNIT_LABEL = "unitgen.unit"
+JOURNAL_UNIT_LABEL = "object.systemd.unit"
 # Compiled templates (Jinja's bytecode, keyed by each template's source: never stale), so that
 # a run skips Jinja's lexer and compiler. Of the host unitgen runs on, not of --root.
 CACHE_DIR = Path("/var/cache/unitgen")
@@ -60,6 +71,17 @@ def unit_dir(root: Path) -> Path:
 def helper_file(root: Path) -> Path:
     """Where the helper is written under ROOT."""
     return root / HELPER_PATH.relative_to("/")
+
+
+def record_path(container: str) -> PurePosixPath:
+    """The record of container NAME on the target system (absolute, as units name it)."""
+    container_unit_name(container)  # refuses a name that is not Docker's
+    return RECORD_DIR / f"{container}.json"
+
+
+def record_file(root: Path, container: str) -> Path:
+    """Where the record of NAME is written under ROOT."""
+    return root / record_path(container).relative_to("/")
 
 
 def template_cache_dir() -> Path | None:
