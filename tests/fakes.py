@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import socketserver
+import subprocess
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import seed_graph
+from tests.conftest import REPO, seed_graph
 from unitgen import helper, ops
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
@@ -319,6 +321,30 @@ def encode_reply(reply: Reply) -> bytes:
     if reply.vanish_after_headers:
         return (head + "\r\n").encode()
     return (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+# The helper as the units run it, against a FakeEngine.
+HELPER = REPO / "unitgen/helper.sh"
+NC = Path("/bin/nc.openbsd")
+HELPER_TIMEOUT = 5  # seconds: a hung helper fails its test instead of hanging the suite
+
+
+def helper_env(socket: Path) -> dict[str, str]:
+    return {"DOCKER_HOST": f"unix://{socket}", "PATH": os.environ["PATH"]}
+
+
+def run_helper(
+    engine: FakeEngine, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`/bin/sh helper.sh ARGS` talking to ENGINE (more environment in ENV); never raises."""
+    return subprocess.run(
+        ["/bin/sh", str(HELPER), *args],
+        env={**helper_env(engine.socket), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=HELPER_TIMEOUT,
+        check=False,
+    )
 
 
 def drop_in(

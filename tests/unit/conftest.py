@@ -1,4 +1,5 @@
-"""What the pure tests share: their own lock file, and the fake engine behind the CLI.
+"""What the pure tests share: their own lock file, the fake engine behind the CLI, and the
+fake Docker engine the unit helper talks to.
 
 Runs that change things take a machine-wide lock (/run/lock/unitgen.lock); another checkout's
 tests running at the same time would make a run here wait and say so on stderr, breaking the
@@ -6,11 +7,14 @@ tests that pin stderr exactly."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, cli_over, image_root
+from tests.conftest import need
+from tests.fakes import NC, FakeEngine, FakeSource, cli_over, image_root
 
 
 @pytest.fixture(autouse=True)
@@ -28,3 +32,12 @@ def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
     cli_over(fake, monkeypatch)
     image_root(tmp_path)
     return fake
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[FakeEngine]:
+    """A fake Docker engine for the unit helper, on a socket in tmp_path."""
+    need("netcat-openbsd (/bin/nc.openbsd)", os.access(NC, os.X_OK))
+    fake = FakeEngine(tmp_path / "docker.sock").start()
+    yield fake
+    fake.stop()

@@ -12,43 +12,26 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, need
-from tests.fakes import HANG_UP, FakeEngine, Lifecycle, Reply, State
-
-HELPER = REPO / "unitgen/helper.sh"
-NC = Path("/bin/nc.openbsd")
-TIMEOUT = 5  # seconds: a hung helper fails its test instead of hanging the suite
+from tests.conftest import need
+from tests.fakes import (
+    HANG_UP,
+    HELPER,
+    HELPER_TIMEOUT,
+    NC,
+    FakeEngine,
+    Lifecycle,
+    Reply,
+    State,
+    helper_env,
+    run_helper,
+)
 
 OK = Reply(204)
 NOT_FOUND = Reply(404, '{"message":"No such container: web"}')
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[FakeEngine]:
-    need("netcat-openbsd (/bin/nc.openbsd)", os.access(NC, os.X_OK))
-    fake = FakeEngine(tmp_path / "docker.sock").start()
-    yield fake
-    fake.stop()
-
-
-def env(socket: Path) -> dict[str, str]:
-    return {"DOCKER_HOST": f"unix://{socket}", "PATH": os.environ["PATH"]}
-
-
-def helper(engine: FakeEngine, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["/bin/sh", str(HELPER), *args],
-        env=env(engine.socket),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
 
 
 def waiting(engine: FakeEngine, name: str, reply: Reply) -> subprocess.Popen[str]:
@@ -56,12 +39,12 @@ def waiting(engine: FakeEngine, name: str, reply: Reply) -> subprocess.Popen[str
     engine.on("POST", f"/containers/{name}/wait", reply)
     proc = subprocess.Popen(
         ["/bin/sh", str(HELPER), "wait", name],
-        env=env(engine.socket),
+        env=helper_env(engine.socket),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + TIMEOUT
+    deadline = time.monotonic() + HELPER_TIMEOUT
     while not any(p.endswith(f"/containers/{name}/wait") for p in engine.paths("POST")):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the helper never asked to wait"
@@ -85,14 +68,14 @@ def test_wait_exits_with_the_containers_status_code_whatever_the_spacing(
     engine: FakeEngine,
 ) -> None:
     engine.on("POST", "/containers/web/wait", Reply(200, '{"StatusCode": 3}'))
-    done = helper(engine, "wait", "web")
+    done = run_helper(engine, "wait", "web")
     assert done.returncode == 3, done.stderr
     assert "container web exited with status 3" in done.stderr
 
 
 def test_wait_exits_0_for_a_clean_exit_next_to_a_null_error(engine: FakeEngine) -> None:
     engine.on("POST", "/containers/web/wait", Reply(200, '{"Error":null,"StatusCode":0}'))
-    done = helper(engine, "wait", "web")
+    done = run_helper(engine, "wait", "web")
     assert done.returncode == 0, done.stderr
 
 
@@ -105,12 +88,12 @@ def test_wait_finds_the_status_code_first_or_last_in_the_answer(
     engine: FakeEngine, body: str
 ) -> None:
     engine.on("POST", "/containers/web/wait", Reply(200, body))
-    assert helper(engine, "wait", "web").returncode == 6
+    assert run_helper(engine, "wait", "web").returncode == 6
 
 
 def test_wait_for_a_container_that_is_gone_exits_1_naming_it(engine: FakeEngine) -> None:
     engine.on("POST", "/containers/web/wait", NOT_FOUND)
-    done = helper(engine, "wait", "web")
+    done = run_helper(engine, "wait", "web")
     assert (done.returncode, done.stderr) == (1, "container web no longer exists\n")
 
 
@@ -121,7 +104,7 @@ def test_wait_waits_for_an_engine_that_drops_the_connection_and_waits_again(
     # the next ping finds nobody, the one after that an engine that knows the container.
     engine.on("POST", "/containers/web/wait", HANG_UP, Reply(200, '{"StatusCode":5}'))
     engine.on("GET", "/_ping", engine.pong(), HANG_UP, engine.pong())
-    done = helper(engine, "wait", "web")
+    done = run_helper(engine, "wait", "web")
     assert done.returncode == 5, done.stderr
     assert "lost the Docker engine" in done.stderr
     assert [p for p in engine.paths() if "/wait" in p] == ["/v1.41/containers/web/wait"] * 2
@@ -134,7 +117,7 @@ def test_wait_waits_again_when_the_engine_goes_away_after_accepting_the_wait(
     # an engine stopped in between leaves a 200 without a body, which is no exit status.
     lost = Reply(200, vanish_after_headers=True)
     engine.on("POST", "/containers/web/wait", lost, Reply(200, '{"StatusCode":5}'))
-    done = helper(engine, "wait", "web")
+    done = run_helper(engine, "wait", "web")
     assert done.returncode == 5, done.stderr
     assert "lost the Docker engine" in done.stderr
 
@@ -148,7 +131,7 @@ def test_wait_exits_0_when_systemd_stops_the_unit(engine: FakeEngine) -> None:
         proc.send_signal(signal.SIGUSR1)
         time.sleep(0.1)  # the signal lands while the request is in flight
         stopped.set()
-        _, err = proc.communicate(timeout=TIMEOUT)
+        _, err = proc.communicate(timeout=HELPER_TIMEOUT)
     finally:
         proc.kill()
     assert proc.returncode == 0, err
@@ -161,16 +144,9 @@ def test_stop_tells_the_waiting_helper_before_stopping_the_container(
     proc = waiting(engine, "web", Reply(200, '{"StatusCode":143}', after=stopped))
     try:
         engine.on("POST", "/containers/web/stop", OK)
-        stop = subprocess.run(
-            ["/bin/sh", str(HELPER), "stop", "web", "10"],
-            env={**env(engine.socket), "MAINPID": str(proc.pid)},
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        stop = run_helper(engine, "stop", "web", "10", env={"MAINPID": str(proc.pid)})
         stopped.set()
-        _, err = proc.communicate(timeout=TIMEOUT)
+        _, err = proc.communicate(timeout=HELPER_TIMEOUT)
     finally:
         proc.kill()
     assert stop.returncode == 0, stop.stderr
@@ -183,7 +159,7 @@ def test_stop_tells_the_waiting_helper_before_stopping_the_container(
 def test_start_exits_0_once_the_container_is_listed_running(engine: FakeEngine) -> None:
     lifecycle = listing_of(State("created"), State("running"), polls=2)
     starting(engine, lifecycle)
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert done.returncode == 0, done.stderr
     assert lifecycle.reached_last
     assert engine.paths("POST") == ["/v1.41/containers/web/start"]
@@ -191,7 +167,7 @@ def test_start_exits_0_once_the_container_is_listed_running(engine: FakeEngine) 
 
 def test_start_of_a_container_already_running_exits_0(engine: FakeEngine) -> None:
     starting(engine, listing_of(State("running")), Reply(304))
-    assert helper(engine, "start", "web").returncode == 0
+    assert run_helper(engine, "start", "web").returncode == 0
 
 
 def test_start_of_a_missing_container_says_how_to_recreate_it_and_leaves_failing_to_wait(
@@ -200,7 +176,7 @@ def test_start_of_a_missing_container_says_how_to_recreate_it_and_leaves_failing
     """The boot's start job ends (wait then fails, and the unit restarts as after a crash):
     under RestartMode=direct a failing start would hold the job, and the boot, for ever."""
     starting(engine, listing_of(State("running")), NOT_FOUND)
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (
         0,
         "no container named web: recreate it, then run: unitgen install web\n",
@@ -216,7 +192,7 @@ def test_start_refused_by_the_engine_exits_1_with_its_message(
     engine: FakeEngine, status: int, message: str
 ) -> None:
     starting(engine, listing_of(State("running")), Reply(status, json.dumps({"message": message})))
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (
         1,
         f"could not start container web (HTTP {status}): {message}\n",
@@ -232,27 +208,27 @@ def test_start_reads_a_listing_as_empty_or_not_whatever_its_fields_and_spacing(
     )
     lifecycle = Lifecycle("web", State("running"), listed=listed, empty=" [ ]\r\n")
     starting(engine, lifecycle)
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert done.returncode == 0, done.stderr
 
 
 def test_start_waits_while_the_health_check_is_starting_then_exits_0(engine: FakeEngine) -> None:
     lifecycle = listing_of(State(health="starting"), State(health="healthy"), polls=4)
     starting(engine, lifecycle)
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert done.returncode == 0, done.stderr
     assert lifecycle.reached_last, "the helper did not wait for the health check"
 
 
 def test_start_of_an_unhealthy_container_exits_1(engine: FakeEngine) -> None:
     starting(engine, listing_of(State(health="starting"), State(health="unhealthy"), polls=2))
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (1, "container web is unhealthy\n")
 
 
 def test_start_counts_a_job_that_already_exited_0_as_started(engine: FakeEngine) -> None:
     starting(engine, listing_of(State("exited", exit_code=0)))
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert done.returncode == 0, done.stderr
 
 
@@ -262,7 +238,7 @@ def test_start_of_a_container_that_exited_non_zero_exits_1_with_its_exit_status(
     starting(engine, listing_of(State("exited", exit_code=7)))
     inspect = '{"Id": "0123", "State": {"Status": "exited", "ExitCode": 7, "Error": ""}}'
     engine.on("GET", "/containers/web/json", Reply(200, inspect))
-    done = helper(engine, "start", "web")
+    done = run_helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (
         1,
         "container web stopped while starting, exit status 7\n",
@@ -276,7 +252,7 @@ def test_start_waits_for_an_engine_that_is_not_up_yet(tmp_path: Path) -> None:
     timer = threading.Timer(1.0, late.start)
     timer.start()
     try:
-        done = helper(late, "start", "web")
+        done = run_helper(late, "start", "web")
     finally:
         timer.join()
         late.stop()
@@ -294,7 +270,7 @@ def test_every_request_after_the_ping_uses_the_announced_api_version(
     engine.api = api
     starting(engine, listing_of(State("exited", exit_code=7)))
     engine.on("GET", "/containers/web/json", Reply(200, '{"State":{"ExitCode":7}}'))
-    helper(engine, "start", "web")
+    run_helper(engine, "start", "web")
     first, *later = engine.paths()
     assert first == "/_ping"
     assert len(later) >= 4  # start, listings, inspect
@@ -306,13 +282,13 @@ def test_requests_are_unversioned_when_the_engine_announces_no_version(
 ) -> None:
     engine.api = None
     engine.on("POST", "/containers/web/stop", OK)
-    assert helper(engine, "stop", "web", "10").returncode == 0
+    assert run_helper(engine, "stop", "web", "10").returncode == 0
     assert engine.paths() == ["/_ping", "/containers/web/stop?t=10"]
 
 
 def test_the_listing_filter_anchors_the_name_and_escapes_its_dot(engine: FakeEngine) -> None:
     starting(engine, listing_of(State("running"), name="web.1"))
-    assert helper(engine, "start", "web.1").returncode == 0
+    assert run_helper(engine, "start", "web.1").returncode == 0
     listing = next(r for r in engine.requests if r.path == "/containers/json")
     assert listing.filters == {
         "name": ["^/web\\.1$"],
@@ -332,7 +308,7 @@ def test_stop_asks_the_engine_to_stop_the_container_with_the_grace_period(
     engine: FakeEngine,
 ) -> None:
     engine.on("POST", "/containers/web/stop", OK)
-    assert helper(engine, "stop", "web", "30").returncode == 0
+    assert run_helper(engine, "stop", "web", "30").returncode == 0
     assert engine.paths("POST") == ["/v1.41/containers/web/stop?t=30"]
 
 
@@ -343,13 +319,13 @@ def test_stop_succeeds_when_the_container_is_stopped_or_gone(
     engine: FakeEngine, reply: Reply
 ) -> None:
     engine.on("POST", "/containers/web/stop", reply)
-    done = helper(engine, "stop", "web", "30")
+    done = run_helper(engine, "stop", "web", "30")
     assert done.returncode == 0, done.stderr
 
 
 def test_stop_that_the_engine_fails_exits_1_with_its_message(engine: FakeEngine) -> None:
     engine.on("POST", "/containers/web/stop", Reply(500, '{"message":"cannot kill"}'))
-    done = helper(engine, "stop", "web", "30")
+    done = run_helper(engine, "stop", "web", "30")
     assert (done.returncode, done.stderr) == (
         1,
         "could not stop container web (HTTP 500): cannot kill\n",
@@ -368,14 +344,14 @@ NETWORK = "{" + ",".join(MEMBERS) + "}"
 
 def test_a_network_that_exists_is_left_alone(engine: FakeEngine) -> None:
     engine.on("GET", "/networks/app_net", Reply(200, '{"Name":"app_net"}'))
-    assert helper(engine, "network", "app_net", *MEMBERS).returncode == 0
+    assert run_helper(engine, "network", "app_net", *MEMBERS).returncode == 0
     assert engine.paths("POST") == []
 
 
 def test_a_missing_network_is_created_from_exactly_the_json_given(engine: FakeEngine) -> None:
     engine.on("GET", "/networks/app_net", Reply(404, '{"message":"network app_net not found"}'))
     engine.on("POST", "/networks/create", Reply(201, '{"Id":"abc","Warning":""}'))
-    done = helper(engine, "network", "app_net", *MEMBERS)
+    done = run_helper(engine, "network", "app_net", *MEMBERS)
     assert done.returncode == 0, done.stderr
     [create] = [r for r in engine.requests if r.method == "POST"]
     assert create.target == "/v1.41/networks/create"
@@ -389,7 +365,7 @@ def test_a_network_created_meanwhile_by_someone_else_counts_as_created(
 ) -> None:
     engine.on("GET", "/networks/app_net", Reply(404, '{"message":"network app_net not found"}'))
     engine.on("POST", "/networks/create", Reply(409, '{"message":"network app_net exists"}'))
-    assert helper(engine, "network", "app_net", *MEMBERS).returncode == 0
+    assert run_helper(engine, "network", "app_net", *MEMBERS).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -410,7 +386,7 @@ def test_a_network_the_engine_fails_on_exits_1_with_its_message(
     engine.on("GET", "/networks/app_net", inspected)
     if created is not None:
         engine.on("POST", "/networks/create", created)
-    done = helper(engine, "network", "app_net", *MEMBERS)
+    done = run_helper(engine, "network", "app_net", *MEMBERS)
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == message
 
@@ -424,7 +400,7 @@ def test_a_tcp_docker_host_is_refused_with_a_clear_message() -> None:
         env={"DOCKER_HOST": "tcp://127.0.0.1:2375", "PATH": os.environ["PATH"]},
         capture_output=True,
         text=True,
-        timeout=TIMEOUT,
+        timeout=HELPER_TIMEOUT,
         check=False,
     )
     assert (done.returncode, done.stderr) == (
@@ -434,7 +410,7 @@ def test_a_tcp_docker_host_is_refused_with_a_clear_message() -> None:
 
 
 def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
-    done = helper(engine, "restart", "web")
+    done = run_helper(engine, "restart", "web")
     assert done.returncode == 1
     assert done.stderr == (
         f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS"
@@ -444,7 +420,7 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
 
 
 def test_help_prints_the_usage_lines(engine: FakeEngine) -> None:
-    done = helper(engine, "--help")
+    done = run_helper(engine, "--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert [line.split()[:2] for line in done.stdout.splitlines()] == [
         ["container-v1", "start"],
@@ -466,13 +442,13 @@ def test_policy_hands_the_container_back_with_its_restart_policy(
     engine: FakeEngine, policy: str, body: str
 ) -> None:
     engine.on("POST", "/containers/web/update", Reply(200, "{}"))
-    assert helper(engine, "policy", "web", policy).returncode == 0
+    assert run_helper(engine, "policy", "web", policy).returncode == 0
     update = [r for r in engine.requests if r.path == "/containers/web/update"]
     assert [r.body.decode() for r in update] == [body]
 
 
 def test_policy_refuses_a_policy_docker_does_not_know(engine: FakeEngine) -> None:
-    done = helper(engine, "policy", "web", "on-failure:x")
+    done = run_helper(engine, "policy", "web", "on-failure:x")
     assert (done.returncode, done.stderr) == (1, "bad restart policy on-failure:x\n")
     assert engine.requests == []
 
@@ -493,5 +469,5 @@ def test_a_container_up_at_once_costs_one_listing(engine: FakeEngine) -> None:
     """At boot every unit starts at once, and each request costs the engine: the usual case,
     running with no health check, is answered by a single filtered listing."""
     starting(engine, listing_of(State("running")))
-    assert helper(engine, "start", "web").returncode == 0
+    assert run_helper(engine, "start", "web").returncode == 0
     assert [r.path for r in engine.requests].count("/containers/json") == 1
