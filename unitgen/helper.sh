@@ -1,21 +1,30 @@
 #!/bin/sh
 # unitgen's unit helper, interface version 1: what every unit unitgen writes runs.
 #
-#   container-v1 start NAME             start container NAME and wait until it is up
-#   container-v1 wait NAME              block until NAME stops; exit with its status
-#   container-v1 stop NAME SECONDS      stop NAME, giving it SECONDS before SIGKILL
-#   container-v1 network PATH MEMBER... create network PATH from {MEMBER,...} if missing
-#   container-v1 policy NAME POLICY     set Docker's restart policy (hand NAME back)
+#   container-v1 start NAME                   start container NAME and wait until it is up
+#   container-v1 wait NAME                    block until NAME stops; exit with its status
+#   container-v1 stop NAME SECONDS            stop NAME, giving it SECONDS before SIGKILL
+#   container-v1 network PATH MEMBER...       create network PATH from {MEMBER,...} if missing
+#   container-v1 policy NAME POLICY           set Docker's restart policy (hand NAME back)
+#   container-v1 recreate NAME RECORD SECONDS replace NAME by a new one from RECORD; start it
+#   container-v1 discard NAME SECONDS         stop NAME as stop does, then remove it
 #
-# A stop leaves the container running when /run/unitgen/release/NAME exists: that is how
-# `unitgen uninstall --keep-running` and purging the package hand a container back to
+# A stop or discard leaves the container running when /run/unitgen/release/NAME exists: that
+# is how `unitgen uninstall --keep-running` and purging the package hand a container back to
 # Docker's restart policy without taking it down.
 # unitgen writes this file to /var/lib/unitgen/helper/container-v1 and records its sha256 in
 # each unit ([X-Unitgen] HelperHash=); `unitgen drift` reports it missing or edited. It
 # talks to the Docker engine over its Unix socket (DOCKER_HOST=unix://PATH, as the unit sets
 # it) with netcat-openbsd, one HTTP/1.0 request per step: no docker CLI, no unitgen, so the
-# units keep working after `apt remove unitgen`. A later unitgen may change this file but
-# never the verbs and arguments above: a new interface gets a new name (container-v2).
+# units keep working after `apt remove unitgen`. A later unitgen may change this file and add
+# verbs (recreate and discard came with recreate mode) but never change the verbs and
+# arguments it has: a new interface gets a new name (container-v2).
+#
+# recreate reads RECORD (/etc/unitgen/recreate/NAME.json, written by `unitgen install
+# --recreate`) line by line, without a JSON parser: unitgen writes one top-level member a
+# line, each value compact and ASCII-only, among them "image":REF, "create":BODY (of POST
+# /containers/create) and one "connect NET":BODY per further network (of POST
+# /networks/NET/connect, without "Container").
 #
 # The engine's answers are read without relying on field order or whitespace: readiness is
 # asked with filtered container listings, which answer `[]` (no) or a list (yes).
@@ -24,6 +33,9 @@ LC_ALL=C # ${#body} must count bytes, for Content-Length
 export LC_ALL
 NC=/bin/nc.openbsd # the exact binary: Debian's `nc` may be netcat-traditional, without -U
 CR=$(printf '\r')
+TAB=$(printf '\t')
+NL='
+'
 
 say() { printf '%s\n' "$*" >&2; }
 die() {
@@ -61,11 +73,40 @@ $CR"}
 }
 
 # The engine's error text, for messages: {"message":"..."}.
-message() {
-    m=${BODY#*\"message\"}
-    m=${m#*:}
-    m=${m#*\"}
-    printf '%s' "${m%\"*}"
+message() { string_of message; }
+
+# The string value of the first member "KEY" of BODY, read within its line (JSON escapes every
+# newline inside a value), unescaped enough to be read: \" \\ \/ and the \u003c \u003e \u0026
+# Go writes for < > &; \n \r \t become spaces.
+string_of() {
+    s=${BODY#*\""$1"\"}
+    [ "$s" != "$BODY" ] || return 0
+    s=${s#*:}
+    s=${s#*\"}
+    s=${s%%"$NL"*}
+    text=
+    while :; do
+        chunk=${s%%[\"\\]*}
+        text=$text$chunk
+        s=${s#"$chunk"}
+        case $s in
+        \\u003[cC]*) text="$text<" ;;
+        \\u003[eE]*) text="$text>" ;;
+        \\u0026*) text="$text&" ;;
+        \\[nrt]*) text="$text " ;;
+        \\u????*) text="$text${s%"${s#??????}"}" ;; # kept as written
+        \\?*)
+            c=${s#?}
+            text=$text${c%"${c#?}"}
+            ;;
+        *) break ;; # the closing quote, or the end of a cut answer
+        esac
+        case $s in
+        \\u????*) s=${s#??????} ;;
+        *) s=${s#??} ;;
+        esac
+    done
+    printf '%s' "$text"
 }
 
 # Ask the engine which API version it speaks (GET /_ping, header Api-Version) and use it for
@@ -147,9 +188,10 @@ number_of() {
     printf '%s' "${n%%[!0-9]*}"
 }
 
-start() {
+# up NAME GONE: start NAME, wait until it is up and exit 0: how start and recreate end. GONE
+# says what to do when there is no container NAME.
+up() {
     name=$1
-    negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     request POST "/containers/$name/start" ""
     case $STATUS in
     204 | 304) ;;
@@ -157,7 +199,7 @@ start() {
         # Nothing to start. Said, then left to the wait verb, which fails at once: the unit
         # fails and restarts as after a crash, with Docker's back-off, while the boot goes on
         # (a failing start would hold the boot's start job under RestartMode=direct).
-        say "no container named $name: recreate it, then run: unitgen install $name"
+        say "no container named $name: $2"
         exit 0
         ;;
     *) die "could not start container $name (HTTP $STATUS): $(message)" ;;
@@ -185,6 +227,11 @@ start() {
         fi
         sleep 0.2
     done
+}
+
+start() {
+    negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+    up "$1" "recreate it, then run: unitgen install $1"
 }
 
 wait_() {
@@ -234,9 +281,234 @@ stop() {
     negotiate 5 || die "cannot reach the Docker engine at $SOCK to stop $name"
     request POST "/containers/$name/stop?t=$seconds" ""
     case $STATUS in
-    204 | 304 | 404) exit 0 ;;
+    204 | 304 | 404) ;;
     *) die "could not stop container $name (HTTP $STATUS): $(message)" ;;
     esac
+}
+
+# discard NAME SECONDS: ExecStop of a unit that owns its container (recreate mode). Stopped as
+# by stop, hand-back included (then left running and kept), then removed: the next start
+# creates it afresh from its record.
+discard() {
+    stop "$1" "$2"
+    remove "$1"
+}
+
+# remove NAME: DELETE it, by force (running or not) and without v=1: its volumes stay, as a
+# restarted container's data does. Returns once NAME is gone, also when a removal already under
+# way is someone else's (409), which is waited for, 30 s at most.
+remove() {
+    request DELETE "/containers/$1?force=1"
+    case $STATUS/$(message) in
+    204/* | 404/*) return 0 ;;
+    409/*"already in progress"*) ;;
+    *) die "could not remove container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+    left=150
+    while [ "$left" -gt 0 ]; do
+        sleep 0.2
+        request GET "/containers/$1/json"
+        [ "$STATUS" = 404 ] && return 0
+        left=$((left - 1))
+    done
+    die "container $1 is still being removed after 30 s"
+}
+
+# clear_name NAME SECONDS: no container NAME any more, whatever its state: one that is there is
+# stopped with SECONDS of grace, as the stop verb would, then removed.
+clear_name() {
+    request POST "/containers/$1/stop?t=$2" ""
+    # A stop the engine refuses is not fatal: the forced removal kills what is left.
+    [ "$STATUS" = 404 ] || remove "$1"
+}
+
+# read_record NAME RECORD: CREATE, IMAGE and CONNECTS (one `NET<tab>BODY` line per network,
+# NET as the record writes it, JSON-escaped) from RECORD, which must be NAME's. Read before the
+# engine is asked anything: a record that cannot serve changes nothing.
+read_record() {
+    RECORD=$2 owner=none CREATE='' IMAGE='' CONNECTS=''
+    fix="rewrite it with: unitgen install --recreate $1"
+    if [ ! -f "$RECORD" ] || [ ! -r "$RECORD" ]; then
+        die "cannot read $RECORD, the record container $1 is created from: $fix"
+    fi
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%"$CR"}
+        line=${line%,}
+        case $line in
+        \"container\":*) owner=${line#*:} ;;
+        \"image\":\"*\")
+            IMAGE=${line#*:\"}
+            IMAGE=${IMAGE%\"}
+            ;;
+        \"create\":*) CREATE=${line#*:} ;;
+        \"connect\ *) connect_line "${line#\"connect }" ;;
+        esac
+    done <"$RECORD"
+    [ "$owner" = "\"$1\"" ] ||
+        die "$RECORD is not the record of container $1 (its \"container\" is $owner): $fix"
+    case $CREATE in
+    \{*\}) ;;
+    *) die "$RECORD has no \"create\" line: $fix" ;;
+    esac
+}
+
+# connect_line REST: adds to CONNECTS the line `"connect NET":BODY` whose REST follows
+# `"connect `. NET ends at the first quote that no backslash escapes (a network's name may hold
+# anything, quotes and `":` included).
+connect_line() {
+    rest=$1 net=''
+    while :; do
+        chunk=${rest%%[\"\\]*}
+        net=$net$chunk
+        rest=${rest#"$chunk"}
+        case $rest in
+        \\?*)
+            net=$net${rest%"${rest#??}"}
+            rest=${rest#??}
+            ;;
+        *) break ;;
+        esac
+    done
+    CONNECTS="$CONNECTS$net$TAB${rest#\":}$NL"
+}
+
+# urlencode TEXT: TEXT, the inside of a JSON string (escapes and all), as a URL path segment or
+# query value: its bytes in UTF-8, percent-encoded but for A-Z a-z 0-9 - . _ ~.
+urlencode() {
+    s=$1 high=''
+    while [ -n "$s" ]; do
+        c=${s%"${s#?}"}
+        s=${s#?}
+        case $c in
+        [A-Za-z0-9._~-])
+            printf '%s' "$c"
+            continue
+            ;;
+        \\)
+            c=${s%"${s#?}"}
+            s=${s#?}
+            case $c in
+            u)
+                cp=$((0x${s%"${s#????}"}))
+                s=${s#????}
+                ;;
+            b) cp=8 ;;
+            f) cp=12 ;;
+            n) cp=10 ;;
+            r) cp=13 ;;
+            t) cp=9 ;;
+            *) cp=$(printf '%d' "'$c") ;; # \" \\ \/
+            esac
+            ;;
+        *) cp=$(printf '%d' "'$c") ;;
+        esac
+        # A character beyond U+FFFF is written as a UTF-16 surrogate pair: \uD8xx\uDCxx.
+        if [ "$cp" -ge 55296 ] && [ "$cp" -le 56319 ]; then
+            high=$cp
+            continue
+        elif [ -n "$high" ] && [ "$cp" -ge 56320 ] && [ "$cp" -le 57343 ]; then
+            cp=$((65536 + (high - 55296) * 1024 + cp - 56320))
+        fi
+        high=''
+        if [ "$cp" -lt 128 ]; then
+            printf '%%%02X' "$cp"
+        elif [ "$cp" -lt 2048 ]; then
+            printf '%%%02X%%%02X' $((192 | cp >> 6)) $((128 | (cp & 63)))
+        elif [ "$cp" -lt 65536 ]; then
+            printf '%%%02X%%%02X%%%02X' $((224 | cp >> 12)) $((128 | (cp >> 6 & 63))) \
+                $((128 | (cp & 63)))
+        else
+            printf '%%%02X%%%02X%%%02X%%%02X' $((240 | cp >> 18)) $((128 | (cp >> 12 & 63))) \
+                $((128 | (cp >> 6 & 63))) $((128 | (cp & 63)))
+        fi
+    done
+}
+
+# create NAME SECONDS: POST /containers/create?name=NAME with the record's body. A missing image
+# is pulled, once; a name still taken (a removal that raced this one, or a container made
+# meanwhile) is cleared again, three times at most.
+create() {
+    pulled=0 conflicts=0
+    while :; do
+        request POST "/containers/create?name=$1" "$CREATE"
+        case $STATUS/$(message) in
+        201/*) return 0 ;;
+        404/"No such image"*)
+            [ "$pulled" = 0 ] || break
+            pull
+            pulled=1
+            ;;
+        409/*)
+            conflicts=$((conflicts + 1))
+            [ "$conflicts" -le 3 ] || break
+            clear_name "$1" "$2"
+            ;;
+        *) break ;;
+        esac
+    done
+    die "could not create container $1 (HTTP $STATUS): $(message)"
+}
+
+# pull: POST /images/create for the record's "image", split as the docker CLI splits it: the
+# repository, and as tag the digest of REPO@DIGEST (REPO:TAG@DIGEST too), else what follows the
+# last colon of the last path component (a registry's host:port is no tag), else latest.
+pull() {
+    [ -n "$IMAGE" ] || die "$RECORD has no \"image\" line to pull the missing image by: $fix"
+    repo=$IMAGE tag=''
+    case $repo in
+    *@*)
+        tag=${repo#*@}
+        repo=${repo%%@*}
+        ;;
+    esac
+    case ${repo##*/} in
+    *:*)
+        [ -n "$tag" ] || tag=${repo##*:}
+        repo=${repo%:*}
+        ;;
+    esac
+    say "image $IMAGE is missing: pulling it"
+    request POST "/images/create?fromImage=$(urlencode "$repo")&tag=$(urlencode "${tag:-latest}")" ""
+    [ "$STATUS" = 200 ] || die "could not pull image $IMAGE (HTTP $STATUS): $(message)"
+    # The engine answers 200 before it starts, then streams its progress, one JSON object a
+    # line: a failure is the member "error" of the last one.
+    case $BODY in
+    *\"error\"*) die "could not pull image $IMAGE: $(string_of error)" ;;
+    esac
+}
+
+# connect NAME: POST /networks/NET/connect for each "connect NET" line of the record. On a
+# failure the new container is removed again: none is left without one of its networks.
+connect() {
+    while IFS= read -r entry; do
+        [ -n "$entry" ] || continue
+        net=${entry%%"$TAB"*}
+        body=${entry#*"$TAB"}
+        case $body in
+        \{\}) body="{\"Container\":\"$1\"}" ;;
+        *) body="{\"Container\":\"$1\",${body#\{}" ;;
+        esac
+        request POST "/networks/$(urlencode "$net")/connect" "$body"
+        [ "$STATUS" = 200 ] && continue
+        case $STATUS in
+        404) why="network $net is gone: $(message)" ;;
+        *) why="could not connect container $1 to network $net (HTTP $STATUS): $(message)" ;;
+        esac
+        request DELETE "/containers/$1?force=1"
+        die "$why"
+    done <<CONNECTS
+$CONNECTS
+CONNECTS
+}
+
+# recreate NAME RECORD SECONDS: ExecStartPre of a unit that owns its container (recreate mode).
+recreate() {
+    read_record "$1" "$2"
+    negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+    clear_name "$1" "$3"
+    create "$1" "$3"
+    connect "$1"
+    up "$1" "removed as it was being started; the unit's next start creates it again"
 }
 
 policy() {
@@ -286,6 +558,11 @@ wait/1) wait_ "$1" ;;
 stop/2) stop "$1" "$2" ;;
 network/[2-9] | network/[1-9][0-9]) network "$@" ;;
 policy/2) policy "$1" "$2" ;;
---help/0 | -h/0) sed -n '4,8s/^# *//p' "$0" ;; # the usage lines at the top
-*) die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME MEMBER... | policy NAME POLICY" ;;
+recreate/3) recreate "$1" "$2" "$3" ;;
+discard/2) discard "$1" "$2" ;;
+--help/0 | -h/0) sed -n '4,10s/^# *//p' "$0" ;; # the usage lines at the top
+*)
+    die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME MEMBER..." \
+        "| policy NAME POLICY | recreate NAME RECORD SECONDS | discard NAME SECONDS"
+    ;;
 esac

@@ -414,7 +414,8 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
     assert done.returncode == 1
     assert done.stderr == (
         f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS"
-        " | network PATHNAME MEMBER... | policy NAME POLICY\n"
+        " | network PATHNAME MEMBER... | policy NAME POLICY"
+        " | recreate NAME RECORD SECONDS | discard NAME SECONDS\n"
     )
     assert engine.requests == []
 
@@ -428,6 +429,8 @@ def test_help_prints_the_usage_lines(engine: FakeEngine) -> None:
         ["container-v1", "stop"],
         ["container-v1", "network"],
         ["container-v1", "policy"],
+        ["container-v1", "recreate"],
+        ["container-v1", "discard"],
     ]
 
 
