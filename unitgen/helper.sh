@@ -473,7 +473,7 @@ pull() {
     # The engine answers 200 before it starts, then streams its progress, one JSON object a
     # line: a failure is the member "error" of the last one.
     case $BODY in
-    *\"error\"*) die "could not pull image $IMAGE: $(string_of error)" ;;
+    *\"error\":*) die "could not pull image $IMAGE: $(string_of error)" ;;
     esac
 }
 
