@@ -5,6 +5,7 @@ helper and unitgen share (README, "Recreate mode"): one top-level member a line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.parse
 import uuid
@@ -452,6 +453,7 @@ def released() -> Iterator[str]:
     path), removed afterwards. A unique name: it is this machine's real directory."""
     name = f"unitgen-test-{uuid.uuid4().hex[:8]}"
     directory = Path("/run/unitgen/release")
+    made = [d for d in (directory.parent, directory) if not d.exists()]
     try:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / name).touch()
@@ -459,6 +461,9 @@ def released() -> Iterator[str]:
         need("a writable /run/unitgen/release", False)
     yield name
     (directory / name).unlink()
+    for made_here in reversed(made):
+        with contextlib.suppress(OSError):  # another test's file may be there meanwhile
+            made_here.rmdir()
 
 
 def test_discard_of_a_container_handed_back_leaves_it_running_and_kept(
