@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from unitgen.errors import (
@@ -32,6 +32,10 @@ from unitgen.from_inspect import (
     strip_name,
 )
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
+
+if TYPE_CHECKING:
+    from unitgen.record import Record
+    from unitgen.record_body import Logs
 
 
 class _ComposeLookup(Mapping[tuple[str, str], list[str]]):
@@ -253,6 +257,25 @@ class DockerSource:
         name = strip_name(data["Name"])
         self._resolved[name] = data
         return name
+
+    def record_of(self, name: str, *, unit: str, logs: Logs) -> Record:
+        """The recreate-mode record of container NAME (unitgen/record.py): its inspect, its
+        image's by the id it runs ({} when that image is gone), and the names of the
+        containers it refers to by id."""
+        from unitgen.record import build
+        from unitgen.record_body import references
+
+        data: Inspect = self._get(
+            f"/containers/{_q(name)}/json", f"inspecting container {name}", ref=name
+        )
+        image_id = data.get("Image") or ""
+        image = self._get_or_none(f"/images/{_q(image_id)}/json", f"inspecting image {image_id}")
+        refs = references(data)
+        names_by_id = {}
+        for ref, found in zip(refs, self._inspect_each(refs) if refs else [], strict=True):
+            if found is not None:
+                names_by_id[ref] = names_by_id[found["Id"]] = strip_name(found["Name"])
+        return build(data, image or {}, names_by_id, unit=unit, logs=logs)
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""

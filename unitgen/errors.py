@@ -59,6 +59,11 @@ class ForeignUnit(UnitgenError):
     exit_code = 8
 
 
+class RecordUnreadable(ForeignUnit):
+    """A recreate-mode record (names.RECORD_DIR) is not in the format unitgen writes: edited
+    by hand, cut short, or written by another version. The exit code of an edited unit."""
+
+
 class SystemdFailed(UnitgenError):
     """systemctl reported an error."""
 
