@@ -24,8 +24,9 @@ from unitgen import helper, ops
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
-from unitgen.names import HELPER_PATH
+from unitgen.names import HELPER_PATH, UNIT_LABEL
 from unitgen.ops import Unitgen
+from unitgen.record import Record, canonical
 from unitgen.refs import ambiguous
 
 
@@ -39,6 +40,7 @@ class FakeSource:
         self.policy_calls: list[tuple[str, str]] = []
         self.log_lines: dict[str, list[str]] = {}
         self.down = False  # the engine does not answer
+        self.record_changes: dict[str, int] = {}  # container -> a memory limit set since
 
     def _answer(self) -> None:
         if self.down:
@@ -93,6 +95,14 @@ class FakeSource:
 
         specs, networks = walk(names, fetch, compose_index(found.values()))
         return specs, [n for n in self.networks if n.name in networks]
+
+    def record_of(self, name: str, *, unit: str, logs: str) -> Record:
+        """A small record of NAME; `record_changes` stand for what `docker update` changed."""
+        self._answer()
+        spec = self.containers[name]
+        host = {"Memory": self.record_changes.get(name, 0), "LogConfig": logs}
+        body = {"Image": spec.image, "Labels": {UNIT_LABEL: unit}, "HostConfig": host}
+        return Record(name, spec.image, spec.image_id, canonical(body))
 
     def set_restart_policy(self, name: str, policy: RestartPolicy) -> None:
         self.policy_calls.append((name, str(policy)))

@@ -87,6 +87,8 @@ def say(line: str) -> None:
 def unit_options(func: F) -> F:
     """Generator options (README, "Generator options"; LABELS in unitgen(8)), for install
     and adopt."""
+    from unitgen.options import LOGS, MODES
+
     for flag, help_ in reversed(
         (
             ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),
@@ -95,16 +97,28 @@ def unit_options(func: F) -> F:
             ("--after", "Also start after this systemd unit (a mount, a service); repeatable."),
             ("--wants", "Also pull in this systemd unit; repeatable."),
             ("--requires", "Also require this systemd unit; repeatable."),
+            (
+                "--mode",
+                "existing: the unit starts the container Docker has (default); recreate: "
+                "the unit creates it anew from a recorded request at each start.",
+            ),
+            ("--logs", "In recreate mode: journal (default: under the unit) or keep."),
         )
     ):
         multiple = flag in ("--after", "--wants", "--requires")
+        choices = {"--mode": MODES, "--logs": LOGS}.get(flag)
         func = click.option(
             flag,
             metavar="UNIT" if multiple else ("TARGET" if flag == "--wanted-by" else "SECONDS"),
+            type=click.Choice(choices) if choices else None,
             multiple=multiple,
             help=help_,
         )(func)
-    return func
+    return click.option(
+        "--recreate",
+        is_flag=True,
+        help="Short for --mode=recreate.",
+    )(func)
 
 
 def generator_options(kwargs: dict[str, Any]) -> Any:
@@ -118,8 +132,18 @@ def generator_options(kwargs: dict[str, Any]) -> Any:
         after=kwargs.pop("after"),
         wants=kwargs.pop("wants"),
         requires=kwargs.pop("requires"),
+        mode=_mode(kwargs.pop("recreate"), kwargs.pop("mode")),
+        logs=kwargs.pop("logs"),
         where="command line",
     )
+
+
+def _mode(recreate: bool, mode: str | None) -> str | None:
+    if recreate and mode not in (None, "recreate"):
+        from unitgen.errors import UsageError
+
+        raise UsageError(f"--recreate and --mode={mode} contradict each other", "give one")
+    return "recreate" if recreate else mode
 
 
 def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:

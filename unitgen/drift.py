@@ -38,6 +38,8 @@ class Kind(enum.StrEnum):
     ORDERING_CYCLE = "ordering-cycle"
     ENGINE_UNIT_MISSING = "engine-unit-missing"
     HELPER_EDITED = "helper-edited"
+    RECORD_MISSING = "record-missing"
+    DIFFERS_FROM_RECORD = "differs-from-record"
 
 
 class Severity(enum.StrEnum):
@@ -62,6 +64,8 @@ KINDS: dict[Kind, Severity] = {
     Kind.ORDERING_CYCLE: Severity.ERROR,
     Kind.ENGINE_UNIT_MISSING: Severity.ERROR,
     Kind.HELPER_EDITED: Severity.WARNING,
+    Kind.RECORD_MISSING: Severity.ERROR,
+    Kind.DIFFERS_FROM_RECORD: Severity.WARNING,
 }
 
 
@@ -90,7 +94,10 @@ def _managed_findings(
     desired: Mapping[str, str | Exception],
     state: UnitState,
     handed_over: bool,
+    records: Mapping[str, Sequence[str] | None],
 ) -> list[Finding]:
+    """RECORDS (recreate mode): unit -> how its container differs from its record, None when
+    the record cannot be read; a unit not in it was not checked."""
     name = unit.container or ""
     spec = graph.containers.get(name)
     found: list[Finding] = []
@@ -98,6 +105,22 @@ def _managed_findings(
     def add(kind: Kind, message: str, fix: str) -> None:
         found.append(Finding(kind, name, unit.name, message, fix))
 
+    if unit.name in records and records[unit.name] is None:
+        add(
+            Kind.RECORD_MISSING,
+            f"the record {unit.record} is missing or unreadable: the unit cannot make "
+            "its container",
+            f"unitgen install --recreate {name}  (while the container exists)",
+        )
+    if spec is None and unit.recreate:
+        # The unit makes its container at each start and removes it at each stop.
+        if state.active in ("active", "reloading", "failed"):
+            add(
+                Kind.CONTAINER_NOT_RUNNING,
+                f"the unit is {state.active} but its container does not exist",
+                f"systemctl status {unit.name}; systemctl restart {unit.name}",
+            )
+        return found + _file_state_findings(unit, state)
     if spec is None:
         add(
             Kind.ORPHAN,
@@ -119,7 +142,7 @@ def _managed_findings(
             "the unit was changed by hand since unitgen wrote it",
             f"unitgen diff {name}; keep the edit elsewhere, then unitgen install --force {name}",
         )
-    elif unit.container_id != spec.id:
+    elif not unit.recreate and unit.container_id != spec.id:
         add(
             Kind.RECREATED,
             f"the container was recreated: id {str(unit.container_id)[:12]} is now {spec.id[:12]}",
@@ -135,18 +158,16 @@ def _managed_findings(
                 "the unit differs from what unitgen would generate now",
                 f"unitgen diff {name}; unitgen install {name}  (or: unitgen sync)",
             )
-    if state.file_state.startswith("masked"):  # masked, masked-runtime
+    if record := records.get(unit.name):
         add(
-            Kind.MASKED,
-            "the unit is masked: it will not start at boot",
-            f"systemctl unmask {unit.name}",
+            Kind.DIFFERS_FROM_RECORD,
+            "the container differs from the record its unit makes it from: "
+            + "; ".join(record[:3])
+            + (f"; and {len(record) - 3} more" if len(record) > 3 else ""),
+            f"keep the change: unitgen install --recreate {name}; "
+            f"drop it: systemctl restart {unit.name}",
         )
-    elif state.file_state not in ("enabled", "enabled-runtime", "offline"):
-        add(
-            Kind.NOT_ENABLED,
-            f"the unit is {state.file_state}: it will not start at boot",
-            f"systemctl enable {unit.name}",
-        )
+    found += _file_state_findings(unit, state)
     if state.active != "offline":
         if spec.running and state.active not in ("active", "activating", "reloading"):
             add(
@@ -164,6 +185,31 @@ def _managed_findings(
                 f"systemctl restart {unit.name}",
             )
     return found
+
+
+def _file_state_findings(unit: InstalledUnit, state: UnitState) -> list[Finding]:
+    name = unit.container or ""
+    if state.file_state.startswith("masked"):  # masked, masked-runtime
+        return [
+            Finding(
+                Kind.MASKED,
+                name,
+                unit.name,
+                "the unit is masked: it will not start at boot",
+                f"systemctl unmask {unit.name}",
+            )
+        ]
+    if state.file_state not in ("enabled", "enabled-runtime", "offline"):
+        return [
+            Finding(
+                Kind.NOT_ENABLED,
+                name,
+                unit.name,
+                f"the unit is {state.file_state}: it will not start at boot",
+                f"systemctl enable {unit.name}",
+            )
+        ]
+    return []
 
 
 def drop_in_findings(unit: InstalledUnit) -> list[Finding]:
@@ -264,6 +310,7 @@ def findings(
     engine: EngineState | None = None,
     only: set[str] | None = None,
     handed_over: bool = True,
+    records: Mapping[str, Sequence[str] | None] | None = None,
 ) -> list[Finding]:
     """All drift: the helper, then container by container (those in `only`, if given), units
     then unmanaged."""
@@ -275,7 +322,9 @@ def findings(
             continue
         managed.add(unit.container)
         if only is None or unit.container in only:
-            result += _managed_findings(unit, graph, desired, states[unit.name], handed_over)
+            result += _managed_findings(
+                unit, graph, desired, states[unit.name], handed_over, records or {}
+            )
             result += drop_in_findings(unit)
     for name, spec in sorted(graph.containers.items()):
         if name in managed or spec.restart_policy.is_off or (only is not None and name not in only):

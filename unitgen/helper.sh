@@ -38,8 +38,14 @@ NL='
 '
 
 say() { printf '%s\n' "$*" >&2; }
+# SOFT=1 while recreate has no container yet: a failure there is said and ends the step with
+# 0, so the wait verb finds no container and the unit fails and restarts as after a crash,
+# with Docker's back-off, while the boot goes on (a failing start would hold the boot's start
+# job under RestartMode=direct, as in start's 404 case).
+SOFT=0
 die() {
     say "$*"
+    [ "$SOFT" = 0 ] || exit 0
     exit 1
 }
 
@@ -503,11 +509,13 @@ CONNECTS
 
 # recreate NAME RECORD SECONDS: ExecStartPre of a unit that owns its container (recreate mode).
 recreate() {
+    SOFT=1
     read_record "$1" "$2"
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     clear_name "$1" "$3"
     create "$1" "$3"
     connect "$1"
+    SOFT=0
     up "$1" "removed as it was being started; the unit's next start creates it again"
 }
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from unitgen import inventory, systemd
 from unitgen.errors import UsageError
 from unitgen.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
-from unitgen.names import unit_dir
+from unitgen.names import record_file, unit_dir
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
 REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
@@ -64,6 +64,8 @@ class HostState:
     may_start: Mapping[str, bool] | None
     policy_rc_d: bool  # /usr/sbin/policy-rc.d exists under root
     live: Mapping[str, ContainerSpec]  # the engine's containers, as far as they were read
+    # Recreate mode: container -> where its record is under root, and the text found there.
+    records: Mapping[str, tuple[Path, str | None]] = field(default_factory=dict)
 
     @property
     def touches_docker(self) -> bool:
@@ -86,6 +88,7 @@ def gather(
     live: Mapping[str, ContainerSpec],
     *,
     ask_policy_rc_d: bool,
+    recreated: Iterable[str] = (),
 ) -> HostState:
     """The snapshot for the units named in TARGETS (unit -> the target it is enabled for,
     None for a unit without [Install]: a network's) and every installed one. Reads files and
@@ -127,7 +130,20 @@ def gather(
         may_start=may_start,
         policy_rc_d=policy_rc_d,
         live=live,
+        records=_records(root, installed, recreated),
     )
+
+
+def _records(
+    root: Path, installed: Mapping[str, InstalledUnit], recreated: Iterable[str]
+) -> dict[str, tuple[Path, str | None]]:
+    """The records of RECREATED and of every installed recreate-mode unit, as found."""
+    names = {*recreated, *(u.container for u in installed.values() if u.record and u.container)}
+    return {
+        name: (path, inventory.read_text(path))
+        for name in sorted(names)
+        if (path := record_file(root, name))
+    }
 
 
 def _missing(root: Path, programs: Iterable[tuple[str, str, str]]) -> Iterable[tuple[str, str]]:

@@ -119,7 +119,10 @@ def _remove_stale_temps(paths: Sequence[Path]) -> None:
 
 def _write_temp(path: Path, text: str, mode: int) -> str:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # A private file (a record: it holds a container's environment) gets a private
+        # directory when the directory is made here.
+        private = mode & 0o077 == 0
+        path.parent.mkdir(mode=0o700 if private else 0o777, parents=True, exist_ok=True)
         if path.is_symlink():
             raise WriteFailed(f"{path} is a symlink; unitgen never writes through one")
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -71,6 +71,16 @@ class InstalledUnit:
         return self.unit.get(X_SECTION, "Network")
 
     @property
+    def recreate(self) -> bool:
+        """Recreate mode: the unit makes its container from a record at each start."""
+        return self.unit.get(X_SECTION, "Mode") == "recreate"
+
+    @property
+    def record(self) -> str | None:
+        """The record's absolute path on the target system (recreate mode), as the unit says."""
+        return self.unit.get(X_SECTION, "Record") if self.recreate else None
+
+    @property
     def container_id(self) -> str | None:
         return self.unit.get(X_SECTION, "ContainerId")
 

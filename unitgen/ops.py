@@ -6,6 +6,7 @@ Data flows one way: Docker -> specs -> graph -> desired units -> plan -> apply.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,13 +36,17 @@ class _Lazy:
 
 
 if TYPE_CHECKING:
-    from unitgen import drift, planning
+    from unitgen import drift, drift_inputs, planning
     from unitgen.docker_source import DockerSource
-    from unitgen.drift import EngineState, Finding, UnitState
+    from unitgen.drift import Finding
+    from unitgen.record import Record
+    from unitgen.record_body import Logs
 else:
     # `generate`, the command whose start-up is a target, needs neither: they are imported
     # on first use (what each one does is in its own docstring).
-    drift, planning = (_Lazy(f"unitgen.{m}") for m in ("drift", "planning"))
+    drift, drift_inputs, planning = (
+        _Lazy(f"unitgen.{m}") for m in ("drift", "drift_inputs", "planning")
+    )
 
 Report = Callable[[str], None]
 
@@ -148,23 +153,45 @@ class Unitgen:
             raise plan.failed_error(failed)
         return desired.units(), failed
 
-    def _render_container(
+    def render_container(
         self,
         renderer: Renderer,
         spec: ContainerSpec,
         graph: Graph,
         flags: UnitOptions,
+        *,
+        with_record: bool = False,
     ) -> RenderedUnit:
-        """Flags of this run over the flags an earlier run recorded over the labels."""
+        """Flags of this run over the flags an earlier run recorded over the labels; in
+        recreate mode and with_record, the record the unit will create its container from."""
         installed = self.installed.get(container_unit_name(spec.name))
         policy = plan.effective_policy(spec.restart_policy, installed)
-        recorded = installed.options if installed else UnitOptions()
-        chosen = flags.over(recorded)
-        effective = chosen.over(from_labels(spec.labels, spec.name))
-        return renderer.container(spec, graph, policy, effective, recorded=chosen.as_flags())
+        chosen, effective = self.options_for(spec, flags)
+        unit = renderer.container(spec, graph, policy, effective, recorded=chosen.as_flags())
+        if not (with_record and effective.recreate):
+            return unit
+        return replace(unit, record=self.live_record(spec, effective).text())
+
+    def options_for(
+        self, spec: ContainerSpec, flags: UnitOptions
+    ) -> tuple[UnitOptions, UnitOptions]:
+        """The options to record (flags over recorded flags) and those in effect (over labels)."""
+        installed = self.installed.get(container_unit_name(spec.name))
+        chosen = flags.over(installed.options if installed else UnitOptions())
+        return chosen, chosen.over(from_labels(spec.labels, spec.name))
+
+    def live_record(self, spec: ContainerSpec, effective: UnitOptions) -> Record:
+        """The record the container SPEC would get now (recreate mode)."""
+        logs: Logs = "journal" if effective.journal else "keep"
+        return self.source.record_of(spec.name, unit=container_unit_name(spec.name), logs=logs)
 
     def _render(
-        self, names: Sequence[str], all_: bool, flags: UnitOptions | None = None
+        self,
+        names: Sequence[str],
+        all_: bool,
+        flags: UnitOptions | None = None,
+        *,
+        with_records: bool = False,
     ) -> tuple[Graph, plan.Desired]:
         """The units of each named container's closure (every container's with all_), or why
         it could not be rendered: one container with a label naming nothing, or a value that
@@ -182,7 +209,9 @@ class Unitgen:
                     spec = graph.containers[name]
                     if name not in cache:
                         chosen = flags if flags is not None and name in roots else UnitOptions()
-                        cache[name] = self._render_container(renderer, spec, graph, chosen)
+                        cache[name] = self.render_container(
+                            renderer, spec, graph, chosen, with_record=with_records
+                        )
                     units.append(cache[name])
                     for net in spec.networks:
                         key = f"network {net}"
@@ -202,6 +231,7 @@ class Unitgen:
         live: Mapping[str, ContainerSpec],
         *,
         dry_run: bool,
+        recreated: Sequence[str] = (),
     ) -> host.HostState:
         return host.gather(
             self.root,
@@ -210,6 +240,7 @@ class Unitgen:
             targets,
             live,
             ask_policy_rc_d=not dry_run,
+            recreated=recreated,
         )
 
     # --- install, uninstall, sync, adopt: gather, then decide (planning.py) ------------
@@ -225,9 +256,10 @@ class Unitgen:
         dry_run: bool = False,
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
-        graph, desired = self._render(names, all_, options)
+        graph, desired = self._render(names, all_, options, with_records=True)
         targets = {u.name: u.target for u in desired.units()}
-        state = self._host(targets, graph.containers, dry_run=dry_run)
+        recreated = [u.container for u in desired.units() if u.container and u.record]
+        state = self._host(targets, graph.containers, dry_run=dry_run, recreated=recreated)
         return planning.install(desired, state, force=force, start=start)
 
     def plan_uninstall(
@@ -291,38 +323,6 @@ class Unitgen:
 
     # --- drift -------------------------------------------------------------------------
 
-    def _desired_texts(self) -> dict[str, str | Exception]:
-        """The unit each managed, existing container would get now (or why it cannot)."""
-        renderer = Renderer(self.renderer_options)
-        texts: dict[str, str | Exception] = {}
-        for name, unit in self.installed.items():
-            spec = self.graph.containers.get(unit.container or "")
-            if spec is None:
-                continue
-            if spec.name in self.graph.broken:
-                texts[name] = self.graph.broken[spec.name]
-                continue
-            try:
-                texts[name] = self._render_container(renderer, spec, self.graph, UnitOptions()).text
-            except UnitgenError as exc:
-                texts[name] = exc
-        return texts
-
-    def _unit_states(self) -> dict[str, UnitState]:
-        units = [n for n, u in self.installed.items() if u.container]
-        shown = self.systemctl.show(units, "ActiveState", "UnitFileState")
-        states = {}
-        for unit in units:
-            if self.online:
-                fields = shown[unit]
-                states[unit] = drift.UnitState(
-                    fields.get("ActiveState", "unknown"), fields.get("UnitFileState", "unknown")
-                )
-            else:
-                enabled = systemd.enabled(self.root, unit, self.installed[unit].target)
-                states[unit] = drift.UnitState("offline", "enabled" if enabled else "disabled")
-        return states
-
     def drift(self, names: Sequence[str] = ()) -> list[Finding]:
         """Drift of NAMES (container names: see resolve), or of everything; fixes say --root."""
         managed = {u.container for u in self.installed.values()}
@@ -331,23 +331,15 @@ class Unitgen:
         found = drift.findings(
             self.installed,
             self.graph,
-            self._desired_texts(),
-            self._unit_states(),
+            drift_inputs.desired_texts(self),
+            drift_inputs.unit_states(self),
             helper_digest=inventory.helper_digest(self.root),
-            engine=self._engine_state(),
+            engine=drift_inputs.engine_state(self),
             only=set(names) if names else None,
             handed_over=self.online and self.touches_docker,
+            records=drift_inputs.record_checks(self),
         )
         return drift.rooted(found, self.root)
-
-    def _engine_state(self) -> EngineState | None:
-        if not (self.online and self.touches_docker):
-            return None
-        unit = self.engine.unit
-        shown = self.systemctl.show([unit], "LoadState")[unit]
-        return drift.EngineState(
-            unit, shown.get("LoadState") not in ("not-found", None), self.engine.after
-        )
 
     def diff(self, names: Sequence[str], *, all_: bool = False) -> tuple[str, bool]:
         """Unified diff: installed unit -> what would be generated now, then one line per

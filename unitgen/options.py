@@ -32,7 +32,15 @@ KEYS = {
     "after": ("--after", "unitgen.systemd.after"),
     "wants": ("--wants", "unitgen.systemd.wants"),
     "requires": ("--requires", "unitgen.systemd.requires"),
+    "mode": ("--mode", "unitgen.mode"),
+    "logs": ("--logs", "unitgen.logs"),
 }
+# How a unit holds its container (README, "Recreate mode"): `existing` starts and stops the
+# container Docker has; `recreate` owns it, creating it from a recorded request at each start.
+MODES = ("existing", "recreate")
+# Where a recreated container's output goes: the journal, under its unit; or wherever its own
+# log driver sent it (`keep`: a host without journald, or an admin's choice).
+LOGS = ("journal", "keep")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,8 @@ class UnitOptions:
     after: tuple[str, ...] = ()  # extra units (a mount, another service)
     wants: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    mode: str | None = None  # one of MODES; existing otherwise
+    logs: str | None = None  # one of LOGS, for recreate mode; journal otherwise
 
     def over(self, weaker: UnitOptions) -> UnitOptions:
         """These options, falling back to `weaker` for what is not set here."""
@@ -56,6 +66,14 @@ class UnitOptions:
     @property
     def target(self) -> str:
         return self.wanted_by or DEFAULT_TARGET
+
+    @property
+    def recreate(self) -> bool:
+        return self.mode == "recreate"
+
+    @property
+    def journal(self) -> bool:
+        return (self.logs or "journal") == "journal"
 
     def as_flags(self) -> str:
         """The flags that give these options, as an admin would type them (for Options=)."""
@@ -74,6 +92,12 @@ def _seconds(raw: str, where: str) -> int:
             f"{where}: {raw!r} is not a number of seconds", f"give 0 to {_MAX_SECONDS}"
         )
     return int(raw)
+
+
+def _choice(raw: str, choices: tuple[str, ...], where: str) -> str:
+    if raw not in choices:
+        raise UsageError(f"{where}: {raw!r} is not one of {', '.join(choices)}", "fix the value")
+    return raw
 
 
 def _units(raw: Iterable[str], where: str, *, target: bool = False) -> tuple[str, ...]:
@@ -95,6 +119,8 @@ def build(
     after: Sequence[str] = (),
     wants: Sequence[str] = (),
     requires: Sequence[str] = (),
+    mode: str | None = None,
+    logs: str | None = None,
     where: str = "option",
 ) -> UnitOptions:
     """Validated options from raw strings (flags, labels or a recorded Options= line)."""
@@ -106,6 +132,8 @@ def build(
         after=_units(after, where),
         wants=_units(wants, where),
         requires=_units(requires, where),
+        mode=None if mode is None else _choice(mode, MODES, f"{where} mode"),
+        logs=None if logs is None else _choice(logs, LOGS, f"{where} logs"),
     )
 
 

@@ -15,6 +15,7 @@ from unitgen import helper
 from unitgen.errors import ForeignUnit, UnitgenError, UsageError
 from unitgen.inventory import DropIn, InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
+from unitgen.names import RECORD_MODE
 from unitgen.render import RenderedUnit
 
 
@@ -232,7 +233,10 @@ def file_actions(
     directory: Path,
     installed: Mapping[str, InstalledUnit],
     existing: Mapping[str, str | None],
+    records: Mapping[str, tuple[Path, str | None]] | None = None,
 ) -> list[FileAction]:
+    """Each unit's file, and in recreate mode its record (RECORDS: container -> where its
+    record goes and the text found there now)."""
     actions = []
     for unit in rendered:
         path = directory / unit.name
@@ -241,13 +245,22 @@ def file_actions(
             actions.append(FileAction("keep", path, unit.name, why="unchanged"))
         else:
             why = "new" if old is None else "updated"
-            if unit.name in installed and installed[unit.name].container_id not in (
-                None,
-                _x(unit.text, "ContainerId"),
-            ):
+            new_id = _x(unit.text, "ContainerId")
+            old_id = installed[unit.name].container_id if unit.name in installed else None
+            if new_id and old_id not in (None, new_id):
                 why = "container was recreated"
             actions.append(FileAction("write", path, unit.name, unit.text, why))
+        if unit.record is not None and unit.container is not None and records is not None:
+            path, found = records[unit.container]
+            actions.append(record_action(path, unit.name, unit.record, found))
     return actions
+
+
+def record_action(path: Path, unit: str, text: str, found: str | None) -> FileAction:
+    if found == text:
+        return FileAction("keep", path, unit, why="unchanged", mode=RECORD_MODE)
+    why = "new record" if found is None else "record updated"
+    return FileAction("write", path, unit, text, why, mode=RECORD_MODE)
 
 
 def helper_action(

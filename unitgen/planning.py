@@ -72,7 +72,8 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
     directory = unit_dir(host.root)
     files = [
         *helper_actions(host, needed=True, force=force),
-        *file_actions(rendered, directory, host.installed, existing),
+        *file_actions(rendered, directory, host.installed, existing, host.records),
+        *_dropped_records(rendered, host),
     ]
     containers = [desired.specs[u.container] for u in rendered if u.container]
     notes: list[str] = []
@@ -86,6 +87,7 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
             + "; once systemd runs, `unitgen sync` hands them over"
         )
     names = [u.name for u in rendered if u.container]
+    notes += _mode_changes(rendered, host)
     enable = [n for n in names if not host.units[n].enabled]
     starting: list[str] = []
     if not host.online:
@@ -102,6 +104,31 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
     )
 
 
+def _dropped_records(rendered: Sequence[RenderedUnit], host: HostState) -> list[FileAction]:
+    """A unit going back from recreate mode leaves no record behind."""
+    return [
+        FileAction("remove", host.records[u.container][0], u.name, why="existing mode")
+        for u in rendered
+        if u.container and u.record is None and host.records.get(u.container, (None, None))[1]
+    ]
+
+
+def _mode_changes(rendered: Sequence[RenderedUnit], host: HostState) -> list[str]:
+    """A running unit takes a new mode at its next start: say so, and how."""
+    notes = []
+    for unit in rendered:
+        installed = host.installed.get(unit.name)
+        recreate = unit.record is not None
+        if installed is None or installed.recreate == recreate:
+            continue
+        if host.units[unit.name].active == "active":
+            mode = "recreate" if recreate else "existing"
+            notes.append(
+                f"{unit.name} takes {mode} mode at its next start: systemctl restart {unit.name}"
+            )
+    return notes
+
+
 def _start(
     names: Sequence[str], files: Sequence[FileAction], host: HostState, notes: list[str]
 ) -> list[str]:
@@ -110,7 +137,7 @@ def _start(
     starting = []
     for name in names:
         if host.units[name].active == "active":
-            if name in updated:
+            if name in updated and not any(n.startswith(f"{name} takes ") for n in notes):
                 notes.append(f"{name} runs the old unit; apply: systemctl restart {name}")
         elif host.may_start is not None and not host.may_start.get(name, True):
             notes.append(f"policy-rc.d forbids starting {name}: enabled only")
@@ -145,6 +172,7 @@ def uninstall(names: Sequence[str], host: HostState, *, force: bool, keep_runnin
                 "use --force to remove it anyway",
             )
     doomed = {container_unit_name(n) for n in names} & set(installed)
+    owned = _owned_containers(doomed, host, force=force, notes=notes)
     users = _users(installed, doomed)
     if users and not force:
         raise UsageError(
@@ -156,6 +184,11 @@ def uninstall(names: Sequence[str], host: HostState, *, force: bool, keep_runnin
     order = sorted(doomed)
     containers = [u for u in order if installed[u].container]
     files = [FileAction("remove", installed[u].path, u) for u in order]
+    files += [
+        FileAction("remove", path, u, why="record")
+        for u in order
+        if (c := installed[u].container) and (path := host.records.get(c, (None, None))[0])
+    ]
     for unit in order:
         notes += drop_in_notes(unit, installed[unit].drop_ins)
     if doomed and not set(installed) - doomed:
@@ -166,10 +199,38 @@ def uninstall(names: Sequence[str], host: HostState, *, force: bool, keep_runnin
         stop=[u for u in order if host.units[u].active not in ("inactive", "failed", "offline")],
         disable=[u for u in containers if host.units[u].enabled],
         notes=notes,
-        release=sorted(c for u in doomed if (c := installed[u].container) is not None)
-        if keep_running and host.online
+        release=sorted(
+            {c for u in doomed if (c := installed[u].container) is not None}
+            if keep_running
+            else owned
+        )
+        if host.online
         else [],
     )
+
+
+def _owned_containers(
+    doomed: set[str], host: HostState, *, force: bool, notes: list[str]
+) -> set[str]:
+    """The containers recreate-mode units made: their unit's stop would remove them, so they
+    are handed back running (as with --keep-running). One that does not exist now (its unit
+    is stopped) exists only as its record, which goes with the unit: refused without force."""
+    owned = set()
+    for unit in sorted(doomed):
+        installed = host.installed[unit]
+        name = installed.container
+        if not installed.recreate or name is None or not host.touches_docker:
+            continue  # an image root's containers belong to the running system
+        if name in host.live:
+            owned.add(name)
+            notes.append(f"{name} was made by {unit}: handed back to Docker, running")
+        elif not force:
+            raise UsageError(
+                f"container {name} does not exist now ({unit} is stopped): removing the unit "
+                "would delete its record, the only definition of the container",
+                f"start it first (systemctl start {unit}), or use --force",
+            )
+    return owned
 
 
 def _restored(

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from unitgen.drift import KINDS, Kind
 from unitgen.graph import COMPOSE_DEPENDS_ON, LABEL_AFTER, LABEL_REQUIRES
 from unitgen.model import RestartPolicy
-from unitgen.names import CONTAINER_PREFIX, HELPER_PATH, NETWORK_PREFIX, UNIT_DIR
+from unitgen.names import (
+    CONTAINER_PREFIX,
+    HELPER_PATH,
+    JOURNAL_UNIT_LABEL,
+    NETWORK_PREFIX,
+    UNIT_DIR,
+    UNIT_LABEL,
+)
 from unitgen.options import DEFAULT_TARGET, KEYS
 from unitgen.render import SYSTEM_TEMPLATES
 from unitgen.restart import DIRECT_RESTART_SINCE, restart_settings
@@ -37,6 +44,17 @@ _OPTION_MEANINGS = {
     "after": ("UNIT,UNIT...", "After=UNIT: start after these systemd units (a mount, a service)"),
     "wants": ("UNIT,UNIT...", "Wants= and After= these systemd units"),
     "requires": ("UNIT,UNIT...", "Requires= and After= these systemd units"),
+    "mode": (
+        "existing|recreate",
+        "existing: the unit starts and stops the container Docker has; recreate: the unit "
+        "owns it, creating it from a recorded request (/etc/unitgen/recreate/NAME.json) at "
+        "each start and removing it at each stop",
+    ),
+    "logs": (
+        "journal|keep",
+        "recreate mode: the container logs to the journal under its unit (journalctl -u), "
+        "or keeps its own log driver",
+    ),
 }
 
 LABELS: tuple[Label, ...] = (
@@ -61,6 +79,17 @@ LABELS: tuple[Label, ...] = (
     *(
         Label(label, _OPTION_MEANINGS[key][0], _OPTION_MEANINGS[key][1], flag)
         for key, (flag, label) in KEYS.items()
+    ),
+    Label(
+        UNIT_LABEL,
+        "UNIT",
+        "written by unitgen on a container a recreate-mode unit made: the unit that owns it",
+    ),
+    Label(
+        JOURNAL_UNIT_LABEL,
+        "UNIT",
+        "written by unitgen with the one above: the journald log driver turns it into the "
+        "field OBJECT_SYSTEMD_UNIT=, by which `journalctl -u UNIT` finds the container's lines",
     ),
     Label(
         COMPOSE_DEPENDS_ON,
@@ -111,6 +140,15 @@ DRIFT_KINDS: dict[Kind, tuple[str, str]] = {
     ),
     Kind.HELPER_MISSING: (f"the helper {HELPER_PATH} is gone: no unit can start", "unitgen sync"),
     Kind.HELPER_EDITED: ("the helper was changed by hand", "unitgen sync --force"),
+    Kind.RECORD_MISSING: (
+        "recreate mode: the record the unit makes its container from is gone",
+        "unitgen install --recreate NAME, while the container exists",
+    ),
+    Kind.DIFFERS_FROM_RECORD: (
+        "recreate mode: the container differs from its record (docker update, or a container "
+        "made by hand under the unit's name); the next start puts the record's back",
+        "keep it: unitgen install --recreate NAME; drop it: systemctl restart UNIT",
+    ),
     Kind.ORDERING_CYCLE: (
         "the unit is enabled for a target the engine's unit is ordered after: systemd drops "
         "a job at boot",

@@ -29,11 +29,12 @@ from unitgen.names import (
     X_SECTION,
     container_unit_name,
     network_unit_name,
+    record_path,
     template_cache_dir,
 )
 from unitgen.network_body import network_create_members
 from unitgen.options import DEFAULT_TARGET, UnitOptions
-from unitgen.restart import STOP_MARGIN, restart_settings, start_timeout, stop_timeout
+from unitgen.restart import PULL_SECONDS, STOP_MARGIN, restart_settings, start_timeout, stop_timeout
 from unitgen.unitfile import (
     UnitFile,
     content_hash,
@@ -87,6 +88,7 @@ class RenderedUnit:
     text: str
     container: str | None = None  # None for a network unit
     target: str | None = None  # [Install] WantedBy=; None for a network unit (pulled in)
+    record: str | None = None  # recreate mode: the record's text (unitgen/record.py)
 
 
 @dataclass
@@ -122,6 +124,8 @@ def _container_context(
         deps.add("Wants", unit)
     for unit in unit_options.after:
         deps.add("After", unit)
+    recreate = unit_options.recreate
+    start_seconds = start_timeout(spec) + (PULL_SECONDS if recreate else 0)
     unit_limits, service_restart = restart_settings(
         policy,
         unit_options.restart_sec,
@@ -131,12 +135,13 @@ def _container_context(
             for deps in graph.edges.values()
             for d in deps
         ),
-        start_seconds=start_timeout(spec),
+        start_seconds=start_seconds,
     )
     stop_after = stop_timeout(spec, unit_options.stop_timeout)
     record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()
     image = escape_specifiers(spec.image, f"{what}: image")
     unit_name = container_unit_name(spec.name)
+    steps = _steps(spec.name, stop_after, recreate=recreate)
     return ContainerContext(
         version=__version__,
         container=spec.name,
@@ -148,27 +153,50 @@ def _container_context(
         unit_limits=tuple(unit_limits),
         environment=_docker_host(options),
         syslog_identifier=_syslog_identifier(unit_name),
-        exec_start_pre=exec_line([str(HELPER_PATH), "start", spec.name], what),
-        exec_start=exec_line([str(HELPER_PATH), "wait", spec.name], what),
-        exec_stop=exec_line([str(HELPER_PATH), "stop", spec.name, str(stop_after)], what),
+        exec_start_pre=exec_line(steps[0], what),
+        exec_start=exec_line(steps[1], what),
+        exec_stop=exec_line(steps[2], what),
         service_restart=tuple(service_restart),
-        timeout_start=f"{start_timeout(spec)}s",
+        timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
         wanted_by=install_target(unit_options, options.engine),
         x_unitgen=(
             (CONTAINER_KEY, spec.name),
-            ("ContainerId", spec.id),
-            ("Image", image),
-            ("ImageId", escape_specifiers(spec.image_id, f"{what}: image id")),
+            *_origin(spec, image, recreate=recreate),
             (POLICY_KEY, str(policy)),
             ("Engine", options.engine.unit),
             *record,
-            ("SpecHash", spec.spec_hash),
+            *(() if recreate else (("SpecHash", spec.spec_hash),)),
             ("Helper", str(HELPER_PATH)),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
         ),
     )
+
+
+def _steps(name: str, stop_after: int, *, recreate: bool) -> tuple[list[str], ...]:
+    """ExecStartPre=, ExecStart= and ExecStop=: the helper's verbs (unitgen/helper.sh)."""
+    helper_path, stop = str(HELPER_PATH), str(stop_after)
+    if recreate:
+        return (
+            [helper_path, "recreate", name, str(record_path(name)), stop],
+            [helper_path, "wait", name],
+            [helper_path, "discard", name, stop],
+        )
+    return (
+        [helper_path, "start", name],
+        [helper_path, "wait", name],
+        [helper_path, "stop", name, stop],
+    )
+
+
+def _origin(spec: ContainerSpec, image: str, *, recreate: bool) -> tuple[tuple[str, str], ...]:
+    """What the unit was made from. In recreate mode the record is the origin: the container's
+    id and image id change at each start and each update, so the unit names neither."""
+    if recreate:
+        return (("Mode", "recreate"), ("Record", str(record_path(spec.name))), ("Image", image))
+    image_id = escape_specifiers(spec.image_id, f"container {spec.name}: image id")
+    return (("ContainerId", spec.id), ("Image", image), ("ImageId", image_id))
 
 
 def _syslog_identifier(unit_name: str) -> str:

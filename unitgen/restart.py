@@ -10,6 +10,8 @@ from unitgen.model import ContainerSpec, RestartPolicy
 RESTART_SEC = "1s"
 STOP_MARGIN = 15  # seconds above the container's own stop timeout
 START_TIMEOUT = 120  # seconds for `docker start` plus readiness without a health check
+# Recreate mode may pull the image first (an engine whose storage was wiped): time for that.
+PULL_SECONDS = 300
 # systemd 254 added RestartMode=direct (an automatic restart is not seen by the units that
 # require this one) and RestartSteps=/RestartMaxDelaySec= (a growing delay): together they
 # mirror Docker's restart, 100 ms doubling up to a minute.

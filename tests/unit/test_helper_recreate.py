@@ -19,6 +19,9 @@ from tests.conftest import need
 from tests.fakes import FakeEngine, Lifecycle, Reply, Request, State, run_helper
 
 OK = Reply(204)
+# How recreate ends when no container could be made: 0, after saying why, so that the unit's
+# main step (wait) fails at once and the unit restarts as after a crash (helper.sh, SOFT).
+GIVES_UP = 0
 GONE = Reply(404, '{"message":"No such container: web"}')
 CREATED = Reply(201, '{"Id":"0123abcd","Warnings":[]}')
 NO_IMAGE = Reply(404, '{"message":"No such image: 127.0.0.1:5000/app:1"}')
@@ -167,14 +170,14 @@ def test_recreate_waits_for_a_removal_already_in_progress(engine: FakeEngine, we
     assert calls(engine) == [STOPPED, REMOVED, inspect, inspect, CREATE_IT, STARTED]
 
 
-def test_recreate_that_cannot_remove_the_leftover_exits_1_with_the_engines_message(
+def test_recreate_that_cannot_remove_the_leftover_gives_up_with_the_engines_message(
     engine: FakeEngine, web: Path
 ) -> None:
     serving(engine, stop=OK)
     engine.on("DELETE", "/containers/web", Reply(500, '{"message":"device or resource busy"}'))
     done = run_helper(engine, "recreate", "web", str(web), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         "could not remove container web (HTTP 500): device or resource busy\n",
     )
     assert CREATE_IT not in calls(engine)
@@ -222,7 +225,7 @@ def test_recreate_pulls_by_repository_and_tag_or_digest_as_the_docker_cli_does(
     assert pulled_as(pull) == (repository, tag)
 
 
-def test_a_pull_that_fails_in_its_stream_exits_1_with_the_engines_error(
+def test_a_pull_that_fails_in_its_stream_gives_up_with_the_engines_error(
     engine: FakeEngine, web: Path
 ) -> None:
     """The engine answers a pull 200 at once and reports a failure later, in the stream."""
@@ -235,7 +238,7 @@ def test_a_pull_that_fails_in_its_stream_exits_1_with_the_engines_error(
     body = "".join(json.dumps(line) + "\r\n" for line in stream)
     engine.on("POST", "/images/create", Reply(200, body))
     done = run_helper(engine, "recreate", "web", str(web), "10")
-    assert done.returncode == 1
+    assert done.returncode == GIVES_UP
     assert done.stderr.splitlines()[-1] == (
         "could not pull image 127.0.0.1:5000/app:1: manifest for 127.0.0.1:5000/app:1"
         ' not found: "manifest unknown" <1>'
@@ -243,27 +246,27 @@ def test_a_pull_that_fails_in_its_stream_exits_1_with_the_engines_error(
     assert calls(engine).count(CREATE_IT) == 1
 
 
-def test_a_pull_the_engine_refuses_exits_1_with_its_message(engine: FakeEngine, web: Path) -> None:
+def test_a_pull_the_engine_refuses_gives_up_with_its_message(engine: FakeEngine, web: Path) -> None:
     serving(engine, create=(NO_IMAGE, CREATED))
     refused = 'Get \\"https://127.0.0.1:5000/v2/\\": dial tcp 127.0.0.1:5000: connection refused'
     engine.on("POST", "/images/create", Reply(500, '{"message":"' + refused + '"}'))
     done = run_helper(engine, "recreate", "web", str(web), "10")
     assert (done.returncode, done.stderr.splitlines()[-1]) == (
-        1,
+        GIVES_UP,
         'could not pull image 127.0.0.1:5000/app:1 (HTTP 500): Get "https://127.0.0.1:5000/v2/":'
         " dial tcp 127.0.0.1:5000: connection refused",
     )
     assert calls(engine).count(CREATE_IT) == 1
 
 
-def test_an_image_still_missing_after_its_pull_exits_1_without_pulling_again(
+def test_an_image_still_missing_after_its_pull_gives_up_without_pulling_again(
     engine: FakeEngine, web: Path
 ) -> None:
     serving(engine, create=(NO_IMAGE,))
     engine.on("POST", "/images/create", PULLED)
     done = run_helper(engine, "recreate", "web", str(web), "10")
     assert (done.returncode, done.stderr.splitlines()[-1]) == (
-        1,
+        GIVES_UP,
         "could not create container web (HTTP 404): No such image: 127.0.0.1:5000/app:1",
     )
     assert [c.split("?")[0] for c in calls(engine)].count("POST /v1.41/images/create") == 1
@@ -285,7 +288,7 @@ def test_a_name_that_stays_taken_fails_after_three_retries_with_the_engines_mess
 ) -> None:
     serving(engine, create=(CONFLICT,))
     done = run_helper(engine, "recreate", "web", str(web), "10")
-    assert done.returncode == 1
+    assert done.returncode == GIVES_UP
     assert done.stderr == (
         'could not create container web (HTTP 409): Conflict. The container name "/web" is'
         ' already in use by container "0123". You have to remove (or rename) that container'
@@ -295,13 +298,13 @@ def test_a_name_that_stays_taken_fails_after_three_retries_with_the_engines_mess
     assert STARTED not in calls(engine)
 
 
-def test_a_create_the_engine_refuses_exits_1_with_its_message(
+def test_a_create_the_engine_refuses_gives_up_with_its_message(
     engine: FakeEngine, web: Path
 ) -> None:
     serving(engine, create=(Reply(400, '{"message":"invalid mount config for type \\"bind\\""}'),))
     done = run_helper(engine, "recreate", "web", str(web), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         'could not create container web (HTTP 400): invalid mount config for type "bind"\n',
     )
     assert STARTED not in calls(engine)
@@ -348,7 +351,10 @@ def test_a_network_that_is_gone_fails_naming_it_and_leaves_no_container(
     engine.on("POST", "/networks/back/connect", Reply(404, '{"message":"network back not found"}'))
     web = record(tmp_path / "web.json", connect=CONNECT)
     done = run_helper(engine, "recreate", "web", str(web), "10")
-    assert (done.returncode, done.stderr) == (1, "network back is gone: network back not found\n")
+    assert (done.returncode, done.stderr) == (
+        GIVES_UP,
+        "network back is gone: network back not found\n",
+    )
     assert calls(engine) == [STOPPED, CREATE_IT, "POST /v1.41/networks/back/connect", REMOVED]
 
 
@@ -374,7 +380,7 @@ def test_a_missing_record_fails_naming_the_file_and_the_fix(
     missing = tmp_path / "web.json"
     done = run_helper(engine, "recreate", "web", str(missing), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         f"cannot read {missing}, the record container web is created from: {FIX}\n",
     )
     assert engine.requests == []
@@ -383,7 +389,7 @@ def test_a_missing_record_fails_naming_the_file_and_the_fix(
 def test_a_record_that_is_a_directory_is_unreadable(engine: FakeEngine, tmp_path: Path) -> None:
     done = run_helper(engine, "recreate", "web", str(tmp_path), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         f"cannot read {tmp_path}, the record container web is created from: {FIX}\n",
     )
 
@@ -392,7 +398,7 @@ def test_another_containers_record_fails_naming_both(engine: FakeEngine, tmp_pat
     foreign = record(tmp_path / "web.json", container="db")
     done = run_helper(engine, "recreate", "web", str(foreign), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         f'{foreign} is not the record of container web (its "container" is "db"): {FIX}\n',
     )
     assert engine.requests == []
@@ -403,7 +409,7 @@ def test_a_record_without_a_create_line_fails_naming_the_file(
 ) -> None:
     bad = record(tmp_path / "web.json", create=None)
     done = run_helper(engine, "recreate", "web", str(bad), "10")
-    assert (done.returncode, done.stderr) == (1, f'{bad} has no "create" line: {FIX}\n')
+    assert (done.returncode, done.stderr) == (GIVES_UP, f'{bad} has no "create" line: {FIX}\n')
     assert engine.requests == []
 
 
@@ -414,7 +420,7 @@ def test_a_file_that_is_no_record_at_all_fails_naming_the_file(
     bad.write_text(json.dumps({"container": "web", "create": CREATE}, indent=2))
     done = run_helper(engine, "recreate", "web", str(bad), "10")
     assert (done.returncode, done.stderr) == (
-        1,
+        GIVES_UP,
         f'{bad} is not the record of container web (its "container" is none): {FIX}\n',
     )
 
@@ -437,7 +443,7 @@ def test_discard_stops_then_removes_the_container(
     assert calls(engine) == [STOPPED, REMOVED]
 
 
-def test_discard_that_cannot_remove_exits_1_with_the_engines_message(engine: FakeEngine) -> None:
+def test_discard_that_cannot_remove_gives_up_with_the_engines_message(engine: FakeEngine) -> None:
     engine.on("POST", "/containers/web/stop", OK)
     engine.on("DELETE", "/containers/web", Reply(500, '{"message":"driver busy"}'))
     done = run_helper(engine, "discard", "web", "10")

@@ -26,6 +26,7 @@ def test_postrm_uses_the_names_unitgen_writes() -> None:
         "POLICY_KEY": names.POLICY_KEY,
         "HELPER_PATH": str(names.HELPER_PATH),
         "CACHE_DIR": str(names.CACHE_DIR),
+        "RECORD_DIR": str(names.RECORD_DIR),
     }
 
 
