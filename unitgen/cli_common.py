@@ -84,6 +84,9 @@ def say(line: str) -> None:
         click.echo(line)
 
 
+_METAVARS = {"--wanted-by": "TARGET", "--mode": "MODE", "--logs": "WHERE"}
+
+
 def unit_options(func: F) -> F:
     """Generator options (README, "Generator options"; LABELS in unitgen(8)), for install
     and adopt."""
@@ -109,7 +112,7 @@ def unit_options(func: F) -> F:
         choices = {"--mode": MODES, "--logs": LOGS}.get(flag)
         func = click.option(
             flag,
-            metavar="UNIT" if multiple else ("TARGET" if flag == "--wanted-by" else "SECONDS"),
+            metavar=_METAVARS.get(flag, "UNIT" if multiple else "SECONDS"),
             type=click.Choice(choices) if choices else None,
             multiple=multiple,
             help=help_,
