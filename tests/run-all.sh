@@ -2,8 +2,8 @@
 # Set everything up, then run the whole test suite: pure tests, real-engine tests, real-systemd
 # tests (the harness), the Debian package and the linters, all on Debian 12; then the systemd
 # tests once more against the installed .deb instead of the checkout; then, on Debian 13, the
-# .deb built there and the packaging, systemd and full-host smoke tests against it. `.ci/run`
-# calls exactly this. Extra arguments go to the first pytest run.
+# .deb built there and the packaging, systemd, full-host smoke and recreate-mode tests
+# against it. `.ci/run` calls exactly this. Extra arguments go to the first pytest run.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -26,9 +26,10 @@ echo "== the systemd tests again, against the installed Debian package"
 deb=$(build_deb dist)
 UNITGEN_HARNESS_DEB="$deb" .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/systemd -k "not chaos"
-echo "== Debian 13: the package built there, then the packaging, systemd and full-host smoke tests"
-echo "   against it installed into Debian 13's harness and full host"
+echo "== Debian 13: the package built there, then the packaging, systemd, full-host smoke and"
+echo "   recreate-mode tests against it installed into Debian 13's harness and full host"
 deb=$(build_deb --release trixie dist/trixie)
 UNITGEN_HARNESS_RELEASE=trixie UNITGEN_FULLHOST_RELEASE=trixie UNITGEN_HARNESS_DEB="$deb" \
     .venv/bin/python -m pytest -p no:cacheprovider -q \
-    tests/packaging tests/systemd tests/fullhost/test_fullhost_smoke.py -k "not chaos"
+    tests/packaging tests/systemd tests/fullhost/test_fullhost_smoke.py \
+    tests/fullhost/test_recreate.py -k "not chaos"
