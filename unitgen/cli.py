@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("cli_report", "One view of CONTAINER: its unit, the container, what it..."),
     "sync": ("cli_manage", "Bring the installed units to the desired state, with one..."),
     "uninstall": ("cli_manage", "Stop, disable and remove the units of CONTAINERS; restore..."),
+    "update": ("cli_update", "Pull newer images for opted-in containers; roll back what..."),
     "watch": ("cli_manage", "Follow Docker's events and keep units in sync, until..."),
 }
 

@@ -161,12 +161,15 @@ class UnixJSON:
         _check(answer, data)
         return data
 
-    def stream(self, url: str) -> Iterator[Any]:
-        """GET a stream of JSON documents, one a line (GET /events), on a connection of its
-        own without a read timeout; ends when the engine closes it."""
-        conn = _Connection(self.path, None)
+    def stream(
+        self, url: str, *, method: str = "GET", timeout: float | None = None
+    ) -> Iterator[Any]:
+        """A stream of JSON documents, one a line (GET /events, POST /images/create), on a
+        connection of its own, by default without a read timeout (TIMEOUT: the longest
+        silence between two reads); ends when the engine closes it or the answer ends."""
+        conn = _Connection(self.path, timeout)
         try:
-            answer = conn.send("GET", url, None)
+            answer = conn.send(method, url, None)
             if answer.status >= 400:
                 _check(answer, b"".join(answer.chunks()))
             pending = b""

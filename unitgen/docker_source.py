@@ -36,6 +36,7 @@ from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPol
 if TYPE_CHECKING:
     from unitgen.record import Record
     from unitgen.record_body import Logs
+    from unitgen.updates import Image, ImageName
 
 
 class _ComposeLookup(Mapping[tuple[str, str], list[str]]):
@@ -111,6 +112,21 @@ def _translated(what: str, ref: str = "") -> Iterator[None]:
         raise _denied(what) from exc
     except OSError as exc:
         raise _unreachable(what) from exc
+
+
+@contextmanager
+def _image_errors(what: str) -> Iterator[None]:
+    """As _translated, but any answer of the engine is its own words (a 404 is a manifest or
+    a tag the registry does not have, not a missing container), and a silence is a timeout."""
+    from unitgen.docker_http import EngineError
+
+    with _translated(what):
+        try:
+            yield
+        except EngineError as exc:
+            raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
+        except TimeoutError as exc:
+            raise EngineFailed(f"{what}: the engine said nothing for too long") from exc
 
 
 class DockerSource:
@@ -301,3 +317,51 @@ class DockerSource:
             query += f"&since={since}"
         with _translated("following events"):
             yield from self._client.stream(f"/events?{query}")
+
+    # --- images: what `unitgen update` asks of the engine ----------------------------------
+
+    def container_now(self, ref: str) -> tuple[ContainerSpec, ContainerState] | None:
+        """The container REF and its state now, from one inspect; None when there is none."""
+        data = self._inspect_or_none(ref)
+        if data is None:
+            return None
+        names = {data["Id"]: strip_name(data["Name"])}
+        return spec_from_inspect(data, names), state_from_inspect(data)
+
+    def labelled(self, label: str) -> list[str]:
+        """The names of the containers that carry LABEL, whatever its value."""
+        wanted = quote(json.dumps({"label": [label]}))
+        listed = self._get(f"/containers/json?all=1&filters={wanted}", "listing")
+        return sorted(listed_names(listed).values())
+
+    def image(self, ref: str) -> Image | None:
+        """The image REF (a name or an id) as the engine has it; None when it has none."""
+        from unitgen.updates import Image
+
+        data = self._get_or_none(f"/images/{_q(ref)}/json", f"inspecting image {ref}")
+        return None if data is None else Image(data["Id"], tuple(data.get("RepoDigests") or ()))
+
+    def pull(self, name: ImageName, timeout: float | None) -> None:
+        """Pull NAME from its registry. The engine reports a failure either as an HTTP error
+        or, once the stream has begun, as a message with an `error` member (a layer that
+        fails half way): both are EngineFailed in its own words."""
+        what = f"pulling {name}"
+        url = f"/images/create?fromImage={_q(name.repo)}&tag={_q(name.tag)}"
+        with _image_errors(what):
+            for message in self._client.stream(url, method="POST", timeout=timeout):
+                if isinstance(message, dict) and message.get("error"):
+                    raise EngineFailed(f"{what}: Docker said: {message['error']}")
+
+    def tag(self, image_id: str, name: ImageName) -> None:
+        """Point NAME at IMAGE_ID (what `docker tag ID NAME` does)."""
+        query = f"repo={_q(name.repo)}&tag={_q(name.tag)}"
+        with _image_errors(f"tagging {image_id} as {name}"):
+            self._client.post(f"/images/{_q(image_id)}/tag?{query}", None)
+
+    def registry_digest(self, name: ImageName) -> str | None:
+        """The digest NAME has in its registry now, asked through the engine (GET
+        /distribution/NAME/json), pulling nothing."""
+        with _image_errors(f"asking the registry for {name}"):
+            data = self._client.get(f"/distribution/{_q(str(name))}/json")
+        digest = (data.get("Descriptor") or {}).get("digest") if isinstance(data, dict) else None
+        return digest if isinstance(digest, str) else None

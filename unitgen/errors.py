@@ -111,6 +111,13 @@ DOCKER_UNKNOWN = 21
 `unknown`. Not an error: what systemd and the unit files say is shown."""
 DIFF_FOUND = 1
 """`unitgen diff` found a unit that differs, as diff(1) says it. Not an error."""
+UPDATE_ROLLED_BACK = 22
+"""`unitgen update` rolled a container back: the new image did not come up, its service runs
+the previous one. Not an error of unitgen's: the report says which, and why."""
+UPDATE_FAILED = 23
+"""`unitgen update` could not update or check a container (a pull failed, a container did
+not come back even on its previous image, --dry-run could not ask the registry); other
+containers were still done. Worse than UPDATE_ROLLED_BACK, which it wins over."""
 
 
 EXIT_CODES: dict[int, str] = {
@@ -132,5 +139,7 @@ EXIT_CODES: dict[int, str] = {
     TemplateError.exit_code: "a template override is broken (adds or drops directives)",
     DRIFT_FOUND: "drift found (`unitgen drift`): the units and Docker disagree",
     DOCKER_UNKNOWN: "listed without Docker (`unitgen list`): the engine did not answer",
+    UPDATE_ROLLED_BACK: "`unitgen update` rolled a container back to its previous image",
+    UPDATE_FAILED: "`unitgen update` could not update or check a container",
     INTERRUPTED: "interrupted (Ctrl-C)",
 }

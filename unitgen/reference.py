@@ -22,6 +22,7 @@ from unitgen.names import (
 from unitgen.options import DEFAULT_TARGET, KEYS
 from unitgen.render import SYSTEM_TEMPLATES
 from unitgen.restart import DIRECT_RESTART_SINCE, restart_settings
+from unitgen.updates import AUTO_UPDATE_LABEL, REGISTRY, STATE_DIR
 from unitgen.watch import OPT_IN_LABEL
 
 
@@ -90,6 +91,13 @@ LABELS: tuple[Label, ...] = (
         "UNIT",
         "written by unitgen with the one above: the journald log driver turns it into the "
         "field OBJECT_SYSTEMD_UNIT=, by which `journalctl -u UNIT` finds the container's lines",
+    ),
+    Label(
+        AUTO_UPDATE_LABEL,
+        REGISTRY,
+        "unitgen update pulls the container's image by name and restarts its unit on a new "
+        "id, rolling back when it does not come up (recreate mode only: the unit must own "
+        "the container)",
     ),
     Label(
         COMPOSE_DEPENDS_ON,
@@ -208,6 +216,11 @@ FILES: tuple[tuple[str, str], ...] = (
         "the built-ins are in the unitgen Python package, templates/)",
     ),
     ("/run/lock/unitgen.lock", "serialises runs that change things"),
+    (
+        f"{STATE_DIR}/NAME.json",
+        "the image ids unitgen update rolled container NAME back from, so that it does not try "
+        "them again",
+    ),
 )
 
 ENVIRONMENT: tuple[tuple[str, str], ...] = (
@@ -225,4 +238,5 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ("unitgen install --root /srv/image --no-start web", "into an image root, offline"),
     ("unitgen uninstall --keep-running web", "hand web back to Docker without stopping it"),
     ("unitgen sync --dry-run --json", "what sync would do, for a script"),
+    ("unitgen update --dry-run --all", "which opted-in containers have a newer image"),
 )

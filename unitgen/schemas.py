@@ -284,7 +284,57 @@ GRAPH = Document(
     ),
 )
 
-DOCUMENTS: tuple[Document, ...] = (LIST, DRIFT, STATUS, EXIT_CODES, GENERATE, PLAN, GRAPH)
+UPDATE = Document(
+    "update",
+    ("unitgen update --json", "unitgen update --dry-run --json"),
+    "What an image update did to each container (or, with --dry-run, what its registry "
+    "offers). Image ids and digests are whole (sha256:...).",
+    (
+        _VERSION,
+        Field("dry_run", "boolean", "true: the registries were asked, nothing was pulled"),
+        Field("exit_code", "integer", "the run's exit code: 0, 22 (rolled back) or 23 (failed)"),
+        Field("containers", "array", "one element per container, in the order handled"),
+        Field("containers[]", "object", "one container"),
+        Field("containers[].container", "string", "its name"),
+        Field("containers[].unit", "string|null", "the unit that owns it; null: none"),
+        Field("containers[].image", "string|null", "its image by name; null: not read"),
+        Field(
+            "containers[].result",
+            "string",
+            "updated, unchanged, rolled-back, failed or skipped; with --dry-run "
+            "update-available, unchanged, cannot-check, failed or skipped",
+        ),
+        Field("containers[].why", "string", 'why, or what changed, as the line says it ("")'),
+        Field("containers[].previous_id", "string|null", "the image id it ran at the start"),
+        Field(
+            "containers[].running_id",
+            "string|null",
+            "the image id it runs at the end; null: unknown (failed)",
+        ),
+        Field("containers[].offered_id", "string|null", "the id pulled; null: none pulled"),
+        Field(
+            "containers[].offered_digest",
+            "string|null",
+            "the registry's digest for the name; null: not known",
+        ),
+        Field(
+            "containers[].running_digest",
+            "string|null",
+            "--dry-run: the digest of the image it runs, in that registry; null: none",
+        ),
+    ),
+)
+
+DOCUMENTS: tuple[Document, ...] = (
+    LIST,
+    DRIFT,
+    STATUS,
+    EXIT_CODES,
+    GENERATE,
+    PLAN,
+    GRAPH,
+    UPDATE,
+)
 
 
 def json_type(value: object) -> str:

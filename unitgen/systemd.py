@@ -72,6 +72,18 @@ class Systemctl:
         if units and self.online:
             self._run("stop", *units)
 
+    def restart_queued(self, unit: str) -> None:
+        """`systemctl restart --no-block UNIT`: queue the restart and return; the caller
+        watches for the result (a unit that keeps failing may keep its job running for ever,
+        and a blocking call would wait as long). Online only: offline there is nothing to
+        restart."""
+        if not self.online:
+            raise SystemdFailed(
+                f"cannot restart {unit}: systemd is not running here",
+                "run it on the booted host whose units these are",
+            )
+        self._run("restart", "--no-block", unit)
+
     def show(self, units: Sequence[str], *props: str) -> dict[str, dict[str, str]]:
         """`systemctl show` of each unit; empty dicts when systemd is not running."""
         if not self.online or not units:

@@ -86,6 +86,8 @@ def test_every_error_class_has_its_own_code_and_every_other_code_is_not_an_error
         0,
         errors.DRIFT_FOUND,
         errors.DOCKER_UNKNOWN,
+        errors.UPDATE_ROLLED_BACK,
+        errors.UPDATE_FAILED,
         errors.INTERRUPTED,
     }
 

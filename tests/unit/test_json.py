@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import update_fakes
 from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
 from unitgen import schemas
 from unitgen.cli import all_commands
@@ -39,6 +40,8 @@ RUNS: list[tuple[str, list[str], int]] = [
     ("status", ["status", "--json", "seed-onfail"], 0),
     ("status", ["status", "--json", "seed-reader"], 0),
     ("graph", ["graph", "--json", "seed-container1", "seed-reader", "seed-proxy"], 0),
+    ("update", ["update", "--json"], 22),
+    ("update", ["update", "--dry-run", "--json", "web"], 0),
 ]
 DOCUMENTS = {d.name: d for d in schemas.DOCUMENTS}
 # What only a host where systemd runs plans (policies changed, units stopped and started, a
@@ -74,6 +77,12 @@ def host(
         broken, labels=(*broken.labels, ("unitgen.requires", "no-such"))
     )
     drop_in(tmp_path, "docker-seed-vpn.service")
+    # update's own fake (containers its units recreate): web's new image does not come up.
+    updates = update_fakes.Host()
+    updates.add(update_fakes.spec())
+    updates.offer(update_fakes.IMAGE, update_fakes.NEW)
+    updates.bad.add(update_fakes.NEW)
+    update_fakes.cli_over(updates, tmp_path / "update-state", monkeypatch)
     yield fake
 
 
@@ -93,7 +102,8 @@ def outputs(root: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[tuple[st
     yield "plan", json.loads(plan_json(ONLINE, command="uninstall", dry_run=True, online=True))
     for name, argv, expected in RUNS:
         argv = [a.replace("ROOT", str(root)) for a in argv]
-        with_root = argv if argv[0] in ("exit-codes", "graph") else [*argv, "--root", str(root)]
+        rootless = ("exit-codes", "graph", "update")
+        with_root = argv if argv[0] in rootless else [*argv, "--root", str(root)]
         code, out, err = run_cli(with_root, capsys)
         assert code == expected, (argv, out, err)
         yield name, json.loads(out)
@@ -196,4 +206,4 @@ def test_exit_codes_json_lists_every_code_with_its_meaning(
             "differs",
         },
     ]
-    assert [e["code"] for e in document["exit_codes"]][-3:] == [20, 21, 130]
+    assert [e["code"] for e in document["exit_codes"]][-5:] == [20, 21, 22, 23, 130]
