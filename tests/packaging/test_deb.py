@@ -55,6 +55,8 @@ def test_the_package_ships_the_cli_man_page_completions_readme_and_one_copy_of_t
         "./usr/share/doc/unitgen/README.md.gz",
         "./etc/unitgen/templates/README",
         f"{units}/unitgen-watch.service",
+        f"{units}/unitgen-update.service",
+        f"{units}/unitgen-update.timer",
     ):
         assert path in files, path
     # The built-in templates only where unitgen reads them: inside its Python package.
@@ -138,15 +140,10 @@ def test_the_installed_package_manages_a_real_container_and_purge_hands_it_back_
     box: Harness,
 ) -> None:
     assert "unitgen, version 0.1.0" in box.run("unitgen", "--version").stdout
-    assert (
-        box.run(
-            "systemctl",
-            "is-enabled",
-            "unitgen-watch.service",
-            check=False,
-        ).stdout.strip()
-        == "disabled"
-    )
+    for unit in ("unitgen-watch.service", "unitgen-update.timer"):
+        enabled = box.run("systemctl", "is-enabled", unit, check=False).stdout.strip()
+        assert (unit, enabled) == (unit, "disabled")
+    assert box.show("unitgen-update.timer", "ActiveState")["ActiveState"] == "inactive"
     topo = Topology()
     try:
         web = topo.create("web", "--restart", "always", cmd=SERVE)
