@@ -23,6 +23,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 if TYPE_CHECKING:
     from tests.harness import Harness
+    from tests.registry import Registry
 TEST_IMAGE = "unitgen-test/busybox:latest"
 
 
@@ -84,6 +85,21 @@ def docker_engine() -> Iterator[None]:
         capture_output=True,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def registry(docker_engine: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A real registry (Debian's docker-registry) on 127.0.0.1 at a free port, with its own
+    storage; stopped, and the images pushed to it removed, after the session."""
+    from tests.registry import Registry
+
+    need(
+        "docker-registry (apt install docker-registry)", shutil.which("docker-registry") is not None
+    )
+    served = Registry(tmp_path_factory.mktemp("registry"))
+    served.start()
+    yield served
+    served.close()
 
 
 def run_tag() -> str:

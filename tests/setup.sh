@@ -7,8 +7,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+# docker-registry: the image registry `unitgen update`'s tests push to (tests/registry.py).
 need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
-libsystemd-dev pkg-config util-linux systemd graphviz docker-compose"
+libsystemd-dev pkg-config util-linux systemd graphviz docker-compose docker-registry"
 missing=""
 for pkg in $need_pkgs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
@@ -18,6 +19,11 @@ if [ -n "$missing" ]; then
     apt-get update -qq
     # shellcheck disable=SC2086 # a list of names
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # The tests serve their own registries on 127.0.0.1; the package's service (port 5000 on
+    # every address) is not wanted where systemd would start it.
+    case "$missing" in
+        *docker-registry*) [ ! -d /run/systemd/system ] || systemctl disable --now docker-registry ;;
+    esac
 fi
 
 # The engine: started by systemd where it runs, else by hand in the background.
