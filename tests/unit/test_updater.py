@@ -245,3 +245,12 @@ def test_update_with_no_labelled_container_says_so_and_exits_0(
         "",
         "unitgen: no container is labelled unitgen.auto-update\n",
     )
+
+
+def test_update_refuses_a_malformed_name_before_asking_anything(
+    cli: Host, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["update", "--", "we b"], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("unitgen: 'we b' is not a container name or id;")
+    assert cli.calls == []
