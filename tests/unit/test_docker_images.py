@@ -85,7 +85,9 @@ def test_the_registrys_digest_is_its_descriptors(engine: FakeEngine) -> None:
     (request,) = [r for r in engine.requests if r.path.startswith("/distribution/")]
     assert request.target == "/distribution/127.0.0.1%3A5000%2Fapp%3A1/json"
     engine.on("GET", "/distribution/", Reply(401, '{"message": "unauthorized"}'))
-    with pytest.raises(EngineFailed, match="asking the registry for .*: Docker said: unauthorized"):
+    with pytest.raises(
+        EngineFailed, match=r"asking the registry for .*: Docker said: unauthorized"
+    ):
         DockerSource().registry_digest(APP)
 
 
