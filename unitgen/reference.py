@@ -22,7 +22,8 @@ from unitgen.names import (
 from unitgen.options import DEFAULT_TARGET, KEYS
 from unitgen.render import SYSTEM_TEMPLATES
 from unitgen.restart import DIRECT_RESTART_SINCE, restart_settings
-from unitgen.updates import AUTO_UPDATE_LABEL, REGISTRY, STATE_DIR
+from unitgen.update_state import STATE_DIR
+from unitgen.updates import AUTO_UPDATE_LABEL, REGISTRY
 from unitgen.watch import OPT_IN_LABEL
 
 

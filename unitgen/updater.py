@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -27,28 +27,24 @@ from unitgen.errors import (
 )
 from unitgen.model import ContainerSpec, ContainerState
 from unitgen.names import UNIT_LABEL
+from unitgen.update_state import STATE_DIR, Rejected, parse_state, state_path, state_text
 from unitgen.updates import (
     AUTO_UPDATE_LABEL,
     DEFAULT_TIMEOUT,
     FAILED,
-    STATE_DIR,
     STEADY_SECONDS,
     Image,
     ImageName,
     Outcome,
-    Rejected,
     Seen,
     Target,
     after_pull,
     checked,
     failed,
     judge,
-    parse_state,
     rolled_back,
     select,
     short,
-    state_path,
-    state_text,
     updated,
 )
 
@@ -147,6 +143,9 @@ class Updater:
         from unitgen.lock import exclusive
 
         with exclusive(self.report):
+            if rejected.trying and rejected.trying[0] == target.image_id:
+                return self._resume(target, rejected, *rejected.trying)
+            rejected = rejected.settled()  # one cut off after its rollback: nothing to finish
             self.report(f"{target.container}: pulling {target.image}")
             try:
                 self.engine.pull(target.image, self.timeout)
@@ -164,10 +163,28 @@ class Updater:
 
     def _restart(self, target: Target, pulled: Image, rejected: Rejected) -> Outcome:
         self.report(f"{target.container}: restarting {target.unit} on {short(pulled.id)}")
+        self._remember(target.container, rejected.under_way(pulled.id, target.image_id))
         self.units.restart_queued(target.unit)
         why = self._wait(target, pulled.id)
         if why is None:
+            self._remember(target.container, rejected)
             return updated(target, pulled)
+        return self._roll_back(target, pulled, why, rejected)
+
+    def _resume(self, target: Target, rejected: Rejected, new: str, previous: str) -> Outcome:
+        """The container runs NEW, which a run cut off was trying: judge it as that run would
+        have, then keep it or roll back to PREVIOUS, the image it ran before."""
+        self.report(f"{target.container}: finishing an update to {short(new)} that was cut off")
+        pulled = self.engine.image(new) or Image(new)
+        before = replace(target, image_id=previous)
+        why = self._wait(target, new)
+        if why is None:
+            self._remember(target.container, rejected.settled())
+            return updated(before, pulled)
+        return self._roll_back(before, pulled, why, rejected)
+
+    def _roll_back(self, target: Target, pulled: Image, why: str, rejected: Rejected) -> Outcome:
+        """PULLED failed (WHY): tag TARGET's image id back to the name and restart on it."""
         self.report(
             f"{target.container}: {short(pulled.id)} {why}; "
             f"rolling back to {short(target.image_id)}"
@@ -225,7 +242,11 @@ class Updater:
             ) from exc
 
     def _remember(self, container: str, rejected: Rejected) -> None:
-        from unitgen.install import atomic_write_many
+        """Write what REJECTED holds; nothing to hold removes the file."""
+        from unitgen.install import atomic_write_many, remove
 
         path = state_path(self.state_dir, container)
+        if rejected.empty:
+            remove(path)
+            return
         atomic_write_many([(path, state_text(container, rejected))])

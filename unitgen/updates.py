@@ -13,22 +13,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
 from unitgen.model import ContainerSpec, ContainerState
 from unitgen.names import UNIT_LABEL
+from unitgen.update_state import Rejected
 
 AUTO_UPDATE_LABEL = "unitgen.auto-update"
 REGISTRY = "registry"  # the one policy: the image's own registry, by the name it was run as
-STATE_DIR = Path("/var/lib/unitgen/update")  # one small file per container: rejected ids
 DEFAULT_TIMEOUT = 120
 # A container counts as up once it has kept running (healthy, with a health check) on the
 # wanted image, without restarting, this long: one that crashes a second after it starts
 # would otherwise pass for a good update.
 STEADY_SECONDS = 5.0
-REJECTED_KEPT = 20
-STATE_VERSION = 1
 
 UPDATED = "updated"
 UNCHANGED = "unchanged"
@@ -68,19 +65,6 @@ class Image:
             if familiar(name) == familiar(repo):
                 return digest
         return None
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The image ids (and their registry digests) an update rolled back from."""
-
-    ids: tuple[str, ...] = ()
-    digests: tuple[str, ...] = ()
-
-    def adding(self, image_id: str, digest: str | None) -> Rejected:
-        ids = (*(i for i in self.ids if i != image_id), image_id)
-        digests = (*(d for d in self.digests if d != digest), *((digest,) if digest else ()))
-        return Rejected(ids[-REJECTED_KEPT:], digests[-REJECTED_KEPT:])
 
 
 @dataclass(frozen=True)
@@ -330,36 +314,6 @@ def exit_code(outcomes: list[Outcome]) -> int:
     if ROLLED_BACK in results:
         return UPDATE_ROLLED_BACK
     return 0
-
-
-# --- the state file -------------------------------------------------------------------------
-
-
-def state_path(state_dir: Path, container: str) -> Path:
-    return state_dir / f"{container}.json"
-
-
-def state_text(container: str, rejected: Rejected) -> str:
-    document = {
-        "version": STATE_VERSION,
-        "container": container,
-        "rejected_ids": list(rejected.ids),
-        "rejected_digests": list(rejected.digests),
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
-def parse_state(text: str) -> Rejected:
-    """The rejected ids of a state file; ValueError when it is not one."""
-    document = json.loads(text)
-    if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
-        raise ValueError("not a version-1 unitgen update state")
-    ids, digests = document.get("rejected_ids"), document.get("rejected_digests")
-    if not isinstance(ids, list) or not isinstance(digests, list):
-        raise ValueError("rejected_ids and rejected_digests must be arrays")
-    if not all(isinstance(x, str) for x in [*ids, *digests]):
-        raise ValueError("rejected ids and digests must be strings")
-    return Rejected(tuple(ids), tuple(digests))
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -254,3 +254,52 @@ def test_update_refuses_a_malformed_name_before_asking_anything(
     assert (code, out) == (2, "")
     assert err.startswith("unitgen: 'we b' is not a container name or id;")
     assert cli.calls == []
+
+
+def cut_off_while_trying(host: Host, tmp_path: Path, *, bad: bool) -> None:
+    """A run that restarted web on NEW and was killed (a reboot, say) before it judged it:
+    web runs NEW, the name points to NEW, and the state says what was under way."""
+    host.add(spec(image_id=NEW))
+    host.images[IMAGE] = host.images[NEW]
+    host.offer(IMAGE, NEW)
+    if bad:
+        host.bad.add(NEW)
+    trying = {"id": NEW, "previous_id": OLD}
+    state = {"version": 1, "container": "web", "rejected_ids": [], "rejected_digests": []}
+    (tmp_path / "web.json").write_text(json.dumps({**state, "trying": trying}))
+
+
+def test_an_update_cut_off_before_it_was_judged_is_rolled_back_by_the_next_run(
+    host: Host, tmp_path: Path
+) -> None:
+    cut_off_while_trying(host, tmp_path, bad=True)
+    (done,) = updater(host, tmp_path).run(["web"], dry_run=False)
+    assert done.result == "rolled-back"
+    assert host.calls == [f"tag {OLD[:13]} {IMAGE}", "restart docker-web.service"]
+    assert host.containers["web"].image_id == OLD
+    saved = json.loads((tmp_path / "web.json").read_text())
+    assert (saved["rejected_ids"], "trying" in saved) == ([NEW], False)
+
+
+def test_an_update_cut_off_whose_image_is_good_is_kept_and_forgotten(
+    host: Host, tmp_path: Path
+) -> None:
+    cut_off_while_trying(host, tmp_path, bad=False)
+    (done,) = updater(host, tmp_path).run(["web"], dry_run=False)
+    assert done.line == "web: updated (sha256:aaaaaaaaaaaa -> sha256:bbbbbbbbbbbb)"
+    assert host.calls == []  # nothing pulled, nothing restarted: it only had to be judged
+    assert not (tmp_path / "web.json").exists()
+
+
+def test_while_an_update_is_tried_the_state_says_so(host: Host, tmp_path: Path) -> None:
+    host.offer(IMAGE, NEW)
+    seen: list[str] = []
+    restart = host.restart_queued
+
+    def peek(unit: str) -> None:
+        seen.append((tmp_path / "web.json").read_text())
+        restart(unit)
+
+    host.restart_queued = peek  # type: ignore[method-assign]
+    updater(host, tmp_path).run(["web"], dry_run=False)
+    assert json.loads(seen[0])["trying"] == {"id": NEW, "previous_id": OLD}

@@ -11,12 +11,11 @@ import pytest
 from tests.update_fakes import IMAGE, NEW, NEWER, OLD, digest, spec
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
 from unitgen.model import ContainerState
+from unitgen.update_state import REJECTED_KEPT, Rejected, parse_state, state_text
 from unitgen.updates import (
-    REJECTED_KEPT,
     Image,
     ImageName,
     Outcome,
-    Rejected,
     Seen,
     Target,
     after_pull,
@@ -25,10 +24,8 @@ from unitgen.updates import (
     familiar,
     image_name,
     judge,
-    parse_state,
     rolled_back,
     select,
-    state_text,
     updated,
 )
 
@@ -258,3 +255,16 @@ def test_a_state_file_that_is_not_one_is_refused(text: str) -> None:
 
 def test_the_image_is_named_in_outcomes_as_the_container_runs_it() -> None:
     assert updated(TARGET, pulled(NEW)).image == IMAGE
+
+
+def test_the_update_under_way_is_kept_in_the_state_file_and_read_back() -> None:
+    under_way = Rejected((NEWER,), (digest(NEWER),)).under_way(NEW, OLD)
+    assert parse_state(state_text("web", under_way)) == under_way
+    assert parse_state(state_text("web", under_way.settled())).trying is None
+
+
+@pytest.mark.parametrize("trying", [{"id": NEW}, {"id": "", "previous_id": OLD}, [NEW, OLD]])
+def test_a_state_file_with_a_malformed_update_under_way_is_refused(trying: object) -> None:
+    state = {"version": 1, "rejected_ids": [], "rejected_digests": [], "trying": trying}
+    with pytest.raises(ValueError, match="trying must hold the strings id and previous_id"):
+        parse_state(json.dumps(state))
