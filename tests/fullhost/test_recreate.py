@@ -1,6 +1,7 @@
 """Recreate mode on a full host (systemd with its own engine, where power loss, an engine
 restart and a wiped engine are real): the container's output in the journal under its unit,
-and the container back after each of those.
+the container back after each of those, and `unitgen update` taking a good build and rolling
+a bad one back.
 
 A registry runs inside the host (Debian's docker-registry, copied in from this machine, on the
 host's own 127.0.0.1, as a unit that starts at boot), so a wiped engine can pull the image
@@ -122,6 +123,50 @@ def test_an_engine_restart_brings_it_back(host: FullHost) -> None:
     host.restart_engine()
     wait_for(lambda: running_id(host, "web") not in ("", made), timeout=120, what="a new container")
     wait_for(lambda: host.show("docker-web.service", "ActiveState")["ActiveState"] == "active")
+
+
+def image_of(host: FullHost, name: str) -> str:
+    return host.docker("inspect", "-f", "{{.Image}}", name)
+
+
+def build_and_push(host: FullHost, change: str, keep_local: str) -> None:
+    """A new build of APP (the test image with CHANGE) pushed to the registry; the local name
+    put back on KEEP_LOCAL, as on a machine that has not pulled yet."""
+    host.sh(
+        f"docker rm -f build >/dev/null 2>&1; docker create --name build {APP} true >/dev/null"
+        f" && docker commit --change '{change}' build {APP} >/dev/null && docker rm build"
+        f" >/dev/null && docker push {APP} >/dev/null && docker tag {keep_local} {APP}"
+    )
+
+
+def test_update_takes_a_good_build_and_rolls_a_bad_one_back(host: FullHost) -> None:
+    host.docker(
+        "create",
+        "--name",
+        "app",
+        "--restart",
+        "always",
+        "--label",
+        "unitgen.auto-update=registry",
+        APP,
+        *HELLO,
+    )
+    host.run("unitgen", "install", "--recreate", "app")
+    first = image_of(host, "app")
+    build_and_push(host, "LABEL build=2", keep_local=first)
+    done = host.run("unitgen", "update", "app")
+    assert "app: updated" in done.stdout
+    good = image_of(host, "app")
+    assert good != first
+    # A build whose entrypoint fails at once: rolled back to the good one, exit 22.
+    build_and_push(host, 'ENTRYPOINT ["/bin/false"]', keep_local=good)
+    done = host.run("unitgen", "update", "app", check=False)
+    assert done.returncode == 22, done.stdout + done.stderr
+    assert "app: rolled back" in done.stdout
+    assert image_of(host, "app") == good and running_id(host, "app")
+    assert host.show("docker-app.service", "ActiveState")["ActiveState"] == "active"
+    # The registry gets its first build back, for the tests after this one.
+    host.sh(f"docker tag {first} {APP} && docker push {APP} >/dev/null")
 
 
 def test_a_wiped_engine_pulls_the_image_again_and_runs_it(host: FullHost) -> None:
