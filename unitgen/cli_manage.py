@@ -112,6 +112,8 @@ def install(
     old policy is recorded in the unit and restored by `uninstall`. Running it again with
     nothing changed changes nothing. Without a running systemd (chroot, image build,
     --root, DPKG_ROOT) units are written and enabled offline and nothing is started.
+    With --recreate the unit owns its container: it creates it anew from a recorded
+    request (/etc/unitgen/recreate/NAME.json) at each start and removes it at each stop.
 
     \b
     Examples:
@@ -119,6 +121,7 @@ def install(
       unitgen install --dry-run web1
       unitgen install --root /srv/image --no-start web1
       unitgen install --stop-timeout 60 --after srv-data.mount db
+      unitgen install --recreate web1
     """
     from unitgen.plan import require_names
 
