@@ -35,7 +35,7 @@ class Row:
     network: str | None
     active: str  # ActiveState, or "offline"
     enabled: bool | None  # None for a network unit: never enabled, its containers pull it in
-    docker: str  # running, stopped, present, gone or unknown
+    docker: str  # running, stopped, recorded, present, gone or unknown
     edited: bool
 
 
@@ -53,7 +53,10 @@ def docker_state(unit: InstalledUnit, graph: Graph | None) -> str:
     if unit.network is not None:
         return "present" if unit.network in graph.networks else "gone"
     spec = graph.containers.get(unit.container or "")
-    return "gone" if spec is None else ("running" if spec.running else "stopped")
+    if spec is None:
+        # Recreate mode: no container while the unit is stopped, its record is what exists.
+        return "recorded" if unit.recreate else "gone"
+    return "running" if spec.running else "stopped"
 
 
 def rows(

@@ -106,7 +106,8 @@ LIST = Document(
         Field(
             "units[].docker",
             "string",
-            "container: running, stopped or gone; network: present or gone; unknown when the "
+            "container: running, stopped or gone, or recorded (recreate mode: none now, its "
+            "unit makes it at its next start); network: present or gone; unknown when the "
             "engine was not asked or did not answer",
         ),
         Field("units[].edited", "boolean", "changed by hand since unitgen wrote it"),

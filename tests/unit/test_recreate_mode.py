@@ -151,3 +151,15 @@ def test_drift_reports_a_missing_record(tmp_path: Path) -> None:
     install(tmp_path, source, options=RECREATE)
     record_path(tmp_path).unlink()
     assert kinds(tmp_path, source) == ["record-missing"]
+
+
+def test_list_says_a_stopped_recreate_units_container_is_recorded_not_gone(
+    tmp_path: Path,
+) -> None:
+    from unitgen.listing import docker_state
+
+    source = FakeSource()
+    install(tmp_path, source, options=RECREATE)
+    del source.containers["seed-vpn"]
+    unit = app(tmp_path, source).installed[UNIT]
+    assert docker_state(unit, app(tmp_path, source).graph) == "recorded"
