@@ -349,14 +349,21 @@ class Unitgen:
 
         plan.require_names(names, all_=all_, command="diff")
         gone: list[str] = []
+        recorded: list[str] = []  # recreate mode, unit stopped: no container, nothing to diff
         if all_:
-            managed = sorted(u.container for u in self.installed.values() if u.container)
-            names = [n for n in managed if n in self.graph.containers]
-            gone = [n for n in managed if n not in self.graph.containers]
+            managed = {u.container: u for u in self.installed.values() if u.container}
+            names = [n for n in sorted(managed) if n in self.graph.containers]
+            absent = [n for n in sorted(managed) if n not in self.graph.containers]
+            recorded = [n for n in absent if managed[n].recreate]
+            gone = [n for n in absent if not managed[n].recreate]
         units, failed = self.desired(names) if names else ([], [])
         if failed:
             raise plan.failed_error(failed)
         out = [f"# {container_unit_name(n)}: its container {n} is gone (orphan)\n" for n in gone]
+        out += [
+            f"# {container_unit_name(n)}: recreate mode, no container now (made at its start)\n"
+            for n in recorded
+        ]
         changed = bool(gone)
         for unit in (u for u in units if u.container in names):
             old = inventory.read_text(unit_dir(self.root) / unit.name) or ""

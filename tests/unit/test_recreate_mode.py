@@ -163,3 +163,14 @@ def test_list_says_a_stopped_recreate_units_container_is_recorded_not_gone(
     del source.containers["seed-vpn"]
     unit = app(tmp_path, source).installed[UNIT]
     assert docker_state(unit, app(tmp_path, source).graph) == "recorded"
+
+
+def test_diff_all_does_not_call_a_stopped_recreate_units_container_an_orphan(
+    tmp_path: Path,
+) -> None:
+    source = FakeSource()
+    install(tmp_path, source, options=RECREATE)
+    del source.containers["seed-vpn"]
+    text, changed = app(tmp_path, source).diff([], all_=True)
+    assert "orphan" not in text and "recreate mode, no container now" in text
+    assert not changed
