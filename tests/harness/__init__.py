@@ -206,6 +206,11 @@ class SystemdBox:
                 f"load {loaded.returncode}):\n{loaded.stdout.decode()}{loaded.stderr.decode()}"
             )
 
+    def unitgen(self, *args: str, check: bool = True) -> str:
+        """``unitgen ARGS`` in the box: what it printed, stdout then stderr."""
+        done = self.run("unitgen", *args, check=check)
+        return str(done.stdout) + str(done.stderr)
+
     def sh(self, script: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run SCRIPT with /bin/sh -c in the box."""
         return self.run("/bin/sh", "-c", script, check=check)

@@ -26,11 +26,6 @@ def unit_of(name: str) -> str:
     return f"docker-{name}.service"
 
 
-def ug(box: Harness, *args: str, check: bool = True) -> str:
-    done = box.run("unitgen", *args, check=check)
-    return str(done.stdout) + str(done.stderr)
-
-
 def show(box: Harness, unit: str, *props: str) -> dict[str, str]:
     return dict(box.show(unit, *props))
 
@@ -39,13 +34,13 @@ def test_install_runs_the_container_and_activates_the_unit(
     harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", "--restart", "always", cmd=SERVE)
-    out = ug(harness, "install", web)
+    out = harness.unitgen("install", web)
     assert f"enabled {unit_of(web)}" in out
     assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"
     assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "true no"
-    again = ug(harness, "install", web)
+    again = harness.unitgen("install", web)
     assert "nothing to do" in again and "wrote" not in again
-    ug(harness, "uninstall", web)
+    harness.unitgen("uninstall", web)
     assert inspect(web, "{{.State.Running}} {{.HostConfig.RestartPolicy.Name}}") == "false always"
     assert (
         harness.run(
@@ -60,7 +55,7 @@ def test_install_runs_the_container_and_activates_the_unit(
 
 def test_docker_kill_makes_systemd_restart_it(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", "--restart", "always", cmd=SERVE)
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     started = inspect(web, "{{.State.StartedAt}}")
     docker("kill", web)
     wait_for(
@@ -76,7 +71,7 @@ def test_docker_kill_makes_systemd_restart_it(harness: Harness, topo: Topology) 
 
 def test_the_units_exit_status_is_the_containers(harness: Harness, topo: Topology) -> None:
     job = topo.create("job", cmd=("sh", "-c", "sleep 2; exit 3"))
-    ug(harness, "install", job)
+    harness.unitgen("install", job)
     wait_for(
         lambda: show(harness, unit_of(job), "ActiveState")["ActiveState"] == "failed",
         what="the unit to fail",
@@ -98,7 +93,7 @@ def test_a_health_check_gates_activation(harness: Harness, topo: Topology) -> No
         "30",
         cmd=("sh", "-c", "trap 'exit 0' TERM; sleep 3; touch /tmp/ready; sleep 3600 & wait"),
     )
-    ug(harness, "install", slow)  # returns only once the start job is done
+    harness.unitgen("install", slow)  # returns only once the start job is done
     assert inspect(slow, "{{.State.Health.Status}}") == "healthy"
     assert show(harness, unit_of(slow), "ActiveState")["ActiveState"] == "active"
 
@@ -114,7 +109,7 @@ def test_an_unhealthy_container_fails_the_start(harness: Harness, topo: Topology
         "2",
         cmd=SERVE,
     )
-    out = ug(harness, "install", sick, check=False)
+    out = harness.unitgen("install", sick, check=False)
     assert "systemctl" in out and "failed" in out
     assert show(harness, unit_of(sick), "ActiveState")["ActiveState"] == "failed"
 
@@ -124,12 +119,12 @@ def test_a_reboot_brings_everything_back_in_dependency_order(
 ) -> None:
     # The units earlier tests left here, whose containers are gone: on systemd 254+ a unit
     # whose start keeps failing holds up the boot (test_releases, the xfail).
-    ug(harness, "sync", "--prune")
+    harness.unitgen("sync", "--prune")
     net = topo.network("net")
     db = topo.create("db", "--network", net, "--restart", "always", cmd=SERVE)
     app = topo.create("app", "--network", net, "--label", f"unitgen.requires={db}", cmd=SERVE)
     side = topo.create("side", "--network", f"container:{app}", cmd=SERVE)
-    ug(harness, "install", side)
+    harness.unitgen("install", side)
     harness.reboot()
     for name in (db, app, side):
         assert inspect(name, "{{.State.Running}}") == "true", name
@@ -145,7 +140,7 @@ def test_a_reboot_brings_everything_back_in_dependency_order(
 
 def test_restarting_docker_brings_the_containers_back(harness: Harness, topo: Topology) -> None:
     web = topo.create("web", cmd=SERVE)
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     before = inspect(web, "{{.State.StartedAt}}")
     harness.run("systemctl", "restart", "docker.service")
     wait_for(
@@ -169,44 +164,44 @@ def test_the_seed_topology_works_end_to_end(
         topo.n(x)
         for x in ("container1", "proxy", "always", "vpn", "sidecar", "reader", "web-1", "healthy")
     ]
-    ug(harness, "install", *targets)
+    harness.unitgen("install", *targets)
     for name in [*targets, topo.n("container2"), topo.n("backend1"), topo.n("db-1")]:
         assert show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active", name
         assert inspect(name, "{{.State.Running}}") == "true", name
-    assert "no drift" in ug(harness, "drift", *targets)
+    assert "no drift" in harness.unitgen("drift", *targets)
 
 
 def test_drift_kinds_appear_as_an_admin_causes_them_and_sync_clears_them(
     harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     docker("update", "--restart", "always", web)
-    assert "restart-policy-conflict" in ug(harness, "drift", web, check=False)
-    ug(harness, "sync")
-    assert "no drift" in ug(harness, "drift", web)
+    assert "restart-policy-conflict" in harness.unitgen("drift", web, check=False)
+    harness.unitgen("sync")
+    assert "no drift" in harness.unitgen("drift", web)
     harness.run("systemctl", "disable", unit_of(web))
-    assert "not-enabled" in ug(harness, "drift", web, check=False)
+    assert "not-enabled" in harness.unitgen("drift", web, check=False)
     harness.run("systemctl", "enable", unit_of(web))
     # sync translated `always` into Restart=always: a `docker stop` behind systemd's back is
     # undone by systemd, as a supervisor should. Started behind its back, it is reported:
     harness.run("systemctl", "stop", unit_of(web))
     docker("start", web)
-    assert "started-outside-systemd" in ug(harness, "drift", web, check=False)
+    assert "started-outside-systemd" in harness.unitgen("drift", web, check=False)
     harness.run("systemctl", "start", unit_of(web))
-    assert "no drift" in ug(harness, "drift", web)
+    assert "no drift" in harness.unitgen("drift", web)
     docker("rm", "-f", web)
     topo.create("web", cmd=SERVE)
-    assert "recreated" in ug(harness, "drift", web, check=False)
-    ug(harness, "sync")
+    assert "recreated" in harness.unitgen("drift", web, check=False)
+    harness.unitgen("sync")
     harness.sh(f"echo '# admin was here' >> /etc/systemd/system/{unit_of(web)}")
-    assert "edited" in ug(harness, "drift", web, check=False)
-    ug(harness, "install", "--force", web)
+    assert "edited" in harness.unitgen("drift", web, check=False)
+    harness.unitgen("install", "--force", web)
     docker("rm", "-f", web)
-    assert "orphan" in ug(harness, "drift", web, check=False)
-    ug(harness, "sync", "--prune")
-    assert "orphan" not in ug(harness, "drift", check=False)
-    assert web not in ug(harness, "list")
+    assert "orphan" in harness.unitgen("drift", web, check=False)
+    harness.unitgen("sync", "--prune")
+    assert "orphan" not in harness.unitgen("drift", check=False)
+    assert web not in harness.unitgen("list")
 
 
 def test_docker_stop_behind_systemd_is_reported_and_restart_clears_it(
@@ -214,14 +209,14 @@ def test_docker_stop_behind_systemd_is_reported_and_restart_clears_it(
 ) -> None:
     # `sleep` as PID 1 ignores SIGTERM: docker stop kills it (137); Restart=no (policy no).
     web = topo.create("web", cmd=("sleep", "3600"))
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     docker("stop", "-t", "1", web)
     harness.sh(f"while systemctl is-active -q {unit_of(web)}; do sleep 0.2; done")
-    out = ug(harness, "drift", web, check=False)
+    out = harness.unitgen("drift", web, check=False)
     assert "container-not-running" in out
     assert f"systemctl restart {unit_of(web)}" in out
     harness.run("systemctl", "restart", unit_of(web))
-    assert "no drift" in ug(harness, "drift", web)
+    assert "no drift" in harness.unitgen("drift", web)
     assert inspect(web, "{{.State.Running}}") == "true"
 
 
@@ -229,17 +224,17 @@ def test_a_changed_container_makes_its_unit_stale_until_synced(
     harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     extra = topo.network("extra")
     docker("network", "connect", extra, web)  # the container changed behind unitgen's back
-    out = ug(harness, "drift", web, check=False)
+    out = harness.unitgen("drift", web, check=False)
     assert "stale" in out
     diff = harness.run("unitgen", "diff", web, check=False)
     assert diff.returncode == 1  # as diff(1): the unit differs
     assert f"+Requires=unitgen-network-{extra}.service" in diff.stdout
-    ug(harness, "sync")
+    harness.unitgen("sync")
     assert harness.run("unitgen", "diff", web).returncode == 0
-    assert "no drift" in ug(harness, "drift", web)
+    assert "no drift" in harness.unitgen("drift", web)
 
 
 def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
@@ -249,15 +244,15 @@ def test_adopt_takes_over_restart_policies_and_survives_a_reboot(
     onfail = topo.create("onfail", "--restart", "on-failure:2", cmd=SERVE)
     for name in (always, onfail):
         docker("start", name)
-    assert "unmanaged" in ug(harness, "drift", always, onfail)  # informational: exit 0
-    ug(harness, "adopt", always, onfail)
+    assert "unmanaged" in harness.unitgen("drift", always, onfail)  # informational: exit 0
+    harness.unitgen("adopt", always, onfail)
     assert inspect(always, "{{.HostConfig.RestartPolicy.Name}}") == "no"
     assert show(harness, unit_of(onfail), "StartLimitBurst")["StartLimitBurst"] == "3"
     harness.reboot()
     for name in (always, onfail):
         assert inspect(name, "{{.State.Running}}") == "true", name
         assert show(harness, unit_of(name), "ActiveState")["ActiveState"] == "active"
-    ug(harness, "uninstall", always, onfail)
+    harness.unitgen("uninstall", always, onfail)
     assert (
         inspect(
             onfail,
@@ -307,7 +302,7 @@ def test_the_units_own_processes_are_hardened_as_far_as_the_job_allows(
     harness: Harness, topo: Topology
 ) -> None:
     web = topo.create("web", cmd=SERVE)
-    ug(harness, "install", web)
+    harness.unitgen("install", web)
     report = harness.run("systemd-analyze", "security", "--no-pager", unit_of(web)).stdout
     score = float(report.rsplit("Overall exposure level for", 1)[1].split(":")[1].split()[0])
     assert score <= 1.0, report  # 9.6 (UNSAFE) without the hardening; 0.8 with it
