@@ -170,6 +170,12 @@ STATUS = Document(
         Field("logs", "array", "the container's last 10 log lines"),
         Field("logs[]", "string", "one line, as written"),
         Field("logs_error", "string|null", "why the logs could not be read; null if they could"),
+        Field(
+            "record",
+            "string|null",
+            "recreate mode: the record the unit makes the container from at each start; null "
+            "in existing mode",
+        ),
     ),
 )
 

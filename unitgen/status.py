@@ -78,6 +78,7 @@ class Status:
     drift_error: str | None
     logs: tuple[str, ...]
     logs_error: str | None
+    record: str | None = None  # recreate mode: the record the unit makes the container from
 
 
 _ORIGINS = {
@@ -206,6 +207,7 @@ def gather(app: Unitgen, name: str) -> Status:
         drift_error=drift_error,
         logs=tuple(logs),
         logs_error=logs_error,
+        record=installed.record if (installed := app.installed.get(unit)) else None,
     )
 
 
@@ -260,6 +262,8 @@ def _docker_line(s: Status) -> str:
     if s.docker_error is not None:
         return f"unknown: {s.docker_error}"
     c = s.docker
+    if c is None and s.record is not None:
+        return f"no container {s.container} now: its unit makes it at its next start"
     if c is None:
         return f"no container named {s.container}"
     health = f", {c.health}" if c.health else ""
@@ -275,6 +279,8 @@ def status_lines(s: Status) -> list[str]:
         ("UNIT", [f"{s.unit.name}  {s.unit.path} ({_ORIGINS[s.unit.origin]})"]),
         ("SYSTEMD", [_systemd_line(s.unit)]),
     ]
+    if s.record is not None:
+        rows.append(("MODE", [f"recreate: made from {s.record} at each start"]))
     if (exit_line := _exit_line(s.unit)) is not None:
         rows.append(("EXIT", [exit_line]))
     rows.append(("DROP-INS", [str(d) for d in s.drop_ins] or ["none"]))

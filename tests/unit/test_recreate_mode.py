@@ -174,3 +174,14 @@ def test_diff_all_does_not_call_a_stopped_recreate_units_container_an_orphan(
     text, changed = app(tmp_path, source).diff([], all_=True)
     assert "orphan" not in text and "recreate mode, no container now" in text
     assert not changed
+
+
+def test_status_names_the_mode_its_record_and_a_container_not_made_yet(tmp_path: Path) -> None:
+    from unitgen.status import gather, status_lines
+
+    source = FakeSource()
+    install(tmp_path, source, options=RECREATE)
+    del source.containers["seed-vpn"]
+    text = "\n".join(status_lines(gather(app(tmp_path, source), "seed-vpn")))
+    assert "recreate: made from /etc/unitgen/recreate/seed-vpn.json at each start" in text
+    assert "no container seed-vpn now: its unit makes it at its next start" in text
