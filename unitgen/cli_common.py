@@ -155,6 +155,13 @@ def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
     return Unitgen(root=root, templates=templates)
 
 
+def dry_run_option(func: F) -> F:
+    """--dry-run (-n) for the commands that plan (install, uninstall, sync, adopt)."""
+    return click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")(
+        func
+    )
+
+
 def json_option(func: F) -> F:
     """--json for the commands that plan (install, uninstall, sync, adopt)."""
     return click.option(

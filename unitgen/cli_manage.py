@@ -13,6 +13,7 @@ import click
 from unitgen.cli_common import (
     ROOT_INSTALLS,
     common_for,
+    dry_run_option,
     generator_options,
     json_option,
     log,
@@ -87,7 +88,7 @@ def generate(
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
-@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@dry_run_option
 @json_option
 @click.option(
     "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
@@ -148,7 +149,7 @@ def install(
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=installed_containers)
 @click.option("--all", "all_", is_flag=True, help="Every unit unitgen installed.")
-@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@dry_run_option
 @json_option
 @click.option(
     "--force", is_flag=True, help="Remove even edited units, or units that others still need."
@@ -203,7 +204,7 @@ def uninstall(
 
 
 @click.command()
-@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@dry_run_option
 @json_option
 @click.option("--prune", is_flag=True, help="Also remove the units of containers that are gone.")
 @click.option("--force", is_flag=True, help="Also replace units edited by hand.")
@@ -243,7 +244,7 @@ def sync(
 @click.command()
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every such container (the same as naming none).")
-@click.option("--dry-run", "-n", is_flag=True, help="Print the plan; change nothing.")
+@dry_run_option
 @json_option
 @unit_options
 @common_for(ROOT_INSTALLS)
