@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO
 from tests.topology import SERVE, Topology, docker
 from unitgen.docker_http import UnixJSON
 from unitgen.docker_source import DockerSource, socket_path
@@ -25,18 +26,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 BUSYBOX = "unitgen-test/busybox:latest"
 # An image whose config says all an image can, so that what a container takes from its image
 # can be told from what it was given.
-DOCKERFILE = """\
-FROM unitgen-test/busybox:latest
-ENV A=1 B=2
-LABEL img.one=1 img.two=2
-WORKDIR /srv
-STOPSIGNAL SIGQUIT
-HEALTHCHECK --interval=5s CMD true
-EXPOSE 8080/tcp
-VOLUME /imgvol
-ENTRYPOINT ["/bin/sh", "-c"]
-CMD ["trap 'exit 0' TERM; sleep 3600 & wait"]
-"""
+RECORD_IMAGE = REPO / "tests/fixtures/record-image"  # its Dockerfile
 # Where each container keeps data that must outlive its removal: volume mount -> container.
 DATA = {"/anon": "db", "/mounted": "db", "/named": "db", "/imgvol": "web"}
 
@@ -160,10 +150,8 @@ def trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoundTrip]:
     and recorded again."""
     topo = Topology()
     scene = Scene(topo, f"unitgen-test/record-{topo.prefix}:1")
-    build_dir = tmp_path_factory.mktemp("image")
-    (build_dir / "Dockerfile").write_text(DOCKERFILE)
     try:
-        docker("build", "-q", "-t", scene.image, str(build_dir))
+        docker("build", "-q", "-t", scene.image, str(RECORD_IMAGE))
         build_scene(scene, tmp_path_factory.mktemp("bind"))
         inspected_before = {name: inspect_of(name) for name in scene.order}
         for data in inspected_before.values():
