@@ -41,9 +41,11 @@ class Topology:
         self.networks.append(full)
         return full
 
-    def create(self, name: str, *args: str, cmd: tuple[str, ...] = SERVE) -> str:
+    def create(
+        self, name: str, *args: str, image: str = IMAGE, cmd: tuple[str, ...] = SERVE
+    ) -> str:
         full = self.n(name)
-        docker("create", "--name", full, "--label", self.label, *args, IMAGE, *cmd)
+        docker("create", "--name", full, "--label", self.label, *args, image, *cmd)
         return full
 
     def seed(self, data_dir: Path) -> None:

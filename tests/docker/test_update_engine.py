@@ -100,18 +100,14 @@ def test_a_tag_points_the_name_at_the_image_id(registry: Registry, app: ImageNam
 def test_the_container_as_update_reads_it(
     registry: Registry, app: ImageName, topo: Topology
 ) -> None:
-    name = topo.n("web")
-    docker(
-        "create",
-        "--name",
-        name,
-        "--label",
-        topo.label,
+    name = topo.create(
+        "web",
         "--label",
         f"{AUTO_UPDATE_LABEL}=registry",
         "--label",
-        f"unitgen.unit=docker-{name}.service",
-        str(app),
+        f"unitgen.unit=docker-{topo.n('web')}.service",
+        image=str(app),
+        cmd=(),
     )
     found = DockerSource().container_now(name)
     assert found is not None
@@ -125,12 +121,10 @@ def test_the_container_as_update_reads_it(
 def test_update_dry_run_says_unchanged_then_update_available_then_cannot_check(
     registry: Registry, app: ImageName, topo: Topology
 ) -> None:
-    web, plain = topo.n("web"), topo.n("plain")
-    labels = ["--label", topo.label, "--label", f"{AUTO_UPDATE_LABEL}=registry"]
-    docker(
-        "create", "--name", web, *labels, "--label", f"unitgen.unit=docker-{web}.service", str(app)
-    )
-    docker("create", "--name", plain, *labels, str(app))
+    opted_in = ("--label", f"{AUTO_UPDATE_LABEL}=registry")
+    owned = ("--label", f"unitgen.unit=docker-{topo.n('web')}.service")
+    web = topo.create("web", *opted_in, *owned, image=str(app), cmd=())
+    plain = topo.create("plain", *opted_in, image=str(app), cmd=())
     # The image was built here, then pushed: it has the registry's digest, as a pulled one has.
     done = unitgen("update", "--dry-run", web, plain)
     assert (done.returncode, done.stderr) == (0, "")
@@ -157,18 +151,14 @@ def test_update_dry_run_says_unchanged_then_update_available_then_cannot_check(
 def test_update_without_a_running_systemd_is_refused_and_changes_nothing(
     registry: Registry, app: ImageName, topo: Topology
 ) -> None:
-    web = topo.n("web")
-    docker(
-        "create",
-        "--name",
-        web,
-        "--label",
-        topo.label,
+    web = topo.create(
+        "web",
         "--label",
         f"{AUTO_UPDATE_LABEL}=registry",
         "--label",
-        f"unitgen.unit=docker-{web}.service",
-        str(app),
+        f"unitgen.unit=docker-{topo.n('web')}.service",
+        image=str(app),
+        cmd=(),
     )
     done = unitgen("update", web)
     assert (done.returncode, done.stdout) == (9, "")

@@ -38,19 +38,9 @@ def runs(name: str) -> str:
 @pytest.fixture
 def web(harness: Harness, registry: Registry, topo: Topology) -> Iterator[str]:
     """Container WEB from the registry's REPO:1 (a good build), installed in recreate mode."""
-    name = topo.n("web")
     image = registry.name(topo.prefix, "1")
     registry.publish(topo.prefix, "1", GOOD, "1")
-    docker(
-        "create",
-        "--name",
-        name,
-        "--label",
-        topo.label,
-        "--label",
-        "unitgen.auto-update=registry",
-        image,
-    )
+    name = topo.create("web", "--label", "unitgen.auto-update=registry", image=image, cmd=())
     harness.run("unitgen", "install", "--recreate", "--logs=keep", name)
     yield name
     harness.run("unitgen", "uninstall", name, check=False)
@@ -113,19 +103,9 @@ def test_update_takes_a_good_build_rolls_back_a_bad_one_and_does_not_retry_it(
 def test_an_unhealthy_build_is_rolled_back(
     harness: Harness, registry: Registry, topo: Topology
 ) -> None:
-    name = topo.n("api")
     image = registry.name(topo.prefix, "1")
     first = registry.publish(topo.prefix, "1", GOOD, "1", *HEALTH)
-    docker(
-        "create",
-        "--name",
-        name,
-        "--label",
-        topo.label,
-        "--label",
-        "unitgen.auto-update=registry",
-        image,
-    )
+    name = topo.create("api", "--label", "unitgen.auto-update=registry", image=image, cmd=())
     try:
         harness.run("unitgen", "install", "--recreate", "--logs=keep", name)
         sick = registry.publish(
