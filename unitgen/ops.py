@@ -182,7 +182,7 @@ class Unitgen:
 
     def live_record(self, spec: ContainerSpec, effective: UnitOptions) -> Record:
         """The record the container SPEC would get now (recreate mode)."""
-        logs: Logs = "journal" if effective.journal else "keep"
+        logs: Logs = "keep" if effective.logs == "keep" else "journal"
         return self.source.record_of(spec.name, unit=container_unit_name(spec.name), logs=logs)
 
     def _render(

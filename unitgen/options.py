@@ -71,10 +71,6 @@ class UnitOptions:
     def recreate(self) -> bool:
         return self.mode == "recreate"
 
-    @property
-    def journal(self) -> bool:
-        return (self.logs or "journal") == "journal"
-
     def as_flags(self) -> str:
         """The flags that give these options, as an admin would type them (for Options=)."""
         words: list[str] = []

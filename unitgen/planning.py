@@ -87,13 +87,17 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
             + "; once systemd runs, `unitgen sync` hands them over"
         )
     names = [u.name for u in rendered if u.container]
-    notes += _mode_changes(rendered, host)
+    changed = _mode_changes(rendered, host)
+    notes += [
+        f"{unit} takes {mode} mode at its next start: systemctl restart {unit}"
+        for unit, mode in changed.items()
+    ]
     enable = [n for n in names if not host.units[n].enabled]
     starting: list[str] = []
     if not host.online:
         notes.append("systemd is not running here: units enabled, nothing started")
     elif start:
-        starting = _start(names, files, host, notes)
+        starting = _start(names, files, host, notes, told=set(changed))
     return Plan(
         files=files,
         policies=policies,
@@ -113,31 +117,34 @@ def _dropped_records(rendered: Sequence[RenderedUnit], host: HostState) -> list[
     ]
 
 
-def _mode_changes(rendered: Sequence[RenderedUnit], host: HostState) -> list[str]:
-    """A running unit takes a new mode at its next start: say so, and how."""
-    notes = []
+def _mode_changes(rendered: Sequence[RenderedUnit], host: HostState) -> dict[str, str]:
+    """Running units that take a new mode at their next start: unit -> that mode."""
+    changed = {}
     for unit in rendered:
         installed = host.installed.get(unit.name)
         recreate = unit.record is not None
         if installed is None or installed.recreate == recreate:
             continue
         if host.units[unit.name].active == "active":
-            mode = "recreate" if recreate else "existing"
-            notes.append(
-                f"{unit.name} takes {mode} mode at its next start: systemctl restart {unit.name}"
-            )
-    return notes
+            changed[unit.name] = "recreate" if recreate else "existing"
+    return changed
 
 
 def _start(
-    names: Sequence[str], files: Sequence[FileAction], host: HostState, notes: list[str]
+    names: Sequence[str],
+    files: Sequence[FileAction],
+    host: HostState,
+    notes: list[str],
+    *,
+    told: set[str],
 ) -> list[str]:
-    """Start what is not active, as policy-rc.d allows; say which running unit is old."""
+    """Start what is not active, as policy-rc.d allows; say which running unit is old (TOLD:
+    the ones already told to restart, for a new mode)."""
     updated = {f.unit for f in files if f.verb == "write"}
     starting = []
     for name in names:
         if host.units[name].active == "active":
-            if name in updated and not any(n.startswith(f"{name} takes ") for n in notes):
+            if name in updated and name not in told:
                 notes.append(f"{name} runs the old unit; apply: systemctl restart {name}")
         elif host.may_start is not None and not host.may_start.get(name, True):
             notes.append(f"policy-rc.d forbids starting {name}: enabled only")
