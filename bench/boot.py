@@ -23,8 +23,8 @@ import docker as docker_sdk
 from bench._common import environment, table, verdict, write_result
 from tests.harness import Harness, build_image
 from tests.topology import SERVE, Topology, docker
-from unitgen.docker_http import UnixJSON
-from unitgen.docker_source import socket_path
+from unitgen.engine.client import UnixJSON
+from unitgen.engine.source import socket_path
 
 TARGET = 1.5
 

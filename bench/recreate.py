@@ -19,9 +19,9 @@ import uuid
 from pathlib import Path
 
 from bench._common import ms, table, time_interleaved, write_result
-from unitgen.docker_source import DockerSource
+from unitgen.engine.source import DockerSource
 
-HELPER = str(Path(__file__).resolve().parent.parent / "unitgen/helper.sh")
+HELPER = str(Path(__file__).resolve().parent.parent / "unitgen/units/helper.sh")
 IMAGE = "unitgen-test/busybox:latest"
 SERVE = ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
 

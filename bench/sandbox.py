@@ -19,7 +19,7 @@ import sys
 
 from bench._common import table, write_result
 from tests.harness import Harness, build_image
-from unitgen.hardening import HARDENING
+from unitgen.units.hardening import HARDENING
 
 PROBE = """s=$(date +%s%N)
 for i in $(seq {count}); do systemd-run -q --wait -p Type=exec {props} /bin/true; done

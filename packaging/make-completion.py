@@ -6,6 +6,6 @@ Run from the repository root: PYTHONPATH=. python3 packaging/make-completion.py 
 
 import sys
 
-from unitgen.completion import script
+from unitgen.cli.completion import script
 
 sys.stdout.write(script(sys.argv[1]))

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.topology import Topology
-from unitgen import render
-from unitgen.from_inspect import network_from_inspect, spec_from_inspect
+from unitgen.engine.specs import network_from_inspect, spec_from_inspect
 from unitgen.graph import Graph
+from unitgen.units import render
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -21,14 +21,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, seed_graph
-from unitgen import helper, ops
+from unitgen.commands import session as ops
+from unitgen.commands.session import Unitgen
+from unitgen.engine.refs import ambiguous
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 from unitgen.names import HELPER_PATH, UNIT_LABEL
-from unitgen.ops import Unitgen
-from unitgen.record import Record, canonical
-from unitgen.refs import ambiguous
+from unitgen.recreate.record import Record, canonical
+from unitgen.units import helper
 
 
 class FakeSource:
@@ -166,7 +167,7 @@ def cli_over(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """`unitgen ARGV` through `cli.main`, as the shell runs it: (exit code, stdout, stderr)."""
-    from unitgen.cli import main
+    from unitgen.cli.main import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -174,7 +175,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return int(exit_info.value.code or 0), out, err
 
 
-# The fake Docker engine the helper (unitgen/helper.sh) is tested against: HTTP/1.0 on a Unix
+# The fake Docker engine the helper (unitgen/units/helper.sh) is tested against: HTTP/1.0 on a Unix
 # socket, one request per connection, answered from canned replies and recorded.
 
 
@@ -352,7 +353,7 @@ def encode_reply(reply: Reply) -> bytes:
 
 
 # The helper as the units run it, against a FakeEngine.
-HELPER = REPO / "unitgen/helper.sh"
+HELPER = REPO / "unitgen/units/helper.sh"
 NC = Path("/bin/nc.openbsd")
 HELPER_TIMEOUT = 5  # seconds: a hung helper fails its test instead of hanging the suite
 

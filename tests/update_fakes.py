@@ -1,4 +1,4 @@
-"""A fake engine, registry and systemd for `unitgen update` (unitgen/updater.py): containers
+"""A fake engine, registry and systemd for `unitgen update` (unitgen/update/run.py): containers
 made by their units from the image a name points to, images that come up or do not, and a
 clock that only moves when the updater pauses. Shared by the unit tests of the updater, its
 command line and its JSON document."""
@@ -16,8 +16,8 @@ from tests.conftest import seed_graph
 from unitgen.errors import EngineFailed
 from unitgen.model import ContainerSpec, ContainerState
 from unitgen.names import UNIT_LABEL
-from unitgen.updater import Updater
-from unitgen.updates import AUTO_UPDATE_LABEL, Image, ImageName
+from unitgen.update.decide import AUTO_UPDATE_LABEL, Image, ImageName
+from unitgen.update.run import Updater
 
 OLD = "sha256:" + "a" * 64
 NEW = "sha256:" + "b" * 64
@@ -177,7 +177,7 @@ def updater(host: Host, state_dir: Path, timeout: float = 120) -> Updater:
 def cli_over(host: Host, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`unitgen update` run from now on in the test works on HOST, keeps its state in
     STATE_DIR and waits on HOST's clock."""
-    from unitgen import updater as module
+    from unitgen.update import run as module
 
     monkeypatch.setattr(module, "connect", lambda: (host, host))
     made = functools.partial(Updater, state_dir=state_dir, clock=host.clock, sleep=host.sleep)

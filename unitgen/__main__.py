@@ -1,3 +1,3 @@
-from unitgen.cli import main
+from unitgen.cli.main import main
 
 main()

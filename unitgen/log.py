@@ -40,7 +40,7 @@ def get() -> logging.Logger:
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
     _logger.append(logger)
-    from unitgen.systemd import booted
+    from unitgen.host.systemd import booted
 
     if booted():
         try:

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from unitgen.errors import UnsafeValue
 from unitgen.model import CONTAINER_NAME_RE
-from unitgen.unitfile import check_unit_name, escape_unit_name_part
+from unitgen.units.unitfile import check_unit_name, escape_unit_name_part
 
 X_SECTION = "X-Unitgen"
 HASH_KEY = "ContentHash"
@@ -19,7 +19,7 @@ CONTAINER_PREFIX = "docker-"
 NETWORK_PREFIX = "unitgen-network-"
 # Relative to the root unitgen works on (/ or --root/DPKG_ROOT).
 UNIT_DIR = Path("etc/systemd/system")
-# The helper every unit runs (unitgen/helper.sh), at an absolute path on the target system.
+# The helper every unit runs (unitgen/units/helper.sh), at an absolute path on the target system.
 # /var/lib survives `apt remove` (as dpkg's own maintainer scripts in /var/lib/dpkg/info do);
 # the interface version is in the name, so a new interface never breaks an older unit.
 HELPER_PATH = PurePosixPath("/var/lib/unitgen/helper/container-v1")

@@ -29,9 +29,9 @@ KEYS = {
     "wanted_by": ("--wanted-by", "unitgen.wanted-by"),
     "stop_timeout": ("--stop-timeout", "unitgen.stop-timeout"),
     "restart_sec": ("--restart-sec", "unitgen.restart-sec"),
-    "after": ("--after", "unitgen.systemd.after"),
-    "wants": ("--wants", "unitgen.systemd.wants"),
-    "requires": ("--requires", "unitgen.systemd.requires"),
+    "after": ("--after", "unitgen.host.systemd.after"),
+    "wants": ("--wants", "unitgen.host.systemd.wants"),
+    "requires": ("--requires", "unitgen.host.systemd.requires"),
     "mode": ("--mode", "unitgen.mode"),
     "logs": ("--logs", "unitgen.logs"),
 }

@@ -1,7 +1,7 @@
 """The JSON documents unitgen prints, described once, as data (pure).
 
 Every `--json` output is one JSON object with `"version": 1`. These descriptions are the
-contract: the man page's JSON section is generated from them (unitgen/manpage.py), and the
+contract: the man page's JSON section is generated from them (unitgen/cli/manpage.py), and the
 tests check real outputs against them (every field emitted is documented with its type;
 every required field is emitted). Stable: fields are only ever added; a change that removes
 or retypes a field would be version 2.

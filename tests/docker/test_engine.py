@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, need
 from tests.docker.run import unitgen
 from tests.fakes import image_root, point_units_at_a_helper_copy
 from tests.topology import Topology, docker, inspect
-from unitgen.from_inspect import network_from_inspect, spec_from_inspect, state_from_inspect
+from unitgen.engine.specs import network_from_inspect, spec_from_inspect, state_from_inspect
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 

@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import need
 from tests.docker.run import unitgen
 from tests.topology import Topology, docker
-from unitgen.exports import labels
-from unitgen.from_inspect import spec_from_inspect
+from unitgen.engine.specs import spec_from_inspect
+from unitgen.export.common import labels
 from unitgen.model import ContainerSpec, Endpoint
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]

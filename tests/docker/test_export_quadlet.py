@@ -17,7 +17,7 @@ from tests.topology import docker
 from tests.unit.test_export_compose import SETTINGS, aliased
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
-from unitgen.export_quadlet import export_quadlet
+from unitgen.export.quadlet import export_quadlet
 from unitgen.graph import Graph
 from unitgen.model import Device, HealthCheck, PortBinding
 from unitgen.model import RunConfig as Run

@@ -1,5 +1,5 @@
 """Against a real Docker engine: the unit helper's recreate and discard verbs
-(unitgen/helper.sh), run by /bin/sh as a recreate-mode unit runs them, on a record written by
+(unitgen/units/helper.sh), run by /bin/sh as a recreate-mode unit runs them, on a record written by
 hand in the shared format (tests/unit/test_helper_recreate.py), for a busybox container on two
 user-defined networks (one in the create body, one a "connect" line) with a volume."""
 
@@ -22,7 +22,7 @@ from tests.unit.test_helper_recreate import record
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
-HELPER = REPO / "unitgen/helper.sh"
+HELPER = REPO / "unitgen/units/helper.sh"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import pytest
 
 from tests.conftest import REPO
 from tests.topology import SERVE, Topology, docker
-from unitgen.docker_http import UnixJSON
-from unitgen.docker_source import DockerSource, socket_path
+from unitgen.engine.client import UnixJSON
+from unitgen.engine.source import DockerSource, socket_path
 from unitgen.names import JOURNAL_UNIT_LABEL, UNIT_LABEL, container_unit_name
-from unitgen.record import Record, differences, parse
-from unitgen.record_body import Logs
+from unitgen.recreate.record import Record, differences, parse
+from unitgen.recreate.record_body import Logs
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 

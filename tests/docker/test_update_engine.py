@@ -15,10 +15,10 @@ from tests.docker.run import unitgen
 from tests.registry import GOOD, Registry
 from tests.topology import Topology, docker
 from unitgen import schemas
-from unitgen.docker_source import DockerSource
+from unitgen.engine.source import DockerSource
 from unitgen.errors import EngineFailed
-from unitgen.systemd import booted
-from unitgen.updates import AUTO_UPDATE_LABEL, ImageName, image_name
+from unitgen.host.systemd import booted
+from unitgen.update.decide import AUTO_UPDATE_LABEL, ImageName, image_name
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 

@@ -76,7 +76,7 @@ def test_the_man_page_documents_every_command() -> None:
         text=True,
         check=True,
     ).stdout
-    from unitgen.cli import all_commands
+    from unitgen.cli.main import all_commands
 
     for name in all_commands():
         assert f".SS unitgen {name} " in page, name

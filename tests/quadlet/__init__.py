@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.harness import SYSTEMD_FLAGS, CommandFailed, HarnessError, SystemdBox, _docker
-from unitgen.export_quadlet import qualified_image
+from unitgen.export.quadlet import qualified_image
 
 __all__ = ["BUILD_SCRIPT", "IMAGE", "CommandFailed", "HarnessError", "PodmanHost", "build_image"]
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.topology import SERVE, Topology, docker, inspect
 from tests.unit.test_unitfile import NASTY
-from unitgen.unitfile import exec_line
+from unitgen.units.unitfile import exec_line
 
 if TYPE_CHECKING:
     from tests.harness import Harness

@@ -15,7 +15,7 @@ import pytest
 
 from tests.harness import STOP_TIMEOUT, harness_release
 from tests.topology import Topology, docker
-from unitgen.unitfile import UnitFile
+from unitgen.units.unitfile import UnitFile
 
 if TYPE_CHECKING:
     from tests.harness import Harness

@@ -14,7 +14,7 @@ import pytest
 
 from tests.registry import BAD, GOOD, Registry
 from tests.topology import Topology, docker, inspect
-from unitgen.updates import short
+from unitgen.update.decide import short
 
 if TYPE_CHECKING:
     from tests.harness import Harness

@@ -73,7 +73,7 @@ def test_an_empty_or_malformed_reference_is_one_line_and_exit_2(
 
 def install_onfail_then_remove_its_container(source: FakeSource, root: Path) -> None:
     assert FakeSource().containers["seed-onfail"].id == ONFAIL_ID
-    from unitgen.cli import main
+    from unitgen.cli.main import main
 
     with pytest.raises(SystemExit) as done:
         main(["--quiet", "install", "--root", str(root), "seed-onfail"])

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, run_cli
-from unitgen.cli import all_commands
-from unitgen.host import resolve_root
+from unitgen.cli.main import all_commands
+from unitgen.host.snapshot import resolve_root
 
 
 def install(root: Path, *names: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -284,7 +284,7 @@ def test_without_a_terminal_nothing_is_coloured(
 
 
 def test_a_plans_long_note_is_wrapped_within_100_columns_under_its_verb() -> None:
-    from unitgen.plan import Plan
+    from unitgen.plan.actions import Plan
 
     note = "the drop-ins in /etc/systemd/system/docker-web.service.d stay " * 3
     lines = Plan(notes=[note.strip()]).describe(online=True, root=Path("/"))

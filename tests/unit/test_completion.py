@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.fakes import FakeEngine, FakeSource, Reply, app
-from unitgen.completion import autoloadable, script
+from unitgen.cli.completion import autoloadable, script
 
 ENV = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
 

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import pytest
 
-from unitgen.docker_http import EngineError, UnixJSON
+from unitgen.engine.client import EngineError, UnixJSON
 
 
 class Scripted:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeEngine, Reply
-from unitgen.docker_source import DockerSource
+from unitgen.engine.source import DockerSource
 from unitgen.errors import EngineFailed
-from unitgen.updates import Image, ImageName
+from unitgen.update.decide import Image, ImageName
 
 APP = ImageName("127.0.0.1:5000/app", "1")
 ID = "sha256:" + "a" * 64

@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fakes import FakeEngine, Reply
-from unitgen.docker_http import EngineError, UnixJSON
-from unitgen.docker_source import DockerSource
+from unitgen.engine.client import EngineError, UnixJSON
+from unitgen.engine.source import DockerSource
+from unitgen.engine.specs import listed_names
 from unitgen.errors import ContainerNotFound, DockerUnavailable, EngineFailed, UsageError
-from unitgen.from_inspect import listed_names
 from unitgen.model import RestartPolicy
 
 

@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import REPO
 from tests.fakes import FakeSource, app, drop_in
-from unitgen import drift
-from unitgen.drift import KINDS, Finding, Kind, UnitState, exit_worthy
+from unitgen.drift import compare as drift
+from unitgen.drift.compare import KINDS, Finding, Kind, UnitState, exit_worthy
+from unitgen.drift.report import drift_json, drift_table
 from unitgen.model import RestartPolicy
-from unitgen.report import drift_json, drift_table
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import pytest
 
 from tests.conftest import seed_graph
 from tests.fakes import FakeSource, app
-from unitgen import drift
+from unitgen.drift import compare as drift
 from unitgen.errors import ForeignUnit
 from unitgen.model import EngineFacts, RestartPolicy
 from unitgen.names import helper_file
-from unitgen.render import Renderer, RenderOptions
-from unitgen.unitfile import UnitFile
+from unitgen.units.render import Renderer, RenderOptions
+from unitgen.units.unitfile import UnitFile
 
 
 def render(engine: EngineFacts, name: str = "seed-vpn") -> UnitFile:

@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import need, seed_graph
 from tests.unit.test_graph import spec
-from unitgen.export_compose import export_compose
+from unitgen.export.compose import export_compose
 from unitgen.graph import Graph
 from unitgen.model import (
     Device,

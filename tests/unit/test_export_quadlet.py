@@ -11,7 +11,7 @@ from tests.unit.test_export_compose import HOSTILE, SETTINGS, aliased, small
 from tests.unit.test_graph import spec
 from tests.unit.test_unitfile import systemd_unquote_words
 from unitgen.errors import UnsafeValue
-from unitgen.export_quadlet import export_quadlet, qualified_image
+from unitgen.export.quadlet import export_quadlet, qualified_image
 from unitgen.graph import Graph
 from unitgen.model import Device, Mount, NetworkSpec, RestartPolicy
 from unitgen.model import RunConfig as Run

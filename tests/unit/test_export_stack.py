@@ -11,7 +11,7 @@ import yaml
 from tests.conftest import need, seed_graph
 from tests.unit.test_export_compose import HOSTILE, SETTINGS, aliased, small
 from tests.unit.test_graph import spec
-from unitgen.export_stack import export_stack
+from unitgen.export.stack import export_stack
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
 from unitgen.model import RunConfig as Run

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import FIXTURES, seed_graph
 from tests.fakes import point_units_at_a_helper_copy, systemd_verify
-from unitgen.render import RenderedUnit, Renderer
+from unitgen.units.render import RenderedUnit, Renderer
 
 GOLDEN = FIXTURES / "golden"
 

@@ -110,7 +110,7 @@ def test_unknown_container_is_not_found_with_a_hint() -> None:
 
 
 def test_the_spec_hash_ignores_the_order_docker_lists_links_in() -> None:
-    from unitgen.from_inspect import spec_hash
+    from unitgen.engine.specs import spec_hash
 
     one = {"HostConfig": {"Links": ["/a:/c/a", "/b:/c/b"]}}
     two = {"HostConfig": {"Links": ["/b:/c/b", "/a:/c/a"]}}

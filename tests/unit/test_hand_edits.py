@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, app
-from unitgen import listing
+from unitgen.commands import listing
 from unitgen.model import RestartPolicy
 from unitgen.names import container_of_unit_name
 

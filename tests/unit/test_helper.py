@@ -1,4 +1,4 @@
-"""The unit helper (unitgen/helper.sh), run by /bin/sh as the units run it, against a fake
+"""The unit helper (unitgen/units/helper.sh), run by /bin/sh as the units run it, against a fake
 Docker engine on a Unix socket (tests/fakes.py): each verb's requests, and the exit status and
 message systemd sees for each answer."""
 

@@ -1,4 +1,4 @@
-"""The unit helper's verbs for recreate mode (unitgen/helper.sh: recreate, discard) against a
+"""The unit helper's verbs for recreate mode (unitgen/units/helper.sh: recreate, discard) against a
 fake Docker engine (tests/fakes.py): the requests each answer leads to, in order, and the exit
 status and message systemd sees. The record is written here in the format of the brief the
 helper and unitgen share (README, "Recreate mode"): one top-level member a line."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from unitgen.install import atomic_write_many
+from unitgen.host.apply import atomic_write_many
 
 
 def test_a_rerun_removes_the_temp_files_a_killed_run_left_for_its_targets_only(

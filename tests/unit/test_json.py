@@ -16,10 +16,10 @@ import pytest
 from tests import update_fakes
 from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
 from unitgen import schemas
-from unitgen.cli import all_commands
-from unitgen.jsonout import plan_json
+from unitgen.cli.jsonout import plan_json
+from unitgen.cli.main import all_commands
 from unitgen.model import RestartPolicy
-from unitgen.plan import Plan, PolicyChange
+from unitgen.plan.actions import Plan, PolicyChange
 
 # (document, argv, expected exit code); ROOT is replaced by the image root.
 RUNS: list[tuple[str, list[str], int]] = [

@@ -1,4 +1,4 @@
-"""unitgen(8) stands alone: made from the code (unitgen/manpage.py), it names every command
+"""unitgen(8) stands alone: made from the code (unitgen/cli/manpage.py), it names every command
 and option, every label the code reads, every drift kind, every JSON field and every exit
 code, and sends nobody to the README."""
 
@@ -10,11 +10,12 @@ import click
 import pytest
 
 from tests.conftest import REPO
-from unitgen import reference, schemas
-from unitgen.cli import all_commands, cli
-from unitgen.drift import Kind
+from unitgen import schemas
+from unitgen.cli import reference
+from unitgen.cli.main import all_commands, cli
+from unitgen.cli.manpage import render
+from unitgen.drift.compare import Kind
 from unitgen.errors import EXIT_CODES
-from unitgen.manpage import render
 
 # "unitgen.X" strings in the code that are not labels: a package and the lock file's name.
 NOT_LABELS = {"unitgen.templates", "unitgen.lock"}

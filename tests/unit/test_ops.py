@@ -12,9 +12,9 @@ import pytest
 
 from tests.fakes import FakeSource, app, drop_in
 from unitgen.errors import ForeignUnit, UsageError
-from unitgen.host import resolve_root
+from unitgen.host.snapshot import resolve_root
 from unitgen.model import RestartPolicy
-from unitgen.plan import effective_policy
+from unitgen.plan.actions import effective_policy
 
 
 def units_in(root: Path) -> list[str]:

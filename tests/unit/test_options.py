@@ -10,7 +10,7 @@ import pytest
 from tests.fakes import FakeSource, app
 from unitgen.errors import UnsafeValue, UsageError
 from unitgen.options import UnitOptions, build, from_flags
-from unitgen.unitfile import UnitFile
+from unitgen.units.unitfile import UnitFile
 
 
 def unit(root: Path, container: str) -> UnitFile:
@@ -82,7 +82,7 @@ def test_a_bad_flag_is_a_usage_error_and_a_bad_label_an_unsafe_value(tmp_path: P
     source = FakeSource()
     vpn = source.containers["seed-vpn"]
     source.containers["seed-vpn"] = replace(
-        vpn, labels=(*vpn.labels, ("unitgen.systemd.wants", "x;rm -rf /"))
+        vpn, labels=(*vpn.labels, ("unitgen.host.systemd.wants", "x;rm -rf /"))
     )
     with pytest.raises(UnsafeValue, match="container seed-vpn: label"):
         app(tmp_path, source).plan_install(["seed-vpn"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.fakes import systemd_verify
-from unitgen.unitfile import UnitFile
+from unitgen.units.unitfile import UnitFile
 
 DEBIAN = REPO / "packaging/debian"
 SHIPPED = sorted(p for p in DEBIAN.glob("unitgen.*") if p.suffix in (".service", ".timer"))

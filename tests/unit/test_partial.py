@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes import FakeSource, app
 from unitgen.errors import DependencyError
-from unitgen.plan import PartlyDone
+from unitgen.plan.actions import PartlyDone
 
 
 def broken(source: FakeSource, name: str) -> None:

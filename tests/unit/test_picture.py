@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import REPO, need, seed_graph
 from tests.fakes import FakeSource, run_cli
 from tests.unit.test_graph import spec
+from unitgen.export.picture import as_dot, as_mermaid, as_text, picture
 from unitgen.graph import Graph
 from unitgen.model import NetworkSpec
-from unitgen.picture import as_dot, as_mermaid, as_text, picture
 
 
 def small() -> Graph:

@@ -14,8 +14,8 @@ import pytest
 from tests.conftest import FIXTURES
 from unitgen.errors import ForeignUnit, RecordUnreadable
 from unitgen.names import JOURNAL_UNIT_LABEL, UNIT_LABEL
-from unitgen.record import Record, build, canonical, differences, parse
-from unitgen.record_body import Logs, references
+from unitgen.recreate.record import Record, build, canonical, differences, parse
+from unitgen.recreate.record_body import Logs, references
 
 CONTAINERS: dict[str, dict[str, Any]] = {
     c["Name"].lstrip("/"): c
@@ -516,7 +516,7 @@ class RecordedEngine:
         self.images = images
 
     def get(self, url: str) -> Any:
-        from unitgen.docker_http import EngineError
+        from unitgen.engine.client import EngineError
 
         self.asked.append(url)
         kind, ref = url.split("/")[1], url.split("/")[2]
@@ -531,7 +531,7 @@ class RecordedEngine:
 def test_record_of_asks_for_the_container_its_image_by_id_and_the_containers_it_names_by_id() -> (
     None
 ):
-    from unitgen.docker_source import DockerSource
+    from unitgen.engine.source import DockerSource
 
     source, engine = DockerSource(), RecordedEngine()
     source._client = engine  # type: ignore[assignment]
@@ -547,7 +547,7 @@ def test_record_of_asks_for_the_container_its_image_by_id_and_the_containers_it_
 
 
 def test_record_of_a_container_whose_image_is_gone_leaves_nothing_to_the_image() -> None:
-    from unitgen.docker_source import DockerSource
+    from unitgen.engine.source import DockerSource
 
     source = DockerSource()
     source._client = RecordedEngine(images=False)  # type: ignore[assignment]

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, app
+from unitgen.commands.session import Unitgen
 from unitgen.errors import UsageError
-from unitgen.host import HostState
-from unitgen.ops import Unitgen
+from unitgen.host.snapshot import HostState
 from unitgen.options import build
-from unitgen.unitfile import UnitFile
+from unitgen.units.unitfile import UnitFile
 
 RECREATE = build(mode="recreate")
 UNIT = "docker-seed-vpn.service"
@@ -156,7 +156,7 @@ def test_drift_reports_a_missing_record(tmp_path: Path) -> None:
 def test_list_says_a_stopped_recreate_units_container_is_recorded_not_gone(
     tmp_path: Path,
 ) -> None:
-    from unitgen.listing import docker_state
+    from unitgen.commands.listing import docker_state
 
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
@@ -177,7 +177,7 @@ def test_diff_all_does_not_call_a_stopped_recreate_units_container_an_orphan(
 
 
 def test_status_names_the_mode_its_record_and_a_container_not_made_yet(tmp_path: Path) -> None:
-    from unitgen.status import gather, status_lines
+    from unitgen.commands.status import gather, status_lines
 
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)

@@ -10,16 +10,16 @@ import pytest
 
 from tests.conftest import seed_graph
 from tests.unit.test_graph import spec
-from unitgen import render as render_module
-from unitgen.context import NetworkContext, directive_count
 from unitgen.errors import TemplateError, UnsafeValue, UsageError
 from unitgen.graph import Graph
-from unitgen.hardening import HARDENING
 from unitgen.model import RestartPolicy
 from unitgen.names import HASH_KEY, X_SECTION, container_unit_name, network_unit_name
-from unitgen.render import Renderer, RenderOptions, builtin_template_dir
-from unitgen.restart import restart_settings
-from unitgen.unitfile import UnitFile
+from unitgen.units import render as render_module
+from unitgen.units.hardening import HARDENING
+from unitgen.units.render import Renderer, RenderOptions, builtin_template_dir
+from unitgen.units.restart import restart_settings
+from unitgen.units.template_context import NetworkContext, directive_count
+from unitgen.units.unitfile import UnitFile
 
 
 def render(name: str, policy: RestartPolicy | None = None) -> UnitFile:
@@ -130,7 +130,7 @@ def test_a_hostile_image_name_cannot_add_a_line() -> None:
 def test_the_templates_of_the_checkout_the_code_is_loaded_from_are_the_builtins() -> None:
     # An editable install maps `unitgen.templates` to the checkout it was made from; a second
     # checkout (a worktree) must still render with its own templates.
-    checkout = Path(render_module.__file__).resolve().parents[1]
+    checkout = Path(render_module.__file__).resolve().parents[2]
     assert builtin_template_dir() == checkout / "templates"
 
 

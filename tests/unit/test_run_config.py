@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.conftest import FIXTURES, seed_graph
-from unitgen.from_inspect import spec_from_inspect
+from unitgen.engine.specs import spec_from_inspect
 from unitgen.model import Device, Endpoint, Mount, PortBinding, RunConfig, Settings
 
 ID = "f5c8351537b5596b4432f2ac793ab77d2ef4b3144eb481edaeed34ccc9353f3d"

@@ -12,12 +12,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.fakes import FakeSource, app, drop_in
-from unitgen.cli import main
-from unitgen.docker_http import log_lines
-from unitgen.errors import ContainerNotFound, DockerUnavailable
-from unitgen.from_inspect import state_from_inspect
-from unitgen.model import RestartPolicy
-from unitgen.status import (
+from unitgen.cli.main import main
+from unitgen.commands.status import (
     Status,
     dependencies,
     gather,
@@ -26,6 +22,10 @@ from unitgen.status import (
     status_lines,
     unit_view,
 )
+from unitgen.engine.client import log_lines
+from unitgen.engine.specs import state_from_inspect
+from unitgen.errors import ContainerNotFound, DockerUnavailable
+from unitgen.model import RestartPolicy
 
 
 @pytest.fixture

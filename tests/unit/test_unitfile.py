@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from unitgen.errors import UnsafeValue
-from unitgen.unitfile import (
+from unitgen.units.unitfile import (
     UnitFile,
     escape_specifiers,
     escape_unit_name_part,

@@ -1,4 +1,4 @@
-"""`unitgen update` carried out (unitgen/updater.py) and its command line, over a fake engine,
+"""`unitgen update` carried out (unitgen/update/run.py) and its command line, over a fake engine,
 registry and systemd (tests/update_fakes.py) whose units recreate their containers from the
 image the name points to, and a clock that moves only when the updater pauses."""
 

@@ -1,4 +1,4 @@
-"""`unitgen update`'s decisions (unitgen/updates.py), from facts alone: which containers take
+"""`unitgen update`'s decisions (unitgen/update/decide.py), from facts alone: which containers take
 part, what a pull means, when a container counts as up, what --dry-run says, the exit code,
 the state file."""
 
@@ -11,8 +11,7 @@ import pytest
 from tests.update_fakes import IMAGE, NEW, NEWER, OLD, digest, spec
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
 from unitgen.model import ContainerState
-from unitgen.update_state import REJECTED_KEPT, Rejected, parse_state, state_text
-from unitgen.updates import (
+from unitgen.update.decide import (
     Image,
     ImageName,
     Outcome,
@@ -28,6 +27,7 @@ from unitgen.updates import (
     select,
     updated,
 )
+from unitgen.update.state import REJECTED_KEPT, Rejected, parse_state, state_text
 
 TARGET = Target("web", "docker-web.service", ImageName("127.0.0.1:5000/app", "1"), OLD, False)
 

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from unitgen import watch
+from unitgen.commands import watch
 from unitgen.errors import DockerUnavailable, UsageError
 
 
@@ -29,10 +29,10 @@ class FlakyEngine:
 
 
 def test_watch_reconnects_and_replays_from_the_last_event(monkeypatch: pytest.MonkeyPatch) -> None:
-    import unitgen.docker_source
+    import unitgen.engine.source
 
     FlakyEngine.connections = []
-    monkeypatch.setattr(unitgen.docker_source, "DockerSource", FlakyEngine)
+    monkeypatch.setattr(unitgen.engine.source, "DockerSource", FlakyEngine)
     monkeypatch.setattr(watch, "RECONNECT_SECONDS", 0.0)
     rounds: list[str] = []
     monkeypatch.setattr(watch, "reconcile", lambda make_app, report: rounds.append("sync"))
@@ -74,10 +74,10 @@ def test_a_sync_that_fails_on_an_event_does_not_replay_it_for_ever(
 ) -> None:
     """Found on a test machine: a watch whose root had gone reopened the stream, met the same
     destroy again, failed again, and kept the engine at 100% CPU for 40 minutes."""
-    import unitgen.docker_source
+    import unitgen.engine.source
 
     ReplayingEngine.connections = []
-    monkeypatch.setattr(unitgen.docker_source, "DockerSource", ReplayingEngine)
+    monkeypatch.setattr(unitgen.engine.source, "DockerSource", ReplayingEngine)
     syncs: list[str] = []
 
     def failing(make_app: object, report: object) -> None:

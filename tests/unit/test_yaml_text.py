@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from unitgen.yaml_text import Node, comment, dump
+from unitgen.export.yaml_text import Node, comment, dump
 
 # Any Unicode but lone surrogates, which no UTF-8 file can hold.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]))

@@ -1,0 +1,2 @@
+"""`unitgen export` and `unitgen graph`'s pictures: Compose, Quadlet and stack files from the
+specs, and the graph as text, DOT or Mermaid (pure)."""

@@ -1,0 +1,1 @@
+"""Recreate mode's record: the requests that create a container again, from its inspect."""

@@ -1,0 +1,347 @@
+"""Image updates (`unitgen update`): given facts, what to do and what to report (pure).
+
+A container takes part when it is labelled `unitgen.auto-update=registry` and its unit owns it
+(recreate mode: the label `unitgen.unit=UNIT` on the live container, since that unit creates
+the container from its record, which names the image by name). The run pulls the name; a new
+id means: restart the unit, wait until the container is up on it, else tag the previous id
+back to the name, restart again and remember the new id as rejected. `updater.py` carries
+this out; everything it decides is here, as functions of what it read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
+from unitgen.model import ContainerSpec, ContainerState
+from unitgen.names import UNIT_LABEL
+from unitgen.update.state import Rejected
+
+AUTO_UPDATE_LABEL = "unitgen.auto-update"
+REGISTRY = "registry"  # the one policy: the image's own registry, by the name it was run as
+DEFAULT_TIMEOUT = 120
+# A container counts as up once it has kept running (healthy, with a health check) on the
+# wanted image, without restarting, this long: one that crashes a second after it starts
+# would otherwise pass for a good update.
+STEADY_SECONDS = 5.0
+
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+ROLLED_BACK = "rolled-back"
+FAILED = "failed"
+SKIPPED = "skipped"
+AVAILABLE = "update-available"
+CANNOT_CHECK = "cannot-check"
+RESULTS = (UPDATED, UNCHANGED, ROLLED_BACK, FAILED, SKIPPED, AVAILABLE, CANNOT_CHECK)
+# The results after which the line gives a reason (`skipped: why`); the others say what
+# changed in brackets (`updated (a -> b)`).
+_WITH_REASON = (FAILED, SKIPPED, CANNOT_CHECK)
+
+
+@dataclass(frozen=True)
+class ImageName:
+    """An image by name, as a pull and a tag take it: repository and tag."""
+
+    repo: str
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.repo}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image the engine has: its id, and the registry digests it is known by."""
+
+    id: str
+    repo_digests: tuple[str, ...] = ()
+
+    def digest_for(self, repo: str) -> str | None:
+        """The digest of this image in REPO's registry (RepoDigests, `repo@sha256:...`)."""
+        for entry in self.repo_digests:
+            name, _, digest = entry.partition("@")
+            if familiar(name) == familiar(repo):
+                return digest
+        return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A container an update acts on."""
+
+    container: str
+    unit: str
+    image: ImageName
+    image_id: str  # what it runs
+    health_check: bool
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one container: a result of RESULTS and why, with the ids involved."""
+
+    container: str
+    result: str
+    why: str = ""
+    unit: str | None = None
+    image: str | None = None
+    previous_id: str | None = None  # the image id it ran when the run began
+    running_id: str | None = None  # the image id it runs when the run ends
+    offered_id: str | None = None  # what the registry offered, pulled
+    offered_digest: str | None = None  # the registry's digest for the name
+    running_digest: str | None = None  # the digest of what it runs, in that registry
+
+    @property
+    def line(self) -> str:
+        said = self.result.replace("-", " ")
+        if not self.why:
+            return f"{self.container}: {said}"
+        if self.result in _WITH_REASON:
+            return f"{self.container}: {said}: {self.why}"
+        return f"{self.container}: {said} ({self.why})"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The container and its unit at one look, while an update waits for it."""
+
+    image_id: str | None  # None: there is no container of that name (being recreated)
+    state: ContainerState | None = None
+    unit_state: str = "unknown"  # the unit's ActiveState
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a look at the container went: up (on the wanted image), down (it will not come
+    up: give up now) or waiting, and why."""
+
+    kind: str
+    why: str = field(default="")
+
+
+def short(image_id: str | None) -> str:
+    """sha256:0123456789ab: an id or digest as a person reads it."""
+    if not image_id:
+        return "none"
+    algo, _, hexa = image_id.rpartition(":")
+    return f"{algo}:{hexa[:12]}" if algo else hexa[:12]
+
+
+def familiar(repo: str) -> str:
+    """A repository as the engine lists it in RepoDigests: Docker Hub's `docker.io/` and
+    `library/` left out (`docker.io/library/nginx` is `nginx`)."""
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if repo.startswith(prefix):
+            repo = repo[len(prefix) :]
+            if repo.startswith("library/") and repo.count("/") == 1:
+                repo = repo[len("library/") :]
+    return repo
+
+
+def image_name(ref: str, image_id: str = "") -> ImageName | None:
+    """The name REF (a container's Config.Image) pulls, or None: pinned by a digest, or the
+    container was made from an image id (IMAGE_ID: what it runs), so no name to pull."""
+    if not ref or "@" in ref or ref.startswith("sha256:"):
+        return None
+    if re.fullmatch(r"[0-9a-f]{4,64}", ref) and image_id.removeprefix("sha256:").startswith(ref):
+        return None
+    slash, colon = ref.rfind("/"), ref.rfind(":")
+    if colon > slash:
+        return ImageName(ref[:colon], ref[colon + 1 :])
+    return ImageName(ref, "latest")
+
+
+def select(spec: ContainerSpec, unit_state: str | None = None) -> Target | Outcome:
+    """The container as an update Target, or why it is skipped. UNIT_STATE: its unit's
+    ActiveState (None for a dry run, which restarts nothing)."""
+    policy = spec.label(AUTO_UPDATE_LABEL)
+    unit = spec.label(UNIT_LABEL) or None
+
+    def skipped(why: str) -> Outcome:
+        running = spec.image_id or None
+        return Outcome(spec.name, SKIPPED, why, unit, spec.image, running, running)
+
+    if policy is None:
+        return skipped(f"not labelled {AUTO_UPDATE_LABEL}={REGISTRY}")
+    if policy != REGISTRY:
+        return skipped(
+            f"{AUTO_UPDATE_LABEL}={policy} is not a policy unitgen knows (fix: label it "
+            f"{AUTO_UPDATE_LABEL}={REGISTRY})"
+        )
+    if unit is None:
+        return skipped(f"not in recreate mode (fix: unitgen install --recreate {spec.name})")
+    name = image_name(spec.image, spec.image_id)
+    if name is None:
+        return skipped(f"its image {spec.image} is pinned by digest or id: no name to pull")
+    if unit_state is not None and unit_state != "active":
+        return skipped(
+            f"{unit} is {unit_state}: an update is checked on a running service "
+            f"(fix: systemctl start {unit})"
+        )
+    return Target(spec.name, unit, name, spec.image_id, spec.health is not None)
+
+
+_AS_BEFORE = "as before"  # running_id: the id it ran when the run began
+
+
+def _outcome(
+    target: Target,
+    result: str,
+    why: str = "",
+    *,
+    running_id: str | None = _AS_BEFORE,
+    offered_id: str | None = None,
+    offered_digest: str | None = None,
+    running_digest: str | None = None,
+) -> Outcome:
+    return Outcome(
+        target.container,
+        result,
+        why,
+        target.unit,
+        str(target.image),
+        previous_id=target.image_id,
+        running_id=target.image_id if running_id == _AS_BEFORE else running_id,
+        offered_id=offered_id,
+        offered_digest=offered_digest,
+        running_digest=running_digest,
+    )
+
+
+def after_pull(target: Target, pulled: Image, rejected: Rejected) -> Outcome | None:
+    """What the pull says: None when the unit is to restart on the new image; else the
+    outcome (the same id; or an id rolled back from earlier, which the run tags back away
+    from the name, so that no later start of the unit runs it)."""
+    if pulled.id == target.image_id:
+        why = ""
+    elif pulled.id in rejected.ids:
+        why = f"{short(pulled.id)} rejected earlier"
+    else:
+        return None
+    digest = pulled.digest_for(target.image.repo)
+    return _outcome(target, UNCHANGED, why, offered_id=pulled.id, offered_digest=digest)
+
+
+def updated(target: Target, pulled: Image) -> Outcome:
+    return _outcome(
+        target,
+        UPDATED,
+        f"{short(target.image_id)} -> {short(pulled.id)}",
+        running_id=pulled.id,
+        offered_id=pulled.id,
+        offered_digest=pulled.digest_for(target.image.repo),
+    )
+
+
+def rolled_back(target: Target, pulled: Image, why: str, back_up: str | None) -> Outcome:
+    """After the new image failed (WHY) and the previous id was tagged back: BACK_UP is None
+    when the container came back up on it, else why it did not (then the run failed)."""
+    digest = pulled.digest_for(target.image.repo)
+    if back_up is None:
+        said = f"to {short(target.image_id)}: {short(pulled.id)} {why}"
+        return _outcome(target, ROLLED_BACK, said, offered_id=pulled.id, offered_digest=digest)
+    said = (
+        f"{short(pulled.id)} {why}; rolled back to {short(target.image_id)}, which did not "
+        f"come back either: {back_up} (fix: systemctl status {target.unit})"
+    )
+    return _outcome(
+        target, FAILED, said, running_id=None, offered_id=pulled.id, offered_digest=digest
+    )
+
+
+def failed(target: Target, why: str, *, running_id: str | None = None) -> Outcome:
+    return _outcome(target, FAILED, why, running_id=running_id or target.image_id)
+
+
+def judge(seen: Seen, wanted_id: str, health_check: bool) -> Verdict:
+    """Whether the container is up on WANTED_ID: running, healthy when it has a health check,
+    its unit active. Exited on that image, or unhealthy, is down: no need to wait longer."""
+    if seen.image_id is None or seen.state is None:
+        return Verdict("waiting", "there is no container yet")
+    state = seen.state
+    if seen.image_id != wanted_id:
+        return Verdict("waiting", f"the container still runs {short(seen.image_id)}")
+    if state.status in ("exited", "dead"):
+        return Verdict("down", f"exited with code {state.exit_code}")
+    if state.status != "running":
+        return Verdict("waiting", f"the container is {state.status}")
+    if health_check and state.health == "unhealthy":
+        return Verdict("down", "is unhealthy")
+    if health_check and state.health != "healthy":
+        return Verdict("waiting", f"its health is {state.health or 'unknown'}")
+    if seen.unit_state != "active":
+        return Verdict("waiting", f"the unit is {seen.unit_state}")
+    return Verdict("up")
+
+
+def checked(
+    target: Target,
+    running: Image | None,
+    offered: str | None,
+    problem: str | None,
+    rejected: Rejected,
+) -> Outcome:
+    """--dry-run: the registry's digest for the name (OFFERED; PROBLEM: why it could not be
+    asked) against the digest of the image the container runs (RUNNING)."""
+    if problem is not None or offered is None:
+        return _outcome(target, CANNOT_CHECK, problem or "the registry gave no digest")
+    mine = running.digest_for(target.image.repo) if running else None
+    if mine is None:
+        result, why = (
+            CANNOT_CHECK,
+            (
+                f"{short(target.image_id)} has no digest from {target.image.repo}: it was not "
+                "pulled from there (fix: unitgen update, which pulls it)"
+            ),
+        )
+    elif offered == mine:
+        result, why = UNCHANGED, ""
+    elif offered in rejected.digests:
+        result, why = UNCHANGED, f"{short(offered)} rejected earlier"
+    else:
+        result, why = AVAILABLE, f"{short(mine)} -> {short(offered)}"
+    return _outcome(target, result, why, offered_digest=offered, running_digest=mine)
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """0 unless a container failed (or could not be checked): UPDATE_FAILED, or was rolled
+    back: UPDATE_ROLLED_BACK (its service runs the previous image)."""
+    results = {o.result for o in outcomes}
+    if results & {FAILED, CANNOT_CHECK}:
+        return UPDATE_FAILED
+    if ROLLED_BACK in results:
+        return UPDATE_ROLLED_BACK
+    return 0
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def as_json(outcomes: list[Outcome], *, dry_run: bool) -> str:
+    """The `update` document (unitgen.schemas.UPDATE)."""
+    from unitgen.schemas import VERSION
+
+    containers = [
+        {
+            "container": o.container,
+            "unit": o.unit,
+            "image": o.image,
+            "result": o.result,
+            "why": o.why,
+            "previous_id": o.previous_id,
+            "running_id": o.running_id,
+            "offered_id": o.offered_id,
+            "offered_digest": o.offered_digest,
+            "running_digest": o.running_digest,
+        }
+        for o in outcomes
+    ]
+    document = {
+        "version": VERSION,
+        "dry_run": dry_run,
+        "exit_code": exit_code(outcomes),
+        "containers": containers,
+    }
+    return json.dumps(document, indent=2)
