@@ -27,9 +27,9 @@ from unitgen.engine.refs import ambiguous
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
-from unitgen.names import HELPER_PATH, UNIT_LABEL
 from unitgen.recreate.record import Record, canonical
 from unitgen.units import helper
+from unitgen.units.names import HELPER_PATH, UNIT_LABEL
 
 
 class FakeSource:

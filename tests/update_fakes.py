@@ -14,9 +14,9 @@ import pytest
 
 from tests.conftest import seed_graph
 from unitgen.errors import EngineFailed
-from unitgen.model import ContainerSpec, ContainerState
-from unitgen.names import UNIT_LABEL
-from unitgen.update.decide import AUTO_UPDATE_LABEL, Image, ImageName
+from unitgen.model import ContainerSpec, ContainerState, Image, ImageName
+from unitgen.units.names import UNIT_LABEL
+from unitgen.update.decide import AUTO_UPDATE_LABEL
 from unitgen.update.run import Updater
 
 OLD = "sha256:" + "a" * 64

@@ -276,3 +276,41 @@ class EngineFacts:
     unit: str = "docker.service"
     live_restore: bool = False  # containers outlive an engine restart
     after: frozenset[str] = frozenset()  # the engine unit's After= (its boot ordering)
+
+
+@dataclass(frozen=True)
+class ImageName:
+    """An image by name, as a pull and a tag take it: repository and tag."""
+
+    repo: str
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.repo}:{self.tag}"
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image the engine has: its id, and the registry digests it is known by."""
+
+    id: str
+    repo_digests: tuple[str, ...] = ()
+
+    def digest_for(self, repo: str) -> str | None:
+        """The digest of this image in REPO's registry (RepoDigests, `repo@sha256:...`)."""
+        for entry in self.repo_digests:
+            name, _, digest = entry.partition("@")
+            if familiar(name) == familiar(repo):
+                return digest
+        return None
+
+
+def familiar(repo: str) -> str:
+    """A repository as the engine lists it in RepoDigests: Docker Hub's `docker.io/` and
+    `library/` left out (`docker.io/library/nginx` is `nginx`)."""
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if repo.startswith(prefix):
+            repo = repo[len(prefix) :]
+            if repo.startswith("library/") and repo.count("/") == 1:
+                repo = repo[len("library/") :]
+    return repo

@@ -17,9 +17,8 @@ from tests.conftest import REPO
 from tests.topology import SERVE, Topology, docker
 from unitgen.engine.client import UnixJSON
 from unitgen.engine.source import DockerSource, socket_path
-from unitgen.names import JOURNAL_UNIT_LABEL, UNIT_LABEL, container_unit_name
-from unitgen.recreate.record import Record, differences, parse
-from unitgen.recreate.record_body import Logs
+from unitgen.recreate.record import Logs, Record, differences, parse
+from unitgen.units.names import JOURNAL_UNIT_LABEL, UNIT_LABEL, container_unit_name
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 

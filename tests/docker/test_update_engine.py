@@ -18,7 +18,8 @@ from unitgen import schemas
 from unitgen.engine.source import DockerSource
 from unitgen.errors import EngineFailed
 from unitgen.host.systemd import booted
-from unitgen.update.decide import AUTO_UPDATE_LABEL, ImageName, image_name
+from unitgen.model import ImageName
+from unitgen.update.decide import AUTO_UPDATE_LABEL, image_name
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 

@@ -14,7 +14,7 @@ import pytest
 from tests.fakes import FakeEngine, Reply
 from unitgen.engine.source import DockerSource
 from unitgen.errors import EngineFailed
-from unitgen.update.decide import Image, ImageName
+from unitgen.model import Image, ImageName
 
 APP = ImageName("127.0.0.1:5000/app", "1")
 ID = "sha256:" + "a" * 64

@@ -12,7 +12,7 @@ from tests.fakes import FakeSource, app
 from unitgen.drift import compare as drift
 from unitgen.errors import ForeignUnit
 from unitgen.model import EngineFacts, RestartPolicy
-from unitgen.names import helper_file
+from unitgen.units.names import helper_file
 from unitgen.units.render import Renderer, RenderOptions
 from unitgen.units.unitfile import UnitFile
 

@@ -11,7 +11,7 @@ import pytest
 from tests.fakes import FakeSource, app
 from unitgen.commands import listing
 from unitgen.model import RestartPolicy
-from unitgen.names import container_of_unit_name
+from unitgen.units.names import container_of_unit_name
 
 UNIT = "docker-seed-vpn.service"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import REPO
-from unitgen import names
+from unitgen.units import names
 
 POSTRM = REPO / "packaging/debian/postrm"
 

@@ -13,9 +13,8 @@ import pytest
 
 from tests.conftest import FIXTURES
 from unitgen.errors import ForeignUnit, RecordUnreadable
-from unitgen.names import JOURNAL_UNIT_LABEL, UNIT_LABEL
-from unitgen.recreate.record import Record, build, canonical, differences, parse
-from unitgen.recreate.record_body import Logs, references
+from unitgen.recreate.record import Logs, Record, build, canonical, differences, parse, references
+from unitgen.units.names import JOURNAL_UNIT_LABEL, UNIT_LABEL
 
 CONTAINERS: dict[str, dict[str, Any]] = {
     c["Name"].lstrip("/"): c

@@ -13,9 +13,9 @@ from tests.unit.test_graph import spec
 from unitgen.errors import TemplateError, UnsafeValue, UsageError
 from unitgen.graph import Graph
 from unitgen.model import RestartPolicy
-from unitgen.names import HASH_KEY, X_SECTION, container_unit_name, network_unit_name
 from unitgen.units import render as render_module
 from unitgen.units.hardening import HARDENING
+from unitgen.units.names import HASH_KEY, X_SECTION, container_unit_name, network_unit_name
 from unitgen.units.render import Renderer, RenderOptions, builtin_template_dir
 from unitgen.units.restart import restart_settings
 from unitgen.units.template_context import NetworkContext, directive_count

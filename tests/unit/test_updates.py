@@ -10,24 +10,24 @@ import pytest
 
 from tests.update_fakes import IMAGE, NEW, NEWER, OLD, digest, spec
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
-from unitgen.model import ContainerState
+from unitgen.model import ContainerState, Image, ImageName, familiar
 from unitgen.update.decide import (
-    Image,
-    ImageName,
+    REJECTED_KEPT,
     Outcome,
+    Rejected,
     Seen,
     Target,
     after_pull,
     checked,
     exit_code,
-    familiar,
     image_name,
     judge,
+    parse_state,
     rolled_back,
     select,
+    state_text,
     updated,
 )
-from unitgen.update.state import REJECTED_KEPT, Rejected, parse_state, state_text
 
 TARGET = Target("web", "docker-web.service", ImageName("127.0.0.1:5000/app", "1"), OLD, False)
 

@@ -62,8 +62,8 @@ def export(
     from unitgen.export.compose import export_compose
     from unitgen.export.quadlet import export_quadlet
     from unitgen.export.stack import export_stack
-    from unitgen.names import container_unit_name
     from unitgen.plan.actions import effective_policy, require_names
+    from unitgen.units.names import container_unit_name
 
     require_names(containers, all_=all_, command="export")
     app = make_app(root, ())

@@ -12,7 +12,8 @@ from unitgen.commands.watch import OPT_IN_LABEL
 from unitgen.drift.compare import KINDS, Kind
 from unitgen.graph import COMPOSE_DEPENDS_ON, LABEL_AFTER, LABEL_REQUIRES
 from unitgen.model import RestartPolicy
-from unitgen.names import (
+from unitgen.options import DEFAULT_TARGET, KEYS
+from unitgen.units.names import (
     CONTAINER_PREFIX,
     HELPER_PATH,
     JOURNAL_UNIT_LABEL,
@@ -20,11 +21,9 @@ from unitgen.names import (
     UNIT_DIR,
     UNIT_LABEL,
 )
-from unitgen.options import DEFAULT_TARGET, KEYS
 from unitgen.units.render import SYSTEM_TEMPLATES
 from unitgen.units.restart import DIRECT_RESTART_SINCE, restart_settings
-from unitgen.update.decide import AUTO_UPDATE_LABEL, REGISTRY
-from unitgen.update.state import STATE_DIR
+from unitgen.update.decide import AUTO_UPDATE_LABEL, REGISTRY, STATE_DIR
 
 
 @dataclass(frozen=True)

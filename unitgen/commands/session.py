@@ -19,9 +19,9 @@ from unitgen.host import snapshot as host
 from unitgen.host.inventory import InstalledUnit
 from unitgen.host.snapshot import resolve_root
 from unitgen.model import ContainerSpec, EngineFacts
-from unitgen.names import container_unit_name, unit_dir
 from unitgen.options import UnitOptions, from_labels
 from unitgen.plan import actions as plan
+from unitgen.units.names import container_unit_name, unit_dir
 from unitgen.units.render import RenderedUnit, Renderer, RenderOptions
 
 
@@ -43,8 +43,7 @@ if TYPE_CHECKING:
     from unitgen.drift.compare import Finding
     from unitgen.engine.source import DockerSource
     from unitgen.plan import decide as planning
-    from unitgen.recreate.record import Record
-    from unitgen.recreate.record_body import Logs
+    from unitgen.recreate.record import Logs, Record
 else:
     # `generate`, the command whose start-up is a target, needs neither: they are imported
     # on first use (what each one does is in its own docstring).

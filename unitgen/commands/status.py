@@ -21,8 +21,8 @@ from unitgen.errors import ContainerNotFound, DockerUnavailable, PermissionDenie
 from unitgen.host import inventory, systemd
 from unitgen.host.inventory import DropIn
 from unitgen.model import ContainerState
-from unitgen.names import container_unit_name, unit_dir
 from unitgen.options import DEFAULT_TARGET
+from unitgen.units.names import container_unit_name, unit_dir
 from unitgen.units.unitfile import UnitFile
 
 WIDTH = 100  # columns of the human view

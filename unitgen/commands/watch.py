@@ -24,7 +24,7 @@ RECONNECT_SECONDS = 2.0
 
 def opted_in(app: Unitgen) -> list[str]:
     """Containers labelled unitgen.enable=true that have no unit yet."""
-    from unitgen.names import container_unit_name
+    from unitgen.units.names import container_unit_name
 
     return [
         name

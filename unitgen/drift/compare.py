@@ -16,8 +16,8 @@ from pathlib import Path
 
 from unitgen.graph import Graph
 from unitgen.host.inventory import InstalledUnit
-from unitgen.names import HELPER_PATH, container_unit_name
 from unitgen.units import helper
+from unitgen.units.names import HELPER_PATH, container_unit_name
 
 
 class Kind(enum.StrEnum):

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from unitgen.drift import compare as drift
 from unitgen.errors import UnitgenError
 from unitgen.host import inventory, systemd
-from unitgen.names import record_file
 from unitgen.options import UnitOptions
 from unitgen.recreate import record
+from unitgen.units.names import record_file
 from unitgen.units.render import Renderer
 
 if TYPE_CHECKING:

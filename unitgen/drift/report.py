@@ -10,7 +10,7 @@ from pathlib import Path
 
 from unitgen.drift.compare import Finding, Severity, exit_worthy, root_flag
 from unitgen.host.inventory import InstalledUnit
-from unitgen.names import container_unit_name
+from unitgen.units.names import container_unit_name
 
 JSON_SCHEMA_VERSION = 1
 WIDTH = 100

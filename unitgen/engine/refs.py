@@ -18,7 +18,7 @@ from unitgen.errors import (
     UsageError,
 )
 from unitgen.host.inventory import InstalledUnit
-from unitgen.names import container_unit_name
+from unitgen.units.names import container_unit_name
 
 # Docker's name alphabet (its restrictedNameChars) with one character allowed, which only an
 # id prefix can be; a leading `/` is Docker's own spelling of a name (`docker inspect` shows it).

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from string import hexdigits
 from typing import Any
 
+from unitgen.engine_defaults import DEFAULT_SHM, is_anonymous, memory_swap
 from unitgen.model import (
     BUILTIN_NETWORKS,
     Device,
@@ -47,7 +47,6 @@ _UNEXPORTED_CONFIG: dict[str, tuple[object, ...]] = {
 # Log drivers an engine may default to: a container on one of them, without options, was most
 # likely not given --log-driver (the engine's default is not in inspect).
 _DEFAULT_LOG_DRIVERS = ("json-file", "journald", "local", "")
-_DEFAULT_SHM = 64 * 1024 * 1024
 
 
 def _is_set(value: object, defaults: tuple[object, ...]) -> bool:
@@ -68,12 +67,6 @@ def _unexported(config: Inspect, host: Inspect) -> list[tuple[str, str]]:
     return found
 
 
-def _memory_swap(host: Inspect) -> int:
-    """--memory-swap, unless it is what the engine chose: twice --memory, when not given."""
-    memory, swap = host.get("Memory") or 0, host.get("MemorySwap") or 0
-    return 0 if memory and swap == 2 * memory else int(swap)
-
-
 def _settings(config: Inspect, host: Inspect) -> Settings:
     log = host.get("LogConfig") or {}
     log_options = tuple(sorted((log.get("Config") or {}).items()))
@@ -84,12 +77,12 @@ def _settings(config: Inspect, host: Inspect) -> Settings:
     return Settings(
         memory=host.get("Memory") or 0,
         memory_reservation=host.get("MemoryReservation") or 0,
-        memory_swap=_memory_swap(host),
+        memory_swap=memory_swap(host),
         nano_cpus=host.get("NanoCpus") or 0,
         cpu_shares=host.get("CpuShares") or 0,
         cpuset_cpus=host.get("CpusetCpus") or "",
         pids_limit=max(host.get("PidsLimit") or 0, 0),  # -1 and 0 both mean unlimited
-        shm_size=0 if host.get("ShmSize") == _DEFAULT_SHM else host.get("ShmSize") or 0,
+        shm_size=0 if host.get("ShmSize") == DEFAULT_SHM else host.get("ShmSize") or 0,
         ulimits=tuple(
             (u.get("Name") or "", int(u.get("Soft") or 0), int(u.get("Hard") or 0))
             for u in host.get("Ulimits") or []
@@ -148,11 +141,6 @@ def _ports(host: Inspect) -> list[PortBinding]:
     return sorted(ports, key=lambda p: (p.port, p.protocol, p.host_ip, p.host_port))
 
 
-def _is_anonymous(volume: str) -> bool:
-    """Docker names an anonymous volume by 64 hex digits."""
-    return len(volume) == 64 and not volume.strip(hexdigits)
-
-
 def _own_targets(config: Inspect, host: Inspect) -> set[str] | None:
     """The mount points the container was given itself, or None when it has no --volumes-from
     (then all are its own). inspect's Mounts also lists what --volumes-from brought, which an
@@ -185,7 +173,7 @@ def _mounts(data: Inspect, host: Inspect) -> list[Mount]:
             name = m.get("Name") or ""
             # Docker gives `-v NAME:/path` the mode z itself; it relabels its volumes anyway.
             options = [o for o in options if o != "z"]
-            source = "" if _is_anonymous(name) else name
+            source = "" if is_anonymous(name) else name
             mounts.append(Mount("volume", source, target, read_only, tuple(options)))
         elif kind == "tmpfs":
             mounts.append(Mount("tmpfs", "", target, read_only))

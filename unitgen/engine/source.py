@@ -34,9 +34,8 @@ from unitgen.errors import (
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 
 if TYPE_CHECKING:
-    from unitgen.recreate.record import Record
-    from unitgen.recreate.record_body import Logs
-    from unitgen.update.decide import Image, ImageName
+    from unitgen.model import Image, ImageName
+    from unitgen.recreate.record import Logs, Record
 
 
 class _ComposeLookup(Mapping[tuple[str, str], list[str]]):
@@ -278,8 +277,7 @@ class DockerSource:
         """The recreate-mode record of container NAME (unitgen/recreate/record.py): its inspect, its
         image's by the id it runs ({} when that image is gone), and the names of the
         containers it refers to by id."""
-        from unitgen.recreate.record import build
-        from unitgen.recreate.record_body import references
+        from unitgen.recreate.record import build, references
 
         data: Inspect = self._get(
             f"/containers/{_q(name)}/json", f"inspecting container {name}", ref=name
@@ -336,7 +334,7 @@ class DockerSource:
 
     def image(self, ref: str) -> Image | None:
         """The image REF (a name or an id) as the engine has it; None when it has none."""
-        from unitgen.update.decide import Image
+        from unitgen.model import Image
 
         data = self._get_or_none(f"/images/{_q(ref)}/json", f"inspecting image {ref}")
         return None if data is None else Image(data["Id"], tuple(data.get("RepoDigests") or ()))

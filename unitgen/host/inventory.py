@@ -13,7 +13,9 @@ from pathlib import Path
 
 from unitgen.errors import ForeignUnit, PermissionDenied, UnitgenError, UsageError
 from unitgen.model import RestartPolicy
-from unitgen.names import (
+from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
+from unitgen.units import helper
+from unitgen.units.names import (
     CONTAINER_KEY,
     HASH_KEY,
     POLICY_KEY,
@@ -23,8 +25,6 @@ from unitgen.names import (
     is_unitgen_unit_name,
     unit_dir,
 )
-from unitgen.options import DEFAULT_TARGET, UnitOptions, from_flags
-from unitgen.units import helper
 from unitgen.units.unitfile import UnitFile, content_hash
 
 VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))

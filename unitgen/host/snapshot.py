@@ -17,7 +17,7 @@ from unitgen.errors import UsageError
 from unitgen.host import inventory, systemd
 from unitgen.host.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
-from unitgen.names import record_file, unit_dir
+from unitgen.units.names import record_file, unit_dir
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
 REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)

@@ -14,8 +14,8 @@ from pathlib import Path
 from unitgen.errors import ForeignUnit, UnitgenError, UsageError
 from unitgen.host.inventory import DropIn, InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
-from unitgen.names import RECORD_MODE
 from unitgen.units import helper
+from unitgen.units.names import RECORD_MODE
 from unitgen.units.render import RenderedUnit
 
 

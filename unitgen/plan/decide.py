@@ -17,7 +17,6 @@ from unitgen.errors import ForeignUnit, MissingProgram, UnitgenError, UsageError
 from unitgen.host.inventory import InstalledUnit
 from unitgen.host.snapshot import HostState
 from unitgen.model import ContainerSpec
-from unitgen.names import container_unit_name, helper_file, unit_dir
 from unitgen.plan.actions import (
     Desired,
     Failure,
@@ -31,6 +30,7 @@ from unitgen.plan.actions import (
     helper_action,
     policy_changes,
 )
+from unitgen.units.names import container_unit_name, helper_file, unit_dir
 from unitgen.units.render import RenderedUnit
 
 

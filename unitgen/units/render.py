@@ -20,7 +20,9 @@ from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
-from unitgen.names import (
+from unitgen.options import DEFAULT_TARGET, UnitOptions
+from unitgen.units import helper
+from unitgen.units.names import (
     CONTAINER_KEY,
     HASH_KEY,
     HELPER_PATH,
@@ -31,8 +33,6 @@ from unitgen.names import (
     record_path,
     template_cache_dir,
 )
-from unitgen.options import DEFAULT_TARGET, UnitOptions
-from unitgen.units import helper
 from unitgen.units.network_body import network_create_members
 from unitgen.units.restart import (
     PULL_SECONDS,

@@ -4,8 +4,13 @@ A container takes part when it is labelled `unitgen.auto-update=registry` and it
 (recreate mode: the label `unitgen.unit=UNIT` on the live container, since that unit creates
 the container from its record, which names the image by name). The run pulls the name; a new
 id means: restart the unit, wait until the container is up on it, else tag the previous id
-back to the name, restart again and remember the new id as rejected. `updater.py` carries
+back to the name, restart again and remember the new id as rejected. `update/run.py` carries
 this out; everything it decides is here, as functions of what it read.
+
+Its memory of one container is here too (`Rejected`): the image ids it rolled back from, so
+a later run leaves them alone, and the update under way, so a run cut off before it judged
+the new image is finished by the next. One small JSON file per container under STATE_DIR,
+written atomically by update/run.py; `apt purge` removes it with /var/lib/unitgen.
 """
 
 from __future__ import annotations
@@ -13,11 +18,78 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
-from unitgen.model import ContainerSpec, ContainerState
-from unitgen.names import UNIT_LABEL
-from unitgen.update.state import Rejected
+from unitgen.model import ContainerSpec, ContainerState, Image, ImageName
+from unitgen.units.names import UNIT_LABEL
+
+STATE_DIR = Path("/var/lib/unitgen/update")
+REJECTED_KEPT = 20
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The image ids (and their registry digests) an update rolled back from; and the update
+    under way, (new id, previous id), written before the unit restarts on the new image, so
+    that a run cut off before it could judge it (a reboot, a kill) is finished by the next."""
+
+    ids: tuple[str, ...] = ()
+    digests: tuple[str, ...] = ()
+    trying: tuple[str, str] | None = None
+
+    def adding(self, image_id: str, digest: str | None) -> Rejected:
+        ids = (*(i for i in self.ids if i != image_id), image_id)
+        digests = (*(d for d in self.digests if d != digest), *((digest,) if digest else ()))
+        return Rejected(ids[-REJECTED_KEPT:], digests[-REJECTED_KEPT:])
+
+    def under_way(self, new_id: str, previous_id: str) -> Rejected:
+        return Rejected(self.ids, self.digests, (new_id, previous_id))
+
+    def settled(self) -> Rejected:
+        return Rejected(self.ids, self.digests)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.ids or self.trying)
+
+
+def state_path(state_dir: Path, container: str) -> Path:
+    return state_dir / f"{container}.json"
+
+
+def state_text(container: str, rejected: Rejected) -> str:
+    document = {
+        "version": STATE_VERSION,
+        "container": container,
+        "rejected_ids": list(rejected.ids),
+        "rejected_digests": list(rejected.digests),
+    }
+    if rejected.trying:
+        document["trying"] = {"id": rejected.trying[0], "previous_id": rejected.trying[1]}
+    return json.dumps(document, indent=2) + "\n"
+
+
+def parse_state(text: str) -> Rejected:
+    """What a state file holds; ValueError when it is not one."""
+    document = json.loads(text)
+    if not isinstance(document, dict) or document.get("version") != STATE_VERSION:
+        raise ValueError("not a version-1 unitgen update state")
+    ids, digests = document.get("rejected_ids"), document.get("rejected_digests")
+    if not isinstance(ids, list) or not isinstance(digests, list):
+        raise ValueError("rejected_ids and rejected_digests must be arrays")
+    if not all(isinstance(x, str) for x in [*ids, *digests]):
+        raise ValueError("rejected ids and digests must be strings")
+    trying = document.get("trying")
+    if trying is None:
+        return Rejected(tuple(ids), tuple(digests))
+    new = trying.get("id") if isinstance(trying, dict) else None
+    previous = trying.get("previous_id") if isinstance(trying, dict) else None
+    if not (isinstance(new, str) and new and isinstance(previous, str) and previous):
+        raise ValueError("trying must hold the strings id and previous_id")
+    return Rejected(tuple(ids), tuple(digests), (new, previous))
+
 
 AUTO_UPDATE_LABEL = "unitgen.auto-update"
 REGISTRY = "registry"  # the one policy: the image's own registry, by the name it was run as
@@ -38,33 +110,6 @@ RESULTS = (UPDATED, UNCHANGED, ROLLED_BACK, FAILED, SKIPPED, AVAILABLE, CANNOT_C
 # The results after which the line gives a reason (`skipped: why`); the others say what
 # changed in brackets (`updated (a -> b)`).
 _WITH_REASON = (FAILED, SKIPPED, CANNOT_CHECK)
-
-
-@dataclass(frozen=True)
-class ImageName:
-    """An image by name, as a pull and a tag take it: repository and tag."""
-
-    repo: str
-    tag: str
-
-    def __str__(self) -> str:
-        return f"{self.repo}:{self.tag}"
-
-
-@dataclass(frozen=True)
-class Image:
-    """An image the engine has: its id, and the registry digests it is known by."""
-
-    id: str
-    repo_digests: tuple[str, ...] = ()
-
-    def digest_for(self, repo: str) -> str | None:
-        """The digest of this image in REPO's registry (RepoDigests, `repo@sha256:...`)."""
-        for entry in self.repo_digests:
-            name, _, digest = entry.partition("@")
-            if familiar(name) == familiar(repo):
-                return digest
-        return None
 
 
 @dataclass(frozen=True)
@@ -127,17 +172,6 @@ def short(image_id: str | None) -> str:
         return "none"
     algo, _, hexa = image_id.rpartition(":")
     return f"{algo}:{hexa[:12]}" if algo else hexa[:12]
-
-
-def familiar(repo: str) -> str:
-    """A repository as the engine lists it in RepoDigests: Docker Hub's `docker.io/` and
-    `library/` left out (`docker.io/library/nginx` is `nginx`)."""
-    for prefix in ("docker.io/", "index.docker.io/"):
-        if repo.startswith(prefix):
-            repo = repo[len(prefix) :]
-            if repo.startswith("library/") and repo.count("/") == 1:
-                repo = repo[len("library/") :]
-    return repo
 
 
 def image_name(ref: str, image_id: str = "") -> ImageName | None:

@@ -25,28 +25,30 @@ from unitgen.errors import (
     SystemdFailed,
     UnitgenError,
 )
-from unitgen.model import ContainerSpec, ContainerState
-from unitgen.names import UNIT_LABEL
+from unitgen.model import ContainerSpec, ContainerState, Image, ImageName
+from unitgen.units.names import UNIT_LABEL
 from unitgen.update.decide import (
     AUTO_UPDATE_LABEL,
     DEFAULT_TIMEOUT,
     FAILED,
+    STATE_DIR,
     STEADY_SECONDS,
-    Image,
-    ImageName,
     Outcome,
+    Rejected,
     Seen,
     Target,
     after_pull,
     checked,
     failed,
     judge,
+    parse_state,
     rolled_back,
     select,
     short,
+    state_path,
+    state_text,
     updated,
 )
-from unitgen.update.state import STATE_DIR, Rejected, parse_state, state_path, state_text
 
 
 class Engine(Protocol):
