@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print unitgen(8) in roff, made from the code (unitgen/cli/manpage.py), so it stays true to --help.
+"""Print unitgen(8) in roff, made from the code (unitgen/cli/manpage.py), true to --help.
 
 Run from the repository root: PYTHONPATH=. python3 packaging/make-manpage.py > unitgen.8
 """

@@ -8,18 +8,29 @@ only built, with its handlers, when something is to be said.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import logging
 
+
+def _never() -> bool:
+    return False
+
+
 _settings = {"debug": False, "quiet": False}
+# Whether the journal takes the log too: asked when the logger is made, of systemd
+# (host/systemd.py `booted`, which the CLI hands in: the vocabulary asks no host itself).
+_journal: list[Callable[[], bool]] = [_never]
 _logger: list[logging.Logger] = []
 
 
-def configure(*, debug: bool, quiet: bool) -> None:
-    """What `unitgen --debug` and `--quiet` ask for; applies when the logger is made."""
+def configure(*, debug: bool, quiet: bool, journal: Callable[[], bool] = _never) -> None:
+    """What `unitgen --debug` and `--quiet` ask for, and whether systemd runs (then the
+    journal gets the log too); applies when the logger is made."""
     _settings.update(debug=debug, quiet=quiet)
+    _journal[:] = [journal]
     _logger.clear()
 
 
@@ -40,9 +51,7 @@ def get() -> logging.Logger:
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     logger.propagate = False
     _logger.append(logger)
-    from unitgen.host.systemd import booted
-
-    if booted():
+    if _journal[0]():
         try:
             from systemd.journal import JournalHandler
         except ImportError:

@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import shlex
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
 from tests.fakes import FakeEngine, FakeSource, Reply, app
-from unitgen.cli.completion import autoloadable, script
+
+# The build-time half (the shells' scripts) lives beside the packaging that runs it.
+_MAKE_COMPLETION = runpy.run_path(str(REPO / "packaging/make-completion.py"))
+autoloadable: Callable[[str], str] = _MAKE_COMPLETION["autoloadable"]
+script: Callable[[str], str] = _MAKE_COMPLETION["script"]
 
 ENV = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)}
 

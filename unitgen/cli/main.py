@@ -89,8 +89,9 @@ def cli(debug: bool, quiet: bool) -> None:
     A container is named as Docker's CLI takes it: NAME, /NAME, its id or a unique id prefix.
     """
     from unitgen import log as logs
+    from unitgen.host.systemd import booted
 
-    logs.configure(debug=debug, quiet=quiet)
+    logs.configure(debug=debug, quiet=quiet, journal=booted)
 
 
 def all_commands() -> dict[str, click.Command]:

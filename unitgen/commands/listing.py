@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from unitgen import schemas
 from unitgen.errors import DockerUnavailable
 from unitgen.host import systemd
-from unitgen.host.inventory import InstalledUnit
+from unitgen.units.installed import InstalledUnit
 
 if TYPE_CHECKING:
     from unitgen.commands.session import Unitgen

@@ -16,11 +16,11 @@ from unitgen.errors import ContainerNotFound, UnitgenError
 from unitgen.graph import Graph
 from unitgen.host import inventory, systemd
 from unitgen.host import snapshot as host
-from unitgen.host.inventory import InstalledUnit
 from unitgen.host.snapshot import resolve_root
 from unitgen.model import ContainerSpec, EngineFacts
 from unitgen.options import UnitOptions, from_labels
 from unitgen.plan import actions as plan
+from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, unit_dir
 from unitgen.units.render import RenderedUnit, Renderer, RenderOptions
 

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from unitgen.drift.compare import Finding
 from unitgen.errors import ContainerNotFound, DockerUnavailable, PermissionDenied, UnitgenError
 from unitgen.host import inventory, systemd
-from unitgen.host.inventory import DropIn
 from unitgen.model import ContainerState
 from unitgen.options import DEFAULT_TARGET
+from unitgen.units.installed import DropIn, classify, install_target
 from unitgen.units.names import container_unit_name, unit_dir
 from unitgen.units.unitfile import UnitFile
 
@@ -95,7 +95,7 @@ def origin_of(path: Path, text: str | None, *, is_symlink: bool) -> str:
         return "symlink"
     if text is None:
         return "missing"
-    installed = inventory.classify(path.name, path, text)
+    installed = classify(path.name, path, text)
     if installed is None:
         return "foreign"
     return "edited" if installed.edited else "unitgen"
@@ -140,7 +140,7 @@ def _target(text: str | None) -> str:
     """Where the unit is enabled: its [Install] WantedBy= (a --wanted-by option moves it)."""
     if text is None:
         return DEFAULT_TARGET
-    return inventory.install_target(UnitFile.parse(text, lenient=True))
+    return install_target(UnitFile.parse(text, lenient=True))
 
 
 def _active(shown: Mapping[str, str] | None) -> str:

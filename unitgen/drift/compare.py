@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from unitgen.graph import Graph
-from unitgen.host.inventory import InstalledUnit
 from unitgen.units import helper
+from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import HELPER_PATH, container_unit_name
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from unitgen.drift.compare import Finding, Severity, exit_worthy, root_flag
-from unitgen.host.inventory import InstalledUnit
+from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name
 
 JSON_SCHEMA_VERSION = 1

@@ -17,7 +17,7 @@ from unitgen.errors import (
     UnitgenError,
     UsageError,
 )
-from unitgen.host.inventory import InstalledUnit
+from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name
 
 # Docker's name alphabet (its restrictedNameChars) with one character allowed, which only an

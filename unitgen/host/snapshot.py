@@ -15,8 +15,8 @@ from pathlib import Path
 
 from unitgen.errors import UsageError
 from unitgen.host import inventory, systemd
-from unitgen.host.inventory import InstalledUnit
 from unitgen.model import ContainerSpec
+from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import record_file, unit_dir
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.

@@ -12,9 +12,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from unitgen.errors import ForeignUnit, UnitgenError, UsageError
-from unitgen.host.inventory import DropIn, InstalledUnit
 from unitgen.model import ContainerSpec, RestartPolicy
 from unitgen.units import helper
+from unitgen.units.installed import DropIn, InstalledUnit
 from unitgen.units.names import RECORD_MODE
 from unitgen.units.render import RenderedUnit
 
