@@ -64,7 +64,7 @@ for root in $roots; do
 done
 for pid in $pids; do wait "$pid"; done
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd, yaml" 2>/dev/null; then
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import unitgen, pytest, systemd, yaml, importlinter" 2>/dev/null; then
     echo "setup: creating .venv"
     /usr/bin/python3 -m venv .venv
     .venv/bin/pip install -q --upgrade pip

@@ -6,7 +6,6 @@ import click
 
 from unitgen.cli.common import make_app
 from unitgen.cli.completion import engine_containers
-from unitgen.errors import MissingProgram, UnitgenError
 
 
 @click.command()
@@ -48,23 +47,9 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) 
     if format_ != "svg":
         click.echo(FORMATS[format_](pic), nl=False)
         return
-    click.echo(_svg(as_dot(pic)), nl=False)
+    from unitgen.host.graphviz import svg
 
-
-def _svg(dot: str) -> str:
-    import shutil
-    import subprocess
-
-    program = shutil.which("dot")
-    if program is None:
-        raise MissingProgram(
-            "--format svg needs Graphviz's dot, which is not installed",
-            "apt-get install graphviz, or use --format dot and draw it elsewhere",
-        )
-    done = subprocess.run([program, "-Tsvg"], input=dot, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise UnitgenError(f"dot -Tsvg failed: {done.stderr.strip()}")
-    return done.stdout
+    click.echo(svg(as_dot(pic)), nl=False)
 
 
 COMMANDS = (graph,)
