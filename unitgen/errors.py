@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 
 class UnitgenError(Exception):
     """Base of every error unitgen reports: what went wrong, where, and how to fix it."""
@@ -100,6 +103,28 @@ class TemplateError(UnitgenError):
     """A template override is broken: it adds or drops directives, or loses [X-Unitgen]."""
 
     exit_code = 14
+
+
+class Failed(Protocol):
+    """A container left out of a run, and why (plan/actions.py's Failure)."""
+
+    @property
+    def container(self) -> str: ...
+    @property
+    def exit_code(self) -> int: ...
+
+
+class PartlyDone(UnitgenError):
+    """Some containers could not be handled; the rest were. Exits with the first one's code."""
+
+    def __init__(self, failed: Sequence[Failed]) -> None:
+        names = ", ".join(f"{f.container} (exit {f.exit_code})" for f in failed)
+        super().__init__(
+            f"{len(failed)} container(s) left out: {names}",
+            "each is explained above; the others were done",
+        )
+        self.exit_code = failed[0].exit_code
+        self.failed = list(failed)
 
 
 INTERRUPTED = 130

@@ -10,6 +10,7 @@ import pytest
 
 from tests.docker.run import unitgen
 from tests.fakes import image_root
+from tests.schema_check import problems
 from tests.topology import Topology
 from unitgen import schemas
 
@@ -37,7 +38,7 @@ def test_the_json_of_a_real_engine_matches_the_documented_schemas(tmp_path: Path
             done = unitgen(*argv)
             assert done.returncode == expected, (argv, done.stderr)
             document = json.loads(done.stdout)
-            assert schemas.problems(documents[name], document) == [], (argv, document)
+            assert problems(documents[name], document) == [], (argv, document)
         listed = json.loads(unitgen("list", "--json", "--root", root).stdout)
         assert listed["docker"] == "answered"
         assert [(u["kind"], u["docker"]) for u in listed["units"]] == [

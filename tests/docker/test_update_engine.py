@@ -13,6 +13,7 @@ import pytest
 
 from tests.docker.run import unitgen
 from tests.registry import GOOD, Registry
+from tests.schema_check import problems
 from tests.topology import Topology, docker
 from unitgen import schemas
 from unitgen.engine.source import DockerSource
@@ -135,7 +136,7 @@ def test_update_dry_run_says_unchanged_then_update_available_then_cannot_check(
     ]
     registry.publish(topo.prefix, "1", GOOD, "2")
     done = unitgen("update", "--dry-run", "--json", web)
-    assert schemas.problems(schemas.UPDATE, json.loads(done.stdout)) == []
+    assert problems(schemas.UPDATE, json.loads(done.stdout)) == []
     (found,) = json.loads(done.stdout)["containers"]
     assert (done.returncode, found["result"]) == (0, "update-available")
     assert found["offered_digest"] != found["running_digest"]

@@ -15,6 +15,7 @@ import pytest
 
 from tests import update_fakes
 from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
+from tests.schema_check import problems
 from unitgen import schemas
 from unitgen.cli.jsonout import plan_json
 from unitgen.cli.main import all_commands
@@ -114,7 +115,7 @@ def test_every_json_output_matches_its_documented_schema(
 ) -> None:
     seen: dict[str, set[str]] = {name: set() for name in DOCUMENTS}
     for name, document in outputs(tmp_path, capsys):
-        assert schemas.problems(DOCUMENTS[name], document) == [], (name, document)
+        assert problems(DOCUMENTS[name], document) == [], (name, document)
         assert isinstance(document, dict) and document["version"] == 1
         seen[name] |= set(emitted(document))
     for name, document in DOCUMENTS.items():
@@ -124,18 +125,14 @@ def test_every_json_output_matches_its_documented_schema(
 
 def test_the_checker_finds_an_undocumented_a_mistyped_and_a_missing_field() -> None:
     listed = {"version": 1, "docker": "answered", "docker_error": None, "units": []}
-    assert schemas.problems(schemas.LIST, listed) == []
-    assert schemas.problems(schemas.LIST, {**listed, "extra": 1}) == [
-        "extra: emitted, not documented"
-    ]
-    assert schemas.problems(schemas.LIST, {**listed, "docker": None}) == [
+    assert problems(schemas.LIST, listed) == []
+    assert problems(schemas.LIST, {**listed, "extra": 1}) == ["extra: emitted, not documented"]
+    assert problems(schemas.LIST, {**listed, "docker": None}) == [
         "docker: null, documented as string"
     ]
     del listed["docker_error"]
-    assert schemas.problems(schemas.LIST, listed) == [
-        "docker_error: documented as required, not emitted"
-    ]
-    assert schemas.problems(schemas.LIST, []) == ["the document is array, not an object"]
+    assert problems(schemas.LIST, listed) == ["docker_error: documented as required, not emitted"]
+    assert problems(schemas.LIST, []) == ["the document is array, not an object"]
 
 
 def test_every_documented_command_takes_json() -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, app
-from unitgen.errors import DependencyError
-from unitgen.plan.actions import PartlyDone
+from unitgen.errors import DependencyError, PartlyDone
 
 
 def broken(source: FakeSource, name: str) -> None:

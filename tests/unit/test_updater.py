@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import run_cli
+from tests.schema_check import problems
 from tests.update_fakes import IMAGE, NEW, NEWER, OLD, Host, cli_over, digest, spec, updater
 from unitgen import schemas
 from unitgen.errors import SystemdFailed
@@ -219,7 +220,7 @@ def test_update_json_is_the_documented_document(
     code, out, _ = run_cli(["update", "--json", "--dry-run"], capsys)
     document = json.loads(out)
     assert code == 0
-    assert schemas.problems(schemas.UPDATE, document) == []
+    assert problems(schemas.UPDATE, document) == []
     assert document["dry_run"] is True and document["exit_code"] == 0
     assert [c["result"] for c in document["containers"]] == ["update-available", "update-available"]
 

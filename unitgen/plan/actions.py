@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from unitgen.errors import ForeignUnit, UnitgenError, UsageError
+from unitgen.errors import ForeignUnit, PartlyDone, UnitgenError, UsageError
 from unitgen.model import ContainerSpec, RestartPolicy
 from unitgen.units import helper
 from unitgen.units.installed import DropIn, InstalledUnit
@@ -66,19 +66,6 @@ class Failure:
     container: str
     message: str
     exit_code: int
-
-
-class PartlyDone(UnitgenError):
-    """Some containers could not be handled; the rest were. Exits with the first one's code."""
-
-    def __init__(self, failed: Sequence[Failure]) -> None:
-        names = ", ".join(f"{f.container} (exit {f.exit_code})" for f in failed)
-        super().__init__(
-            f"{len(failed)} container(s) left out: {names}",
-            "each is explained above; the others were done",
-        )
-        self.exit_code = failed[0].exit_code
-        self.failed = list(failed)
 
 
 def failed_error(failed: Sequence[Failure]) -> UnitgenError:

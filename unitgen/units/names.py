@@ -26,7 +26,6 @@ HELPER_PATH = PurePosixPath("/var/lib/unitgen/helper/container-v1")
 # Recreate mode's records: each container's creation request (README, "Recreate mode"), one
 # file per container, readable by root only (it holds the container's environment).
 RECORD_DIR = PurePosixPath("/etc/unitgen/recreate")
-RECORD_DIR_MODE = 0o700
 RECORD_MODE = 0o600
 # The labels a container made by a unit carries: the unit that owns it (for people and other
 # tools), and the same value under the field name journald files a root daemon's lines by
