@@ -15,6 +15,7 @@ from unitgen.update.decide import (
     REJECTED_KEPT,
     Outcome,
     Rejected,
+    Result,
     Seen,
     Target,
     after_pull,
@@ -217,7 +218,7 @@ def test_dry_run_cannot_check_without_the_registry_or_a_digest_of_its_own() -> N
     )
 
 
-def outcome(result: str) -> Outcome:
+def outcome(result: Result) -> Outcome:
     return Outcome("web", result)
 
 

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Literal
 
 from unitgen.errors import ForeignUnit, PartlyDone, UnitgenError, UsageError
 from unitgen.model import ContainerSpec, RestartPolicy
@@ -38,9 +39,12 @@ class Desired:
         return [u for u in ordered if u.container] + [u for u in ordered if not u.container]
 
 
+Verb = Literal["write", "keep", "remove"]
+
+
 @dataclass(frozen=True)
 class FileAction:
-    verb: str  # "write", "keep" or "remove"
+    verb: Verb
     path: Path
     unit: str
     text: str | None = None

@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, Literal
 
 from unitgen.errors import UPDATE_FAILED, UPDATE_ROLLED_BACK
 from unitgen.model import ContainerSpec, ContainerState, Image, ImageName
@@ -99,13 +100,16 @@ DEFAULT_TIMEOUT = 120
 # would otherwise pass for a good update.
 STEADY_SECONDS = 5.0
 
-UPDATED = "updated"
-UNCHANGED = "unchanged"
-ROLLED_BACK = "rolled-back"
-FAILED = "failed"
-SKIPPED = "skipped"
-AVAILABLE = "update-available"
-CANNOT_CHECK = "cannot-check"
+Result = Literal[
+    "updated", "unchanged", "rolled-back", "failed", "skipped", "update-available", "cannot-check"
+]
+UPDATED: Final = "updated"
+UNCHANGED: Final = "unchanged"
+ROLLED_BACK: Final = "rolled-back"
+FAILED: Final = "failed"
+SKIPPED: Final = "skipped"
+AVAILABLE: Final = "update-available"
+CANNOT_CHECK: Final = "cannot-check"
 RESULTS = (UPDATED, UNCHANGED, ROLLED_BACK, FAILED, SKIPPED, AVAILABLE, CANNOT_CHECK)
 # The results after which the line gives a reason (`skipped: why`); the others say what
 # changed in brackets (`updated (a -> b)`).
@@ -128,7 +132,7 @@ class Outcome:
     """What became of one container: a result of RESULTS and why, with the ids involved."""
 
     container: str
-    result: str
+    result: Result
     why: str = ""
     unit: str | None = None
     image: str | None = None
@@ -162,7 +166,7 @@ class Verdict:
     """How a look at the container went: up (on the wanted image), down (it will not come
     up: give up now) or waiting, and why."""
 
-    kind: str
+    kind: Literal["up", "down", "waiting"]
     why: str = field(default="")
 
 
@@ -222,7 +226,7 @@ _AS_BEFORE = "as before"  # running_id: the id it ran when the run began
 
 def _outcome(
     target: Target,
-    result: str,
+    result: Result,
     why: str = "",
     *,
     running_id: str | None = _AS_BEFORE,
@@ -322,6 +326,7 @@ def checked(
     if problem is not None or offered is None:
         return _outcome(target, CANNOT_CHECK, problem or "the registry gave no digest")
     mine = running.digest_for(target.image.repo) if running else None
+    result: Result
     if mine is None:
         result, why = (
             CANNOT_CHECK,
