@@ -104,6 +104,44 @@ def test_without_live_restore_restarting_docker_brings_them_back_in_dependency_o
     assert int(db["ActiveEnterTimestampMonotonic"]) <= int(app["InactiveExitTimestampMonotonic"])
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(("systemctl", "start", "docker.service"), id="by-hand"),
+        # docker.socket listening, the service stopped: one API call starts the engine.
+        pytest.param(("docker", "version"), id="by-its-socket"),
+    ],
+)
+def test_an_engine_stopped_and_started_again_brings_every_enabled_unit_back_in_order(
+    host: FullHost, start: tuple[str, ...]
+) -> None:
+    create(host, "db", "--restart", "always")
+    create(host, "app", "--link", "db", "--restart", "always")
+    create(host, "off", "--restart", "unless-stopped")
+    create(host, "plain", "--restart", "always")  # Docker's own policy, the baseline
+    host.docker("start", "plain")
+    host.run("unitgen", "install", "app", "off")
+    host.run("systemctl", "disable", "--now", "docker-off.service")
+    # What an admin does to edit daemon.json or move /var/lib/docker.
+    host.run("systemctl", "reset-failed", "docker.service", "docker.socket")
+    host.run("systemctl", "stop", "docker.service")
+    host.run("systemctl", "start", "docker.socket")
+    for name in ("db", "app"):
+        assert unit(host, name)["ActiveState"] in ("inactive", "failed"), name
+    host.run(*start)
+    wait_for(
+        lambda: all(unit(host, n)["ActiveState"] == "active" for n in ("db", "app")),
+        timeout=60,
+        what="db's and app's units active again",
+    )
+    seen = {n: state(host, n)[0] for n in ("db", "app", "off", "plain")}
+    print("after the engine's start:", seen)
+    assert seen == {"db": "true", "app": "true", "off": "false", "plain": "true"}
+    db, app = unit(host, "db"), unit(host, "app")
+    assert int(db["ActiveEnterTimestampMonotonic"]) <= int(app["InactiveExitTimestampMonotonic"])
+    assert unit(host, "off")["ActiveState"] == "inactive"
+
+
 def test_an_engine_ordered_after_multi_user_target_still_brings_containers_back_at_boot(
     host: FullHost,
 ) -> None:

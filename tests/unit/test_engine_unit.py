@@ -28,7 +28,15 @@ def render(engine: EngineFacts, name: str = "seed-vpn") -> UnitFile:
 def test_without_live_restore_the_units_require_the_engine_so_a_restart_restarts_them() -> None:
     unit = render(EngineFacts())
     assert "docker.service" in unit.get_all("Unit", "Requires")
-    assert unit.get("Install", "WantedBy") == "multi-user.target"
+    assert unit.get("Install", "WantedBy") == "multi-user.target docker.service"
+
+
+def test_the_engines_unit_wants_every_container_unit_so_its_start_brings_them_back() -> None:
+    assert render(EngineFacts()).get("Install", "WantedBy") == "multi-user.target docker.service"
+    snap = EngineFacts(unit="snap.docker.dockerd.service")
+    assert (
+        render(snap).get("Install", "WantedBy") == "multi-user.target snap.docker.dockerd.service"
+    )
 
 
 def test_with_live_restore_the_units_only_want_the_engine_so_its_restart_spares_them() -> None:

@@ -59,7 +59,7 @@ def test_a_continuation_that_swallows_the_unitgen_section_header_keeps_the_unit(
 ) -> None:
     # systemd reads "[X-Unitgen]" as part of WantedBy=, so the section's keys land in [Install].
     root, source = installed
-    edit(root, "WantedBy=multi-user.target\n\n", "WantedBy=multi-user.target \\\n")
+    edit(root, "WantedBy=multi-user.target docker.service\n\n", "WantedBy=multi-user.target \\\n")
     assert_listed_and_edited(root, source)
 
 

@@ -66,9 +66,11 @@ def test_wanted_by_changes_the_install_section_and_where_the_unit_is_enabled(
     source = FakeSource()
     install(tmp_path, source, ["seed-vpn"])
     install(tmp_path, source, ["seed-vpn"], wanted_by="graphical.target")
-    assert unit(tmp_path, "seed-vpn").get("Install", "WantedBy") == "graphical.target"
+    wanted = "graphical.target docker.service"
+    assert unit(tmp_path, "seed-vpn").get("Install", "WantedBy") == wanted
     etc = tmp_path / "etc/systemd/system"
     assert (etc / "graphical.target.wants/docker-seed-vpn.service").is_symlink()
+    assert (etc / "docker.service.wants/docker-seed-vpn.service").is_symlink()
     assert not (etc / "multi-user.target.wants/docker-seed-vpn.service").exists()
 
 

@@ -166,7 +166,7 @@ def _container_context(
         service_restart=tuple(service_restart),
         timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
-        wanted_by=install_target(unit_options, options.engine),
+        wanted_by=" ".join(wanted_by(unit_options, options.engine)),
         x_unitgen=(
             (CONTAINER_KEY, spec.name),
             *_origin(spec, image, recreate=recreate),
@@ -229,6 +229,16 @@ def install_target(unit_options: UnitOptions, engine: EngineFacts) -> str:
     if unit_options.wanted_by:
         return unit_options.wanted_by
     return engine.unit if DEFAULT_TARGET in engine.after else DEFAULT_TARGET
+
+
+def wanted_by(unit_options: UnitOptions, engine: EngineFacts) -> tuple[str, ...]:
+    """[Install] WantedBy=: the install target first (the one unitgen reads back), then the
+    engine's own unit, so that whenever the engine starts, however it is started (the boot,
+    `systemctl start docker` after a stop, its socket, a package's postinst), it pulls the
+    container units in again, as Docker's own policies bring their containers back. An admin's
+    `systemctl disable` removes both links, and the container stays off."""
+    target = install_target(unit_options, engine)
+    return (target,) if target == engine.unit else (target, engine.unit)
 
 
 def _docker_host(options: RenderOptions) -> str:
