@@ -101,3 +101,23 @@ def test_the_helper_goes_with_the_last_unit(tmp_path: Path) -> None:
     app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
     app(tmp_path, source).apply(app(tmp_path, source).plan_uninstall(["seed-vpn"]), print)
     assert not helper_file(tmp_path).exists()
+
+
+def test_a_unit_moved_to_the_engines_unit_is_enabled_again_so_the_targets_link_goes(
+    tmp_path: Path,
+) -> None:
+    """Installed while the engine started early, the unit is linked into multi-user.target and
+    docker.service; once the engine is ordered after the target, sync must re-enable it (the
+    docker.service link alone already exists), or the target's link and the boot's cycle stay."""
+    source = FakeSource()
+    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    wants = tmp_path / "etc/systemd/system"
+    unit = "docker-seed-vpn.service"
+    assert (wants / "multi-user.target.wants" / unit).is_symlink()
+    late = app(tmp_path, source)
+    late.__dict__["engine"] = EngineFacts(after=frozenset({"multi-user.target"}))
+    todo = late.plan_sync()
+    assert unit in todo.enable
+    late.apply(todo, print)
+    assert not (wants / "multi-user.target.wants" / unit).exists()
+    assert (wants / "docker.service.wants" / unit).is_symlink()

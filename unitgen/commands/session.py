@@ -230,7 +230,7 @@ class Unitgen:
 
     def _host(
         self,
-        targets: Mapping[str, str | None],
+        targets: Mapping[str, tuple[str, ...]],
         live: Mapping[str, ContainerSpec],
         *,
         dry_run: bool,
@@ -260,7 +260,7 @@ class Unitgen:
     ) -> plan.Plan:
         plan.require_names(names, all_=all_, command="install")
         graph, desired = self._render(names, all_, options, with_records=True)
-        targets = {u.name: u.target for u in desired.units()}
+        targets = {u.name: u.wanted_by for u in desired.units()}
         recreated = [u.container for u in desired.units() if u.container and u.record]
         state = self._host(targets, graph.containers, dry_run=dry_run, recreated=recreated)
         return planning.install(desired, state, force=force, start=start)

@@ -9,7 +9,7 @@ enabled and active, the helper, the programs the units run, and policy-rc.d's ve
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,21 +80,36 @@ class HostState:
         return self.touches_docker and self.online
 
 
+def _enabled_as_wanted(
+    root: Path, name: str, wanted: Sequence[str], installed: InstalledUnit | None
+) -> bool:
+    """Linked into every unit WANTED names, and into none its installed file named that the new
+    one does not: a unit moved from multi-user.target to the engine's unit (the engine is
+    ordered after the target) must lose the old link, or the boot's ordering cycle stays."""
+    before = installed.wanted_by if installed is not None and installed.container else ()
+    stale = [t for t in before if t not in wanted]
+    return (
+        bool(wanted)
+        and all(systemd.enabled(root, name, t) for t in wanted)
+        and not any(systemd.enabled(root, name, t) for t in stale)
+    )
+
+
 def gather(
     root: Path,
     systemctl: systemd.Systemctl,
     installed: Mapping[str, InstalledUnit],
-    targets: Mapping[str, str | None],
+    targets: Mapping[str, tuple[str, ...]],
     live: Mapping[str, ContainerSpec],
     *,
     ask_policy_rc_d: bool,
     recreated: Iterable[str] = (),
 ) -> HostState:
-    """The snapshot for the units named in TARGETS (unit -> the target it is enabled for,
-    None for a unit without [Install]: a network's) and every installed one. Reads files and
-    asks systemd; runs policy-rc.d only when ask_policy_rc_d (never for a dry run)."""
-    wanted: dict[str, str | None] = {
-        **{n: u.target if u.container else None for n, u in installed.items()},
+    """The snapshot for the units named in TARGETS (unit -> every unit its [Install] WantedBy=
+    will name; empty for a unit without [Install]: a network's) and every installed one. Reads
+    files and asks systemd; runs policy-rc.d only when ask_policy_rc_d (never for a dry run)."""
+    wanted: dict[str, tuple[str, ...]] = {
+        **{n: u.wanted_by if u.container else () for n, u in installed.items()},
         **targets,
     }
     directory = unit_dir(root)
@@ -106,8 +121,7 @@ def gather(
             text=inventory.read_text(directory / name),
             is_symlink=(directory / name).is_symlink(),
             vendor=inventory.vendor_unit(root, name),
-            enabled=(target := wanted.get(name)) is not None
-            and systemd.enabled(root, name, target),
+            enabled=_enabled_as_wanted(root, name, wanted.get(name, ()), installed.get(name)),
             active=active[name],
         )
         for name in names

@@ -80,6 +80,11 @@ class InstalledUnit:
         return install_target(self.unit)
 
     @property
+    def wanted_by(self) -> tuple[str, ...]:
+        """Every unit its [Install] WantedBy= names: where `systemctl enable` linked it."""
+        return tuple((self.unit.get("Install", "WantedBy") or "").split()) or (DEFAULT_TARGET,)
+
+    @property
     def options(self) -> UnitOptions:
         """Generator options an earlier run's flags recorded (Options=)."""
         raw = self.unit.get(X_SECTION, "Options")

@@ -94,8 +94,13 @@ class RenderedUnit:
     name: str
     text: str
     container: str | None = None  # None for a network unit
-    target: str | None = None  # [Install] WantedBy=; None for a network unit (pulled in)
+    wanted_by: tuple[str, ...] = ()  # [Install] WantedBy=; empty for a network unit (pulled in)
     record: str | None = None  # recreate mode: the record's text (unitgen/recreate/record.py)
+
+    @property
+    def target(self) -> str | None:
+        """The install target: the first WantedBy= word, the one unitgen reads back."""
+        return self.wanted_by[0] if self.wanted_by else None
 
 
 @dataclass
@@ -366,8 +371,8 @@ class Renderer:
         name = context.unit_name
         text = self._env.get_template("container.service.j2").render(u=context)
         text = _finish(text, name, directive_count(context))
-        target = install_target(chosen, self.options.engine)
-        return RenderedUnit(name, text, container=spec.name, target=target)
+        wanted = wanted_by(chosen, self.options.engine)
+        return RenderedUnit(name, text, container=spec.name, wanted_by=wanted)
 
     def network(self, net: NetworkSpec) -> RenderedUnit:
         context = _network_context(net, self.options)
