@@ -55,7 +55,8 @@ def generate(
     A container is named as Docker's CLI takes it: NAME, /NAME, its id or a unique prefix of it.
 
     Each unit is printed after a `---NAME---` line. With --output, the files are written
-    into DIR (atomically), nothing else is touched.
+    into DIR (atomically), nothing else is touched, and unitgen says how to use them: the
+    units run a helper that only install and sync write.
 
     \b
     Examples:
@@ -82,7 +83,14 @@ def generate(
             click.echo(unit.text, nl=False)
     raise_failures(failed)
     if output is not None:
-        log().info("wrote %d units into %s", len(units), output)
+        from unitgen.host.inventory import helper_digest
+        from unitgen.plan.generated import output_note
+
+        present = helper_digest(Path(app.root)) is not None
+        names = [u.name for u in units if u.container]
+        note = output_note(output, len(units), names, helper_present=present)
+        # Without the helper the files cannot start as they stand: said even with --quiet.
+        (log().info if present else log().warning)("%s", note)
 
 
 @click.command()
