@@ -108,12 +108,20 @@ def _resolve(ref: str, names_by_id: Mapping[str, str]) -> str:
     return matches[0] if len(matches) == 1 else ref
 
 
+def _network_mode(host: Inspect) -> str:
+    mode = host.get("NetworkMode") or "default"
+    return "bridge" if mode == "default" else mode
+
+
 def spec_hash(data: Inspect) -> str:
     config = data.get("Config") or {}
     host = data.get("HostConfig") or {}
     hashed_host = {k: host.get(k) for k in _HASHED_HOST}
     # Docker builds Links from a map: its order changes from one inspect to the next.
     hashed_host["Links"] = sorted(host.get("Links") or [])
+    # Docker 26.1 and later store the default network mode as "bridge", and rewrite the
+    # "default" older engines stored when the daemon starts: an engine upgrade is no change.
+    hashed_host["NetworkMode"] = _network_mode(host)
     subset = {
         "image_id": data.get("Image"),
         "config": {k: config.get(k) for k in _HASHED_CONFIG},
