@@ -36,7 +36,6 @@ from pathlib import Path
 
 from tests.harness import (
     DEB_ENV,
-    RELEASES,
     REPO_ROOT,
     SYSTEMD_FLAGS,
     CommandFailed,
@@ -44,9 +43,11 @@ from tests.harness import (
     SystemdBox,
     _docker,
 )
+from tests.harness import RELEASES as DEBIAN_RELEASES
 
 __all__ = [
     "BUILD_SCRIPT",
+    "FORKY_ENGINE",
     "NAME_PREFIX",
     "RELEASES",
     "CommandFailed",
@@ -64,9 +65,17 @@ LABEL = "unitgen.test.fullhost=1"
 OPT = "/opt/unitgen"
 WRAPPER = "/usr/local/bin/unitgen"
 
+# Debian's releases, and trixie-forky: Debian 13 with the newest engine Debian carries (forky's
+# docker.io 28.5; build-image.sh says how), whose /opt/forky-engine holds those packages.
+RELEASES = (*DEBIAN_RELEASES, "trixie-forky")
+FORKY_ENGINE = "/opt/forky-engine"
 # What systemd as PID 1 needs here is the light harness's (tests/harness), without its socket
 # mount: the engine inside is the host's own.
 RUN_FLAGS = SYSTEMD_FLAGS
+# Docker 28 writes /proc/sys/net/ipv6/conf/eth0/disable_ipv6 in each new container and fails to
+# start a bridged one where /proc/sys is read-only, as in a host container that is not
+# privileged: the host's /proc/sys is made writable for it.
+FORKY_FLAGS = ("--security-opt", "systempaths=unconfined")
 BOOT_TIMEOUT = 120.0
 DAEMON_JSON = "/etc/docker/daemon.json"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -103,6 +112,8 @@ class FullHost(SystemdBox):
 
     name: str
     release: str = "bookworm"
+    # /proc/sys writable (FORKY_FLAGS), as forky's engine needs; always so for trixie-forky.
+    writable_proc_sys: bool = False
     # Seconds the last boot()/reboot()/power_loss() took until the host was up again.
     last_boot_seconds: float = field(default=0.0, init=False)
     # Images loaded into the inner engine since the host was made (they survive reboots).
@@ -123,7 +134,9 @@ class FullHost(SystemdBox):
         is up and the inner engine answers."""
         self.destroy()
         started = time.monotonic()
-        self._start(LABEL, self.image, STOP_TIMEOUT, *RUN_FLAGS)
+        forky = self.writable_proc_sys or self.release == "trixie-forky"
+        flags = (*RUN_FLAGS, *FORKY_FLAGS) if forky else RUN_FLAGS
+        self._start(LABEL, self.image, STOP_TIMEOUT, *flags)
         self._wait_until_up(started)
 
     def reboot(self) -> None:
@@ -150,6 +163,19 @@ class FullHost(SystemdBox):
         counter is cleared first, so only a test that means to can run into that limit."""
         self.run("systemctl", "reset-failed", "docker.service", "docker.socket")
         self.run("systemctl", "restart", "docker.service")
+        self._wait_for_engine(time.monotonic() + BOOT_TIMEOUT)
+
+    def stop_and_start_engine(self, *, by_socket: bool = False) -> None:
+        """What an admin does to edit daemon.json or move /var/lib/docker: `systemctl stop
+        docker.socket docker.service`, then `systemctl start docker` (BY_SOCKET: the socket
+        listening again and one API call starting the engine), then wait until it answers."""
+        self.run("systemctl", "reset-failed", "docker.service", "docker.socket")
+        self.run("systemctl", "stop", "docker.socket", "docker.service")
+        if by_socket:
+            self.run("systemctl", "start", "docker.socket")
+            self.run("docker", "version", check=False)
+        else:
+            self.run("systemctl", "start", "docker.service")
         self._wait_for_engine(time.monotonic() + BOOT_TIMEOUT)
 
     def set_live_restore(self, on: bool) -> None:

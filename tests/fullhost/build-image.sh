@@ -1,5 +1,5 @@
 #!/bin/sh
-# Build unitgen-test/fullhost:RELEASE (RELEASE: bookworm, the default, or trixie): a Debian root
+# Build unitgen-test/fullhost:NAME (NAME: bookworm, the default, trixie or trixie-forky): a Debian root
 # (debootstrap, minbase) that boots systemd as PID 1 inside a container and runs ITS OWN Docker
 # engine under Debian's docker.service, docker.socket and containerd.service. Stopping and
 # starting such a container is a real reboot of both systemd and dockerd.
@@ -9,17 +9,25 @@
 # and that one. Needs root on Debian.
 set -eu
 
-RELEASE=${1:-bookworm}
-case $RELEASE in
-bookworm | trixie) ;;
+#
+# trixie-forky: Debian 13 with the newest engine Debian carries, forky's docker.io, docker-cli,
+# containerd and runc, installed with apt's pin (forky's own systemd cannot boot on a cgroup v1
+# machine); the packages that install took stay in /opt/forky-engine, so that a test can
+# upgrade a Debian 13 host's own engine to them without a download.
+NAME=${1:-bookworm}
+case $NAME in
+bookworm | trixie) RELEASE=$NAME ;;
+trixie-forky) RELEASE=trixie ;;
 *)
-    echo "usage: $0 [bookworm|trixie]" >&2
+    echo "usage: $0 [bookworm|trixie|trixie-forky]" >&2
     exit 2
     ;;
 esac
 # shellcheck source=../images/debian-root.sh
 . "$(dirname "$0")/../images/debian-root.sh"
-root_setup fullhost "$RELEASE" "unitgen-test/fullhost:$RELEASE" "$0"
+KIND=fullhost
+[ "$NAME" = "$RELEASE" ] || KIND=fullhost-forky
+root_setup "$KIND" "$RELEASE" "unitgen-test/fullhost:$NAME" "$0"
 root_up_to_date && exit 0
 root_import_cached && exit 0
 
@@ -29,6 +37,27 @@ PKGS="$PKGS python3-click python3-systemd procps iproute2"
 # From trixie on the docker CLI is its own package, only recommended by docker.io.
 [ "$RELEASE" = bookworm ] || PKGS="$PKGS docker-cli"
 root_debootstrap "$PKGS"
+if [ "$NAME" = trixie-forky ]; then
+    mount -t proc proc "$root/proc"
+    root_chroot sh -eu -s "$MIRROR" >"$work/forky.log" 2>&1 <<'EOF' || {
+echo "deb $1 forky main" >/etc/apt/sources.list.d/forky.list
+printf 'Package: *\nPin: release n=forky\nPin-Priority: 100\n' >/etc/apt/preferences.d/forky
+# The mirror's forky Release file may be past its Valid-Until date.
+apt-get -o Acquire::Check-Valid-Until=false update -qq
+apt-get clean
+set -- docker.io/forky docker-cli/forky containerd/forky runc/forky
+apt-get install -y -qq --no-install-recommends --download-only "$@"
+mkdir -p /opt/forky-engine
+cp /var/cache/apt/archives/*.deb /opt/forky-engine/
+apt-get install -y -qq --no-install-recommends "$@"
+dockerd --version
+EOF
+        tail -30 "$work/forky.log" >&2
+        exit 1
+    }
+    umount "$root/proc"
+    tail -1 "$work/forky.log"
+fi
 root_slim
 # docker.service, docker.socket and containerd.service stay as Debian ships them: they are
 # what is under test.

@@ -20,13 +20,20 @@ RELEASE_ENV = "UNITGEN_FULLHOST_RELEASE"
 def fullhost(request: pytest.FixtureRequest, docker_engine: None) -> Iterator[FullHost]:
     """A full host named after the test module (test_fullhost_smoke.py ->
     unitgen-fh-fullhost-smoke), destroyed afterwards."""
-    release = os.environ.get(RELEASE_ENV, "bookworm")
+    # A module that needs one release whatever the run's (FULLHOST_RELEASE = "trixie") says so.
+    release = getattr(request.module, "FULLHOST_RELEASE", None) or os.environ.get(
+        RELEASE_ENV, "bookworm"
+    )
     # debootstrap and chroot need root; a prebuilt image does not.
     have_image = _image_exists(image_for(release))
     need("root (to build the full-host image with debootstrap)", os.geteuid() == 0 or have_image)
     build_image(release)
     topic = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
-    host = FullHost(name=f"{NAME_PREFIX}{topic}{run_tag()}", release=release)
+    host = FullHost(
+        name=f"{NAME_PREFIX}{topic}{run_tag()}",
+        release=release,
+        writable_proc_sys=getattr(request.module, "FULLHOST_WRITABLE_PROC_SYS", False),
+    )
     host.boot()
     try:
         host.load_image(TEST_IMAGE)

@@ -1,8 +1,8 @@
 """The invariant behind the handover, on a full host: at every step, every container that had
 a Docker restart policy is supervised by exactly one of that policy or an enabled unit that
-can start, and after every boot it runs. Scenario by scenario elsewhere (test_handover.py);
-here, seeded random sequences of what admins and packages do. A failure names the seed and
-the steps so far, so `SEED=N` replays it."""
+can start, and after every boot and every start of a stopped engine it runs. Scenario by
+scenario elsewhere (test_handover.py); here, seeded random sequences of what admins and
+packages do. A failure names the seed and the steps so far, so `SEED=N` replays it."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ CONTAINERS = {
 }
 STEPS = int(os.environ.get("STEPS", "14"))
 SEEDS = [int(os.environ["SEED"])] if "SEED" in os.environ else [1, 2]
+# After these, every container runs again, as it would under Docker's policies alone (which
+# start even a `docker stop`ped `always` container when the engine starts).
+BOOTS = ("reboot", "power loss", "engine stop, start", "engine stop, start by its socket")
 
 
 @pytest.fixture
@@ -107,6 +110,8 @@ def actions(host: FullHost, rng: random.Random) -> dict[str, Callable[[], object
         "reboot": host.reboot,
         "power loss": host.power_loss,
         "engine restart": host.restart_engine,
+        "engine stop, start": host.stop_and_start_engine,
+        "engine stop, start by its socket": lambda: host.stop_and_start_engine(by_socket=True),
         "engine restart (live-restore)": lambda: host.set_live_restore(True),
         "engine restart (no live-restore)": lambda: host.set_live_restore(False),
     }
@@ -126,7 +131,7 @@ def test_every_container_is_supervised_by_exactly_one_and_runs_after_every_boot(
         where = f"seed {seed}, steps: {' -> '.join(done)}"
         wrong = {c: who for c, who in supervisors(host).items() if len(who) != 1}
         assert not wrong, f"not supervised by exactly one: {wrong} ({where})"
-        if step in ("reboot", "power loss"):
+        if step in BOOTS:
             down = all_running(host)
-            assert not down, f"not running after the boot: {down} ({where})"
+            assert not down, f"not running after the {step}: {down} ({where})"
     print(f"\nseed {seed}: {' -> '.join(done)}")
