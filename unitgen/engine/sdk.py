@@ -19,12 +19,14 @@ Only APIs docker-py 5.0.3 (Debian 12's python3-docker) already has are used.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from unitgen import log
 from unitgen.errors import (
@@ -100,13 +102,22 @@ class Clients:
                     timeout=self.timeout,  # type: ignore[arg-type]  # requests: float or None
                 )
                 self._version = client.api_version
-                log.debug("engine: %s speaks API %s", self.path, self._version)
-                return client
-        return docker.APIClient(
-            base_url=url,
-            version=self._version,
-            timeout=self.timeout,  # type: ignore[arg-type]
-        )
+                log.debug("engine: GET /version -> API %s (%s)", self._version, self.path)
+            else:
+                client = docker.APIClient(
+                    base_url=url,
+                    version=self._version,
+                    timeout=self.timeout,  # type: ignore[arg-type]
+                )
+        # `unitgen --debug` says each request (a hook of the SDK's requests.Session).
+        client.hooks["response"].append(_logged)
+        return client
+
+
+def _logged(response: Any, *args: object, **kwargs: object) -> None:
+    request = response.request
+    path = urlsplit(request.url).path
+    log.debug("engine: %s %s -> %d", request.method, path, response.status_code)
 
 
 def needs_login(message: str) -> bool:
@@ -189,6 +200,8 @@ def _translate(exc: Exception, what: str, ref: str, registry: str | None) -> Uni
             if inner is not None:
                 return inner
         return EngineFailed(f"{what}: {exc}")
+    if isinstance(exc, json.JSONDecodeError):  # requests' own is one too: not the engine's API
+        return EngineFailed(f"{what}: the engine's answer is not JSON: {exc}")
     if isinstance(exc, requests.exceptions.RequestException | urllib3.exceptions.HTTPError):
         # A cut answer (the connection closed inside a body, at a chunk boundary or not) is a
         # hang-up; an answer that is not HTTP/1.1 as the Engine API speaks it is the engine's.
@@ -203,8 +216,6 @@ def _translate(exc: Exception, what: str, ref: str, registry: str | None) -> Uni
             ):
                 return EngineFailed(f"{what}: the engine said nothing for too long")
         return _unreachable(what)
-    if isinstance(exc, ValueError):  # not JSON: not the engine's API
-        return EngineFailed(f"{what}: the engine's answer is not JSON: {exc}")
     if isinstance(exc, PermissionError):
         return _denied(what)
     if isinstance(exc, OSError):
