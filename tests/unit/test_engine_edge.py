@@ -168,3 +168,24 @@ def test_commands_that_do_not_talk_to_the_engine_never_import_the_sdk(argv: list
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.stdout.splitlines()[-1] == ""
+
+
+COMPLETED = """
+import sys
+from unitgen.cli.completion import engine_containers
+print(engine_containers(None, None, ""), "docker" in sys.modules)
+"""
+
+
+def test_completion_with_no_engine_offers_nothing_without_importing_the_sdk(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", COMPLETED],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO), "DOCKER_HOST": f"unix://{tmp_path}/no.sock"},
+    )
+    assert done.stdout.split() == ["[]", "False"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -86,6 +87,8 @@ class Clients:
         return client
 
     def _make(self) -> APIClient:
+        if self._version is None:
+            self._probe()
         try:
             import docker
         except ImportError as exc:
@@ -112,6 +115,16 @@ class Clients:
         # `unitgen --debug` says each request (a hook of the SDK's requests.Session).
         client.hooks["response"].append(_logged)
         return client
+
+    def _probe(self) -> None:
+        """Connect to the socket before importing the SDK: an engine that is not there (shell
+        completion with it stopped, `list` falling back to systemd) is said at once, without
+        the ~200 ms the import costs. Its OSError is translated like the SDK's."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(self.timeout)
+            probe.connect(self.path)
 
 
 def _logged(response: Any, *args: object, **kwargs: object) -> None:
@@ -174,6 +187,8 @@ def _engine_words(exc: BaseException) -> str:
 
 def _translate(exc: Exception, what: str, ref: str, registry: str | None) -> UnitgenError | None:
     """The unitgen error EXC stands for; None when it is none of the engine's (a bug)."""
+    if "docker" not in sys.modules:  # the probe's OSError: no SDK to import just to say so
+        return _denied(what) if isinstance(exc, PermissionError) else _os_error(exc, what)
     import requests.exceptions
     import urllib3.exceptions
     from docker import errors
@@ -218,9 +233,11 @@ def _translate(exc: Exception, what: str, ref: str, registry: str | None) -> Uni
         return _unreachable(what)
     if isinstance(exc, PermissionError):
         return _denied(what)
-    if isinstance(exc, OSError):
-        return _unreachable(what)
-    return None
+    return _os_error(exc, what)
+
+
+def _os_error(exc: Exception, what: str) -> UnitgenError | None:
+    return _unreachable(what) if isinstance(exc, OSError) else None
 
 
 @contextmanager
