@@ -23,19 +23,18 @@ import docker as docker_sdk
 from bench._common import environment, table, verdict, write_result
 from tests.harness import Harness, build_image
 from tests.topology import SERVE, Topology, docker
-from unitgen.engine.client import UnixJSON
-from unitgen.engine.source import socket_path
+from unitgen.engine.sdk import socket_path
 
 TARGET = 1.5
 
 
-_ENGINE = UnixJSON(socket_path())
+_ENGINE = docker_sdk.APIClient(base_url=f"unix://{socket_path()}", version="auto")
 
 
 def running(names: list[str]) -> int:
     """How many of `names` run. Asked over the socket, not with `docker ps`: polled every
     50 ms during a boot, a Go CLI would take CPU from the boot it is timing."""
-    listed = _ENGINE.get("/containers/json")
+    listed = _ENGINE.containers()
     return len({c["Names"][0].lstrip("/") for c in listed if c.get("Names")} & set(names))
 
 
@@ -138,7 +137,7 @@ def main() -> int:
         # (no CLI processes). This is what Docker's restart policies do at an engine restart
         # (approximated: the shared engine here cannot be restarted under the harness).
         subprocess.run(["docker", "stop", "-t", "120", box.name], check=True, capture_output=True)
-        api = docker_sdk.APIClient(base_url=f"unix://{socket_path()}")
+        api = docker_sdk.APIClient(base_url=f"unix://{socket_path()}", version="auto")
         started = time.perf_counter()
         with ThreadPoolExecutor(10) as pool:
             list(pool.map(api.start, names))

@@ -41,7 +41,7 @@ resolve='cd "$1" && apt-get install --simulate --no-install-recommends ../unitge
 if [ -z "$release" ]; then
     # build-essential: dpkg-buildpackage requires it from Debian 13's dpkg 1.22 on.
     deps="build-essential dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools
-python3-jinja2 python3-click python3-systemd lintian"
+python3-jinja2 python3-click python3-docker python3-systemd lintian"
     missing=""
     for pkg in $deps; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"

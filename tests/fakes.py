@@ -207,6 +207,8 @@ class Reply:
     hang_up: bool = False  # close without answering, as an engine that goes away
     vanish_after_headers: bool = False  # send status and headers, then close
     after: threading.Event | None = None  # answer only once this is set (a held /wait)
+    chunked: bool = False  # HTTP/1.1, the body one chunk a line, as the engine streams
+    raw: bytes | None = None  # the answer's bytes exactly as sent (a malformed one), then close
 
 
 HANG_UP = Reply(0, hang_up=True)
@@ -262,12 +264,16 @@ class Lifecycle:
 class FakeEngine:
     """Serves ROUTES {(method, path prefix): route} on SOCKET, the longest prefix first, and
     records every request. `GET /_ping` answers with `Api-Version: API` (no header when API
-    is None) unless routed otherwise. Unrouted requests get 501, which no verb of the helper
-    takes for success."""
+    is None) and `GET /version` with `ApiVersion` API (1.41 when None; the docker SDK's
+    `version="auto"` asks it) unless routed otherwise. Unrouted requests get 501, which no
+    verb of the helper takes for success."""
 
     def __init__(self, socket: Path, api: str | None = "1.41") -> None:
         self.socket, self.api = socket, api
-        self.routes: dict[tuple[str, str], Route] = {("GET", "/_ping"): lambda _: self.pong()}
+        self.routes: dict[tuple[str, str], Route] = {
+            ("GET", "/_ping"): lambda _: self.pong(),
+            ("GET", "/version"): lambda _: Reply(200, json.dumps({"ApiVersion": api or "1.41"})),
+        }
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server: socketserver.ThreadingUnixStreamServer | None = None
@@ -343,8 +349,15 @@ def read_request(rfile: io.BufferedIOBase) -> Request | None:
 
 
 def encode_reply(reply: Reply) -> bytes:
+    if reply.raw is not None:
+        return reply.raw
     reason = HTTPStatus(reply.status).phrase
     body = reply.body.encode()
+    if reply.chunked:
+        head = f"HTTP/1.1 {reply.status} {reason}\r\nContent-Type: application/json\r\n"
+        head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        chunks = [f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in body.splitlines(True)]
+        return head.encode() + b"".join(chunks) + b"0\r\n\r\n"
     head = f"HTTP/1.0 {reply.status} {reason}\r\nContent-Type: application/json\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
     if reply.vanish_after_headers:

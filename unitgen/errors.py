@@ -93,8 +93,8 @@ class LockTimeout(UnitgenError):
 
 class EngineFailed(UnitgenError):
     """The Docker engine was reached and answered with an error (a 500, a 409 conflict): a
-    fault of the engine or of the container's state, not of unitgen. (Not named EngineError:
-    that is docker_http's exception for the HTTP answer, which this one translates.)"""
+    fault of the engine or of the container's state, not of unitgen. (engine/sdk.py makes it
+    from the docker SDK's APIError and from an answer that is malformed.)"""
 
     exit_code = 13
 

@@ -10,6 +10,7 @@ import pytest
 from tests.docker.run import unitgen
 from tests.fakes import image_root
 from tests.topology import Topology, docker
+from unitgen.engine.sdk import socket_path
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
 
@@ -107,7 +108,12 @@ def test_debug_logs_the_engines_requests_and_a_prefix_is_inspected_once(
     done = unitgen("--debug", "generate", full[:12])
     assert done.returncode == 0, done.stderr
     requests = [line for line in done.stderr.splitlines() if "unitgen: engine: " in line]
-    assert requests == [f"unitgen: engine: GET /containers/{full[:12]}/json -> 200"]
+    api = docker("version", "--format", "{{.Server.APIVersion}}")
+    # The version asked once, then the one inspect, at that version.
+    assert requests == [
+        f"unitgen: engine: GET /version -> API {api} ({socket_path()})",
+        f"unitgen: engine: GET /v{api}/containers/{full[:12]}/json -> 200",
+    ]
 
 
 def test_status_by_name_with_the_engine_unreachable_shows_the_unit(

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import docker as docker_sdk
 import pytest
 
 from tests.conftest import REPO
 from tests.topology import SERVE, Topology, docker
-from unitgen.engine.client import UnixJSON
-from unitgen.engine.source import DockerSource, socket_path
+from unitgen.engine.sdk import socket_path
+from unitgen.engine.source import DockerSource
 from unitgen.recreate.record import Logs, Record, differences, parse
 from unitgen.units.names import JOURNAL_UNIT_LABEL, UNIT_LABEL, container_unit_name
 
@@ -33,15 +34,20 @@ DATA = {"/anon": "db", "/mounted": "db", "/named": "db", "/imgvol": "web"}
 def create_from(record: Record) -> None:
     """What the unit's helper does at start, from the record's text read line by line: POST
     the create line's value, then each connect line's with the container's name added."""
-    engine = UnixJSON(socket_path())
+    engine = docker_sdk.APIClient(base_url=f"unix://{socket_path()}", version="auto")
     members = (line[1:].partition('":') for line in record.text().splitlines()[1:-1])
     values = {key: json.loads(value.removesuffix(",")) for key, _, value in members}
     name = values["container"]
-    engine.post(f"/containers/create?name={name}", values["create"])
+    # The record's bodies as they are, posted through the SDK's session (its create_container
+    # would build a body of its own from keyword arguments).
+    base = f"{engine.base_url}/v{engine.api_version}"
+    created = engine.post(f"{base}/containers/create", params={"name": name}, json=values["create"])
+    created.raise_for_status()
     for key, body in values.items():
         if key.startswith("connect "):
             net = key.removeprefix("connect ")
-            engine.post(f"/networks/{net}/connect", {"Container": name, **body})
+            answer = engine.post(f"{base}/networks/{net}/connect", json={"Container": name, **body})
+            answer.raise_for_status()
 
 
 def inspect_of(name: str) -> dict[str, Any]:

@@ -33,7 +33,7 @@ root_import_cached && exit 0
 
 # iptables and ca-certificates come with docker.io; iproute2 and procps are for the tests' eyes.
 PKGS="systemd systemd-sysv dbus docker.io netcat-openbsd python3 python3-jinja2"
-PKGS="$PKGS python3-click python3-systemd procps iproute2"
+PKGS="$PKGS python3-click python3-docker python3-systemd procps iproute2"
 # From trixie on the docker CLI is its own package, only recommended by docker.io.
 [ "$RELEASE" = bookworm ] || PKGS="$PKGS docker-cli"
 root_debootstrap "$PKGS"

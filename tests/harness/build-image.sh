@@ -22,7 +22,7 @@ root_setup harness "$RELEASE" "${UNITGEN_HARNESS_IMAGE:-unitgen-test/systemd-har
 root_up_to_date && exit 0
 root_import_cached && exit 0
 
-PKGS="systemd systemd-sysv dbus python3 python3-jinja2 python3-click"
+PKGS="systemd systemd-sysv dbus python3 python3-jinja2 python3-click python3-docker"
 PKGS="$PKGS python3-systemd netcat-openbsd procps curl"
 # docker.io as on a real host (unitgen's package depends on it), though only its CLI is used
 # here: the engine is the host's, reached through the socket, and the inner one is removed

@@ -28,7 +28,7 @@ root_import_cached && exit 0
 # the CLI wants), build-essential (which dpkg-buildpackage requires from trixie's dpkg 1.22 on,
 # as Debian policy always did), dpkg-dev and lintian.
 PKGS="build-essential dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-setuptools"
-PKGS="$PKGS python3-jinja2 python3-click python3-systemd lintian"
+PKGS="$PKGS python3-jinja2 python3-click python3-docker python3-systemd lintian"
 root_debootstrap "$PKGS"
 root_chroot sh -eu <<'EOF'
 apt-get clean

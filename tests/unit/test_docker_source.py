@@ -5,46 +5,45 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES
 from tests.fakes import FakeEngine, Reply
-from unitgen.engine.client import EngineError, UnixJSON
 from unitgen.engine.source import DockerSource
 from unitgen.engine.specs import listed_names
 from unitgen.errors import ContainerNotFound, DockerUnavailable, EngineFailed, UsageError
 from unitgen.model import RestartPolicy
 
 
-class Vanishing:
-    """Lists two containers, then one of them is removed before it is inspected."""
-
-    def __init__(self) -> None:
-        self.data = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[:2]
-
-    def get(self, url: str) -> Any:
-        if url.startswith("/containers/json"):
-            return [{"Id": c["Id"], "Names": [c["Name"]]} for c in self.data]
-        if url == "/networks":
-            return []
-        if self.data[0]["Id"] in url:
-            raise EngineError(404, "No such container")
-        return next(c for c in self.data if c["Id"] in url)
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
+    fake = FakeEngine(tmp_path / "docker.sock").start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
+    yield fake
+    fake.stop()
 
 
-def test_a_container_removed_mid_run_is_simply_not_there() -> None:
-    source = DockerSource()
-    source._client = Vanishing()  # type: ignore[assignment]
-    specs, _ = source.snapshot()
-    assert [s.name for s in specs] == [Vanishing().data[1]["Name"].lstrip("/")]
+def test_a_container_removed_mid_run_is_simply_not_there(engine: FakeEngine) -> None:
+    data = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[:2]
+    listed = [{"Id": c["Id"], "Names": [c["Name"]]} for c in data]
+    engine.on("GET", "/containers/json", Reply(200, json.dumps(listed)))
+    engine.on("GET", "/networks", Reply(200, "[]"))
+    engine.on("GET", f"/containers/{data[0]['Id']}", Reply(404, '{"message": "No such container"}'))
+    engine.on("GET", f"/containers/{data[1]['Id']}", Reply(200, json.dumps(data[1])))
+    specs, _ = DockerSource().snapshot()
+    assert [s.name for s in specs] == [data[1]["Name"].lstrip("/")]
 
 
-def test_a_tcp_docker_host_is_refused_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.1:2375")
-    with pytest.raises(UsageError, match="is not a Unix socket"):
+@pytest.mark.parametrize("host", ["tcp://10.0.0.1:2375", "ssh://admin@far", "fd://", "unix://"])
+def test_a_docker_host_that_is_not_a_unix_socket_is_refused_in_one_line(
+    host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", host)
+    with pytest.raises(UsageError) as caught:
         DockerSource()
+    assert caught.value.message == f"DOCKER_HOST={host} is not a Unix socket"
+    assert "unset DOCKER_HOST or use unix://PATH" in str(caught.value.hint)
 
 
 def test_a_listing_names_each_container_by_its_name_not_a_link_alias() -> None:
@@ -54,14 +53,6 @@ def test_a_listing_names_each_container_by_its_name_not_a_link_alias() -> None:
         {"Id": "c3", "Names": []},
     ]
     assert listed_names(listed) == {"a1": "db", "b2": "web"}
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
-    fake = FakeEngine(tmp_path / "docker.sock").start()
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
-    yield fake
-    fake.stop()
 
 
 def test_setting_a_restart_policy_posts_it_to_the_containers_update(engine: FakeEngine) -> None:
@@ -99,21 +90,12 @@ def test_events_are_read_one_json_document_a_line_filtered_to_containers(
     engine: FakeEngine,
 ) -> None:
     lines = [{"Type": "container", "Action": "start"}, {"Type": "container", "Action": "die"}]
-    engine.on("GET", "/events", Reply(200, "".join(json.dumps(e) + "\n" for e in lines)))
+    body = "".join(json.dumps(e) + "\n" for e in lines)
+    engine.on("GET", "/events", Reply(200, body, chunked=True))
     assert list(DockerSource(timeout=None).events(since=1700000000)) == lines
     (request,) = [r for r in engine.requests if r.path == "/events"]
     assert "since=1700000000" in request.target
     assert request.filters == {"type": ["container"]}
-
-
-def test_after_a_failed_connect_the_next_request_fails_the_same_way_not_mid_request(
-    tmp_path: Path,
-) -> None:
-    # unitgen status asks twice (resolve, then the state) with the engine down.
-    reader = UnixJSON(str(tmp_path / "no.sock"), timeout=1)
-    for _ in (1, 2):
-        with pytest.raises(FileNotFoundError):
-            reader.get("/containers/web/json")
 
 
 def test_an_engine_that_is_down_is_exit_3_for_resolve_and_state_alike(
@@ -126,15 +108,39 @@ def test_an_engine_that_is_down_is_exit_3_for_resolve_and_state_alike(
             ask()
 
 
-def test_a_reference_is_one_path_segment_for_the_engine() -> None:
-    asked: list[str] = []
+def test_a_reference_that_cannot_be_one_path_segment_is_not_asked_for(
+    engine: FakeEngine,
+) -> None:
+    # Names from labels reach the engine too; the SDK leaves `/` in a path as it is.
+    assert DockerSource().resolve("a b/../c?x") is None
+    assert [r for r in engine.requests if "/containers/" in r.path] == []
 
-    class Recording:
-        def get(self, url: str) -> Any:
-            asked.append(url)
-            raise EngineError(404, "No such container")
 
-    source = DockerSource()
-    source._client = Recording()  # type: ignore[assignment]
-    assert source.resolve("a b/../c?x") is None
-    assert asked == ["/containers/a%20b%2F..%2Fc%3Fx/json"]
+def frame(stream: int, payload: bytes) -> bytes:
+    return bytes([stream, 0, 0, 0]) + len(payload).to_bytes(4, "big") + payload
+
+
+def logs_answer(engine: FakeEngine, body: bytes, *, tty: bool) -> None:
+    engine.on("GET", "/containers/web/json", Reply(200, json.dumps({"Config": {"Tty": tty}})))
+    head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    engine.on("GET", "/containers/web/logs", Reply(200, raw=head + body))
+
+
+def test_the_multiplexed_log_stream_is_decoded_in_the_order_it_was_written(
+    engine: FakeEngine,
+) -> None:
+    raw = frame(1, b"out 1\nout ") + frame(2, b"err 1\n") + frame(1, "ü 2\n".encode())
+    logs_answer(engine, raw, tty=False)
+    assert DockerSource().logs("web", 10, tty=False) == ["out 1", "out err 1", "ü 2"]
+    (asked,) = [r for r in engine.requests if r.path.endswith("/logs")]
+    assert "tail=10" in asked.target
+
+
+def test_a_cut_off_last_frame_keeps_what_arrived(engine: FakeEngine) -> None:
+    logs_answer(engine, frame(1, b"whole\n") + frame(1, b"cut off here")[:-4], tty=False)
+    assert DockerSource().logs("web", 10, tty=False) == ["whole", "cut off "]
+
+
+def test_with_a_tty_the_log_stream_is_raw_and_carriage_returns_go(engine: FakeEngine) -> None:
+    logs_answer(engine, b"\x01\x00 one\r\ntwo\r\n", tty=True)
+    assert DockerSource().logs("web", 10, tty=True) == ["\x01\x00 one", "two"]

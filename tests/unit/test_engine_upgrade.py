@@ -29,7 +29,7 @@ def unit_text(containers: list[dict[str, Any]], name: str) -> str:
 
 
 def migrated(change: Any) -> list[dict[str, Any]]:
-    containers = copy.deepcopy(RECORDED)
+    containers: list[dict[str, Any]] = copy.deepcopy(RECORDED)
     for container in containers:
         change(container)
     return containers

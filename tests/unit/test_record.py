@@ -7,11 +7,13 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.fakes import FakeEngine, Reply, Request
 from unitgen.errors import ForeignUnit, RecordUnreadable
 from unitgen.recreate.record import Logs, Record, build, canonical, differences, parse, references
 from unitgen.units.names import JOURNAL_UNIT_LABEL, UNIT_LABEL
@@ -507,48 +509,52 @@ def test_canonical_json_is_one_ascii_line_with_sorted_keys() -> None:
 # --- what docker_source asks the engine --------------------------------------------------------
 
 
-class RecordedEngine:
-    """Answers GETs from the recorded inspect JSON, by name or id; remembers what it was asked."""
+def recorded_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, images: bool = True
+) -> FakeEngine:
+    """A fake engine on a Unix socket answering inspects from the recorded JSON, by name or
+    id (images by id, unless IMAGES is false); it remembers what it was asked."""
+    engine = FakeEngine(tmp_path / "docker.sock")
 
-    def __init__(self, images: bool = True) -> None:
-        self.asked: list[str] = []
-        self.images = images
-
-    def get(self, url: str) -> Any:
-        from unitgen.engine.client import EngineError
-
-        self.asked.append(url)
-        kind, ref = url.split("/")[1], url.split("/")[2]
-        if kind == "images" and self.images and ref.replace("%3A", ":") in IMAGES:
-            return IMAGES[ref.replace("%3A", ":")]
+    def answer(request: Request) -> Reply:
+        kind, ref = request.path.split("/")[1], request.path.split("/")[2]
+        if kind == "images" and images and ref in IMAGES:
+            return Reply(200, json.dumps(IMAGES[ref]))
         for name, data in CONTAINERS.items():
             if kind == "containers" and ref in (name, data["Id"]):
-                return data
-        raise EngineError(404, f"No such object: {ref}")
+                return Reply(200, json.dumps(data))
+        return Reply(404, json.dumps({"message": f"No such object: {ref}"}))
+
+    engine.serve("GET", "/containers/", answer)
+    engine.serve("GET", "/images/", answer)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{engine.socket}")
+    return engine.start()
 
 
-def test_record_of_asks_for_the_container_its_image_by_id_and_the_containers_it_names_by_id() -> (
-    None
-):
+def test_record_of_asks_for_the_container_its_image_by_id_and_the_containers_it_names_by_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from unitgen.engine.source import DockerSource
 
-    source, engine = DockerSource(), RecordedEngine()
-    source._client = engine  # type: ignore[assignment]
-    record = source.record_of("rec-worker", unit="docker-rec-worker.service", logs="keep")
+    engine = recorded_engine(tmp_path, monkeypatch)
+    record = DockerSource().record_of("rec-worker", unit="docker-rec-worker.service", logs="keep")
+    engine.stop()
     assert record == record_of(inspected("worker"))
-    image = CONTAINERS["rec-worker"]["Image"].replace(":", "%3A")
+    image = CONTAINERS["rec-worker"]["Image"]
     db = CONTAINERS["rec-db"]["Id"]
-    assert engine.asked == [
+    assert [r.path for r in engine.requests if r.path != "/version"] == [
         "/containers/rec-worker/json",
         f"/images/{image}/json",
         f"/containers/{db}/json",
     ]
 
 
-def test_record_of_a_container_whose_image_is_gone_leaves_nothing_to_the_image() -> None:
+def test_record_of_a_container_whose_image_is_gone_leaves_nothing_to_the_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from unitgen.engine.source import DockerSource
 
-    source = DockerSource()
-    source._client = RecordedEngine(images=False)  # type: ignore[assignment]
-    record = source.record_of("rec-cmdonly", unit="docker-rec-cmdonly.service", logs="keep")
+    engine = recorded_engine(tmp_path, monkeypatch, images=False)
+    record = DockerSource().record_of("rec-cmdonly", unit="docker-rec-cmdonly.service", logs="keep")
+    engine.stop()
     assert record.create_body()["WorkingDir"] == "/srv"

@@ -22,7 +22,6 @@ from unitgen.commands.status import (
     status_lines,
     unit_view,
 )
-from unitgen.engine.client import log_lines
 from unitgen.engine.specs import state_from_inspect
 from unitgen.errors import ContainerNotFound, DockerUnavailable
 from unitgen.model import RestartPolicy
@@ -190,24 +189,6 @@ def test_dependencies_are_what_requires_bindsto_and_wants_name_not_after() -> No
         ("Wants", "docker-data.service"),
         ("Wants", "docker-x.service"),
     ]
-
-
-def frame(stream: int, payload: bytes) -> bytes:
-    return bytes([stream, 0, 0, 0]) + len(payload).to_bytes(4, "big") + payload
-
-
-def test_the_multiplexed_log_stream_is_decoded_in_the_order_it_was_written() -> None:
-    raw = frame(1, b"out 1\nout ") + frame(2, b"err 1\n") + frame(1, "ü 2\n".encode())
-    assert log_lines(raw, tty=False) == ["out 1", "out err 1", "ü 2"]
-
-
-def test_a_cut_off_last_frame_keeps_what_arrived() -> None:
-    raw = frame(1, b"whole\n") + frame(1, b"cut off here")[:-4]
-    assert log_lines(raw, tty=False) == ["whole", "cut off "]
-
-
-def test_with_a_tty_the_log_stream_is_raw_and_carriage_returns_go() -> None:
-    assert log_lines(b"\x01\x00 one\r\ntwo\r\n", tty=True) == ["\x01\x00 one", "two"]
 
 
 def test_control_characters_in_a_log_line_cannot_drive_the_terminal() -> None:

@@ -1,2 +1,2 @@
-"""The only code that talks to Docker: the Engine API client, reading containers and networks
+"""The only code that talks to Docker: the docker SDK's client, reading containers and networks
 into typed specs, resolving references, writing restart policies, following events."""

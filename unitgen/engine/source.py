@@ -2,19 +2,20 @@
 
 `DockerSource` wraps the engine; the conversion of what it reads (`spec_from_inspect`,
 `network_from_inspect`, ...) is pure and lives in `from_inspect`, where golden tests feed it
-recorded `docker inspect` JSON. Every request goes through one client (`docker_http`) and
-one error translation (`_translated`).
+recorded `docker inspect` JSON. Every request goes through the docker SDK, this thread's
+`APIClient` (`engine/sdk.py`), and its one error translation (`sdk.translated`).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from unitgen.engine.refs import not_found
+from unitgen.engine.sdk import Clients, registry_of, translated
+from unitgen.engine.sdk import socket_path as socket_path  # where commands/ has asked for it
 from unitgen.engine.specs import (
     Inspect,
     id_refs,
@@ -24,16 +25,12 @@ from unitgen.engine.specs import (
     state_from_inspect,
     strip_name,
 )
-from unitgen.errors import (
-    ContainerNotFound,
-    DockerUnavailable,
-    EngineFailed,
-    PermissionDenied,
-    UsageError,
-)
+from unitgen.errors import ContainerNotFound, EngineFailed
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
 
 if TYPE_CHECKING:
+    from docker import APIClient
+
     from unitgen.model import Image, ImageName
     from unitgen.recreate.record import Logs, Record
 
@@ -59,93 +56,26 @@ class _ComposeLookup(Mapping[tuple[str, str], list[str]]):
         return len(self._found)
 
 
-def socket_path() -> str:
-    """The engine's Unix socket, as the units will reach it."""
-    host = os.environ.get("DOCKER_HOST", "")
-    if host.startswith("unix://"):
-        return host[len("unix://") :]
-    return "/run/docker.sock"
-
-
-def _denied(what: str) -> PermissionDenied:
-    return PermissionDenied(
-        f"{what}: permission denied on the Docker socket {socket_path()}",
-        "run as root or as a member of the docker group",
-    )
-
-
-def _unreachable(what: str) -> DockerUnavailable:
-    return DockerUnavailable(
-        f"{what}: cannot reach the Docker engine at {socket_path()}",
-        "start it (systemctl start docker) or set DOCKER_HOST",
-    )
-
-
-def _q(part: str) -> str:
-    """One path segment of a request: names from labels reach the engine too, and a `/`, a
-    blank or a `?` in one must not change which object is asked for."""
-    return quote(part, safe="")
-
-
-@contextmanager
-def _translated(what: str, ref: str = "") -> Iterator[None]:
-    """The engine's answers and the socket's errors -> unitgen errors with a hint. REF: the
-    container reference asked for, named when the engine finds it ambiguous."""
-    from unitgen.engine.client import EngineError
-    from unitgen.engine.refs import ambiguous
-
-    try:
-        yield
-    except EngineError as exc:
-        if exc.status == 404:
-            raise ContainerNotFound(
-                f"{what}: {exc.message}", "check the name with `docker ps -a`"
-            ) from exc
-        # Docker 20.10 answers 500, later engines 400; the message is the same.
-        if ref and "multiple ids found" in exc.message.lower():
-            raise ambiguous(ref) from exc
-        raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
-    except ValueError as exc:  # an answer that is not JSON: not the engine's API
-        raise EngineFailed(f"{what}: the engine's answer is not JSON: {exc}") from exc
-    except PermissionError as exc:
-        raise _denied(what) from exc
-    except OSError as exc:
-        raise _unreachable(what) from exc
-
-
-@contextmanager
-def _image_errors(what: str) -> Iterator[None]:
-    """As _translated, but any answer of the engine is its own words (a 404 is a manifest or
-    a tag the registry does not have, not a missing container), and a silence is a timeout."""
-    from unitgen.engine.client import EngineError
-
-    with _translated(what):
-        try:
-            yield
-        except EngineError as exc:
-            raise EngineFailed(f"{what}: Docker said: {exc.message}") from exc
-        except TimeoutError as exc:
-            raise EngineFailed(f"{what}: the engine said nothing for too long") from exc
+# What Docker takes as a container name or id (its restrictedNameChars); the SDK puts a
+# reference into the path as it is (it leaves `/` and `:` unquoted), so a reference a label
+# made up that could not be one path segment is not asked for at all: no container has it.
+_ONE_SEGMENT = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 
 
 class DockerSource:
     """The engine on this host, over its Unix socket."""
 
     def __init__(self, timeout: float | None = 30, workers: int = 4) -> None:
-        host = os.environ.get("DOCKER_HOST", "")
-        if host and not host.startswith("unix://"):
-            raise UsageError(
-                f"DOCKER_HOST={host} is not a Unix socket",
-                "unitgen manages the containers of this host's engine, over its Unix socket "
-                "(the units reach it there too); unset DOCKER_HOST or use unix://PATH",
-            )
-        from unitgen.engine.client import UnixJSON
-
         self._workers = workers
         # What resolve() read, by name, for the closure that follows it to use instead of
         # inspecting the same container again (taken once: later reads are fresh).
         self._resolved: dict[str, Inspect] = {}
-        self._client = UnixJSON(socket_path(), timeout)
+        self._clients = Clients(socket_path(), timeout)
+
+    @property
+    def _api(self) -> APIClient:
+        """This thread's client (made, and the SDK imported, on the first request)."""
+        return self._clients.get()
 
     def engine_pid(self) -> int | None:
         """The PID that listens on the engine's socket (SO_PEERCRED): dockerd itself, or PID 1
@@ -165,18 +95,21 @@ class DockerSource:
     def live_restore(self) -> bool:
         """Whether the engine keeps containers running while it restarts (daemon.json
         "live-restore": true)."""
-        return bool(
-            self._get("/info", "asking the engine for its settings").get("LiveRestoreEnabled")
-        )
+        with translated("asking the engine for its settings"):
+            return bool(self._api.info().get("LiveRestoreEnabled"))
 
-    def _get(self, url: str, what: str, *, raw: bool = False, ref: str = "") -> Any:
-        with _translated(what, ref):
-            return self._client.get_bytes(url) if raw else self._client.get(url)
+    def _listed(self, what: str, filters: dict[str, list[str]] | None = None) -> list[Inspect]:
+        """GET /containers/json?all=1, FILTERS as the engine takes them."""
+        with translated(what):
+            listed: list[Inspect] = self._api.containers(all=True, filters=filters)
+        return listed
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         """Every container (fully inspected, concurrently) and every network."""
-        listed = self._get("/containers/json?all=1", "connecting")
-        networks = [network_from_inspect(n) for n in self._get("/networks", "listing networks")]
+        listed = self._listed("connecting")
+        with translated("listing networks"):
+            found = self._api.networks()
+        networks = [network_from_inspect(n) for n in found]
         names_by_id = {c["Id"]: strip_name(c["Names"][0]) for c in listed if c.get("Names")}
         from concurrent.futures import ThreadPoolExecutor
 
@@ -220,29 +153,31 @@ class DockerSource:
 
     def names(self) -> list[str]:
         """Every container's name, from one listing (shell completion)."""
-        return sorted(listed_names(self._get("/containers/json?all=1", "listing")).values())
+        return sorted(listed_names(self._listed("listing")).values())
 
     def compose_service(self, project: str, service: str) -> list[str]:
         """The names of the containers of one compose service."""
-        wanted = json.dumps(
-            {
-                "label": [
-                    f"com.docker.compose.project={project}",
-                    f"com.docker.compose.service={service}",
-                ]
-            }
-        )
-        listed = self._get(f"/containers/json?all=1&filters={quote(wanted)}", "listing")
-        return sorted(listed_names(listed).values())
+        labels = [f"com.docker.compose.project={project}", f"com.docker.compose.service={service}"]
+        return sorted(listed_names(self._listed("listing", {"label": labels})).values())
 
-    def _get_or_none(self, url: str, what: str, ref: str = "") -> Inspect | None:
-        """One object, or None if it is gone: a container removed while we listed, a network
-        missing (Graph.build reports it with the container that needs it)."""
+    def _container(self, ref: str, what: str) -> Inspect:
+        """GET /containers/REF/json; ContainerNotFound when there is none."""
+        with translated(what, ref=ref):
+            if not _ONE_SEGMENT.fullmatch(ref):
+                raise not_found(ref)
+            data: Inspect = self._api.inspect_container(ref)
+        return data
+
+    def _image_or_none(self, ref: str) -> Inspect | None:
+        """GET /images/REF/json, or None when the engine has no such image."""
+        if not ref:
+            return None
         try:
-            data: Inspect = self._get(url, what, ref=ref)
-            return data
+            with translated(f"inspecting image {ref}"):
+                data: Inspect = self._api.inspect_image(ref)  # type: ignore[no-untyped-call]
         except ContainerNotFound:
             return None
+        return data
 
     def _inspect_each(self, refs: Sequence[str]) -> list[Inspect | None]:
         """Each of REFS inspected, concurrently when there are several (threads, and the
@@ -255,12 +190,21 @@ class DockerSource:
             return list(pool.map(self._inspect_or_none, refs))
 
     def _network_or_none(self, name: str) -> Inspect | None:
-        return self._get_or_none(f"/networks/{_q(name)}", f"inspecting network {name}")
+        """A network, or None when it is missing (Graph.build reports it with the container
+        that needs it)."""
+        try:
+            with translated(f"inspecting network {name}"):
+                data: Inspect = self._api.inspect_network(name)
+        except ContainerNotFound:
+            return None
+        return data
 
     def _inspect_or_none(self, container: str) -> Inspect | None:
-        return self._get_or_none(
-            f"/containers/{_q(container)}/json", f"inspecting container {container}", container
-        )
+        """A container, or None when it is gone (removed while we listed, say)."""
+        try:
+            return self._container(container, f"inspecting container {container}")
+        except ContainerNotFound:
+            return None
 
     def resolve(self, ref: str) -> str | None:
         """The name of the container REF stands for, as the engine resolves it (the rules of
@@ -279,11 +223,8 @@ class DockerSource:
         containers it refers to by id."""
         from unitgen.recreate.record import build, references
 
-        data: Inspect = self._get(
-            f"/containers/{_q(name)}/json", f"inspecting container {name}", ref=name
-        )
-        image_id = data.get("Image") or ""
-        image = self._get_or_none(f"/images/{_q(image_id)}/json", f"inspecting image {image_id}")
+        data = self._container(name, f"inspecting container {name}")
+        image = self._image_or_none(data.get("Image") or "")
         refs = references(data)
         names_by_id = {}
         for ref, found in zip(refs, self._inspect_each(refs) if refs else [], strict=True):
@@ -298,23 +239,29 @@ class DockerSource:
 
     def logs(self, container: str, tail: int, *, tty: bool) -> list[str]:
         """The container's last TAIL log lines (stdout and stderr, as written)."""
-        from unitgen.engine.client import log_lines
-
-        url = f"/containers/{_q(container)}/logs?stdout=1&stderr=1&tail={tail}"
-        return log_lines(self._get(url, f"reading the logs of {container}", raw=True), tty=tty)
+        # The SDK demultiplexes stdout and stderr (a container without a TTY) in the order
+        # they were written, keeping a cut-off last frame; TTY is what the caller inspected.
+        del tty
+        with translated(f"reading the logs of {container}", ref=container):
+            raw: bytes = self._api.logs(container, stdout=True, stderr=True, tail=tail)
+        text = raw.decode("utf-8", errors="replace")
+        return [line.removesuffix("\r") for line in text.splitlines()]
 
     def set_restart_policy(self, container: str, policy: RestartPolicy) -> None:
-        wanted = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
-        with _translated(f"setting the restart policy of {container}"):
-            self._client.post(f"/containers/{_q(container)}/update", {"RestartPolicy": wanted})
+        with translated(f"setting the restart policy of {container}"):
+            wanted = {"Name": policy.name, "MaximumRetryCount": policy.max_retries}
+            # types-docker lists only "always" and "on-failure"; the engine takes all four.
+            self._api.update_container(container, restart_policy=wanted)  # type: ignore[arg-type]
 
     def events(self, since: int | None) -> Iterator[dict[str, Any]]:
-        """Container events from `since` (a Unix time) on, as they happen; blocks."""
-        query = "filters=" + quote(json.dumps({"type": ["container"]}))
-        if since is not None:
-            query += f"&since={since}"
-        with _translated("following events"):
-            yield from self._client.stream(f"/events?{query}")
+        """Container events from `since` (a Unix time) on, as they happen; blocks (the SDK
+        reads the event stream without a timeout)."""
+        with translated("following events"):
+            stream = self._api.events(since=since, filters={"type": ["container"]}, decode=True)
+            try:
+                yield from stream
+            finally:
+                stream.close()
 
     # --- images: what `unitgen update` asks of the engine ----------------------------------
 
@@ -328,38 +275,78 @@ class DockerSource:
 
     def labelled(self, label: str) -> list[str]:
         """The names of the containers that carry LABEL, whatever its value."""
-        wanted = quote(json.dumps({"label": [label]}))
-        listed = self._get(f"/containers/json?all=1&filters={wanted}", "listing")
-        return sorted(listed_names(listed).values())
+        return sorted(listed_names(self._listed("listing", {"label": [label]})).values())
 
     def image(self, ref: str) -> Image | None:
         """The image REF (a name or an id) as the engine has it; None when it has none."""
         from unitgen.model import Image
 
-        data = self._get_or_none(f"/images/{_q(ref)}/json", f"inspecting image {ref}")
+        data = self._image_or_none(ref)
         return None if data is None else Image(data["Id"], tuple(data.get("RepoDigests") or ()))
 
     def pull(self, name: ImageName, timeout: float | None) -> None:
-        """Pull NAME from its registry. The engine reports a failure either as an HTTP error
-        or, once the stream has begun, as a message with an `error` member (a layer that
-        fails half way): both are EngineFailed in its own words."""
+        """Pull NAME from its registry, with the credentials Docker's CLI would send for it
+        (the SDK reads ~/.docker/config.json, or $DOCKER_CONFIG's, and runs its credential
+        helpers). The engine reports a failure either as an HTTP error or, once the stream has
+        begun, as a message with an `error` member (a layer that fails half way): both are
+        EngineFailed in its own words, with `docker login REGISTRY` when a login is missing.
+        TIMEOUT: the longest silence between two reads of the stream."""
+        from docker import auth
+
         what = f"pulling {name}"
-        url = f"/images/create?fromImage={_q(name.repo)}&tag={_q(name.tag)}"
-        with _image_errors(what):
-            for message in self._client.stream(url, method="POST", timeout=timeout):
-                if isinstance(message, dict) and message.get("error"):
-                    raise EngineFailed(f"{what}: Docker said: {message['error']}")
+        registry = registry_of(name.repo)
+        with translated(what, registry=registry):
+            api = self._api
+            # APIClient.pull() reads its stream without a timeout, and a registry that hangs
+            # would hold `unitgen update` for ever: the same request (the SDK's URL, auth
+            # header and session) with a read timeout, its stream read line by line.
+            headers = {}
+            header = auth.get_config_header(api, registry)
+            if header:
+                headers["X-Registry-Auth"] = header
+            response = api.post(
+                f"{api.base_url}/v{api.api_version}/images/create",
+                params={"fromImage": name.repo, "tag": name.tag},
+                headers=headers,
+                stream=True,
+                timeout=timeout,
+            )
+            with response:
+                _raise_for_status(response)
+                for line in response.iter_lines():
+                    message = json.loads(line) if line.strip() else None
+                    if isinstance(message, dict) and message.get("error"):
+                        raise EngineFailed(
+                            f"{what}: Docker said: {message['error']}",
+                            _login_hint(str(message["error"]), registry),
+                        )
 
     def tag(self, image_id: str, name: ImageName) -> None:
         """Point NAME at IMAGE_ID (what `docker tag ID NAME` does)."""
-        query = f"repo={_q(name.repo)}&tag={_q(name.tag)}"
-        with _image_errors(f"tagging {image_id} as {name}"):
-            self._client.post(f"/images/{_q(image_id)}/tag?{query}", None)
+        with translated(f"tagging {image_id} as {name}", registry=""):
+            self._api.tag(image_id, name.repo, name.tag)
 
     def registry_digest(self, name: ImageName) -> str | None:
         """The digest NAME has in its registry now, asked through the engine (GET
-        /distribution/NAME/json), pulling nothing."""
-        with _image_errors(f"asking the registry for {name}"):
-            data = self._client.get(f"/distribution/{_q(str(name))}/json")
+        /distribution/NAME/json, with the credentials a pull would send), pulling nothing."""
+        with translated(f"asking the registry for {name}", registry=registry_of(name.repo)):
+            data = self._api.inspect_distribution(str(name))  # type: ignore[no-untyped-call]
         digest = (data.get("Descriptor") or {}).get("digest") if isinstance(data, dict) else None
         return digest if isinstance(digest, str) else None
+
+
+def _raise_for_status(response: Any) -> None:
+    """An error answer as the SDK's own APIError, as its requests raise it."""
+    import requests.exceptions
+    from docker.errors import create_api_error_from_http_exception
+
+    try:
+        response.raise_for_status()
+    except requests.exceptions.HTTPError as exc:
+        raise create_api_error_from_http_exception(exc) from exc
+
+
+def _login_hint(message: str, registry: str) -> str | None:
+    from unitgen.engine.sdk import needs_login
+
+    return f"log in first: docker login {registry}" if needs_login(message) else None
