@@ -15,8 +15,8 @@ import pytest
 from tests.fakes import FakeSource, app
 from unitgen.commands.session import Unitgen
 from unitgen.errors import UsageError
-from unitgen.host.snapshot import HostState
 from unitgen.options import build
+from unitgen.plan.state import HostState
 from unitgen.units.unitfile import UnitFile
 
 RECREATE = build(mode="recreate")

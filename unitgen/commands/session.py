@@ -20,6 +20,7 @@ from unitgen.host.snapshot import resolve_root
 from unitgen.model import ContainerSpec, EngineFacts
 from unitgen.options import UnitOptions, from_labels
 from unitgen.plan import actions as plan
+from unitgen.plan.state import HostState
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, unit_dir
 from unitgen.units.render import RenderedUnit, Renderer, RenderOptions
@@ -235,7 +236,7 @@ class Unitgen:
         *,
         dry_run: bool,
         recreated: Sequence[str] = (),
-    ) -> host.HostState:
+    ) -> HostState:
         return host.gather(
             self.root,
             self.systemctl,

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from unitgen.drift.compare import Finding
 from unitgen.errors import ForeignUnit, MissingProgram, UnitgenError, UsageError
-from unitgen.host.snapshot import HostState
 from unitgen.model import ContainerSpec
 from unitgen.plan.actions import (
     Desired,
@@ -29,6 +28,7 @@ from unitgen.plan.actions import (
     helper_action,
     policy_changes,
 )
+from unitgen.plan.state import HostState
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, helper_file, unit_dir
 from unitgen.units.render import RenderedUnit
