@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, seed_graph
-from unitgen.commands import session as ops
-from unitgen.commands.session import Unitgen
+from unitgen.commands import manage as ops
+from unitgen.commands.manage import Unitgen
 from unitgen.engine.refs import ambiguous
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk

@@ -24,7 +24,7 @@ from tests.fakes import FakeEngine, FakeSource, Reply
 from tests.fakes import run_cli as run
 from unitgen import errors
 from unitgen.cli.main import COMMANDS, all_commands
-from unitgen.commands import session as ops
+from unitgen.commands import manage as ops
 from unitgen.errors import EXIT_CODES
 from unitgen.host import lock
 
@@ -434,4 +434,4 @@ def test_help_imports_no_command_module() -> None:
     imported = set(done.stdout.splitlines()[-1].split())
     command_modules = {f"unitgen.{module}" for module, _ in COMMANDS.values()}
     assert "unitgen.cli.main" in imported  # the probe ran
-    assert imported & (command_modules | {"unitgen.commands.session"}) == set()
+    assert imported & (command_modules | {"unitgen.commands.manage"}) == set()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import FakeSource, app
-from unitgen.commands.session import Unitgen
+from unitgen.commands.manage import Unitgen
 from unitgen.errors import UsageError
 from unitgen.options import build
 from unitgen.plan.state import HostState

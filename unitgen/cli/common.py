@@ -17,7 +17,7 @@ from unitgen.cli.completion import directories
 if TYPE_CHECKING:
     import logging
 
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
     from unitgen.plan.actions import Failure, Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -150,7 +150,7 @@ def _mode(recreate: bool, mode: str | None) -> str | None:
 
 
 def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
 
     return Unitgen(root=root, templates=templates)
 

@@ -20,7 +20,7 @@ from unitgen.host import systemd
 from unitgen.units.installed import InstalledUnit
 
 if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
     from unitgen.graph import Graph
 
 ANSWERED = "answered"

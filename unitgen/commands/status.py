@@ -28,7 +28,7 @@ from unitgen.units.unitfile import UnitFile
 WIDTH = 100  # columns of the human view
 
 if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
 
 LOG_LINES = 10
 DEPENDENCY_KEYS = ("Requires", "BindsTo", "Wants")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from unitgen.errors import DockerUnavailable, UnitgenError
 
 if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
     from unitgen.plan.actions import Plan
 
 OPT_IN_LABEL = "unitgen.enable"

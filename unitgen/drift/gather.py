@@ -16,7 +16,7 @@ from unitgen.units.names import record_file
 from unitgen.units.render import Renderer
 
 if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.manage import Unitgen
 
 
 def desired_texts(app: Unitgen) -> dict[str, str | Exception]:
