@@ -24,7 +24,7 @@ from tests.fakes import FakeEngine, FakeSource, Reply
 from tests.fakes import run_cli as run
 from unitgen import errors
 from unitgen.cli.main import COMMANDS, all_commands
-from unitgen.commands import manage as ops
+from unitgen.commands import desired as rendering
 from unitgen.errors import EXIT_CODES
 from unitgen.host import lock
 
@@ -119,7 +119,7 @@ def test_1_an_unexpected_error_is_an_internal_error_with_a_hint(
     def bug(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(ops.Unitgen, "desired", bug)
+    monkeypatch.setattr(rendering, "desired", bug)
     code, out, err = run(["generate", "--root", str(tmp_path), "seed-onfail"], capsys)
     assert (code, out) == (1, "")
     assert err == (
@@ -393,7 +393,7 @@ def test_130_interrupted(
     def ctrl_c(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ops.Unitgen, "desired", ctrl_c)
+    monkeypatch.setattr(rendering, "desired", ctrl_c)
     code, out, err = run(["generate", "--root", str(tmp_path), "seed-onfail"], capsys)
     # click ends the ^C line first, as a shell would.
     assert (code, out, err) == (130, "", "\nunitgen: interrupted\n")
