@@ -10,6 +10,7 @@ from unitgen.commands.view import Engine, Host, HostView, gather
 from unitgen.drift import compare
 from unitgen.drift.compare import Finding
 from unitgen.errors import ContainerNotFound, UnitgenError
+from unitgen.model import active_state
 from unitgen.options import UnitOptions
 from unitgen.plan import actions as plan
 from unitgen.recreate import record
@@ -43,7 +44,7 @@ def unit_states(view: HostView) -> dict[str, compare.UnitState]:
         if view.online:
             fields = view.state.shown[unit]
             states[unit] = compare.UnitState(
-                fields.get("ActiveState", "unknown"), fields.get("UnitFileState", "unknown")
+                active_state(fields.get("ActiveState")), fields.get("UnitFileState", "unknown")
             )
         else:
             enabled = view.state.units[unit].enabled_for(installed.target)
