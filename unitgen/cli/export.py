@@ -66,8 +66,7 @@ def export(
     from unitgen.units.names import container_unit_name
 
     require_names(containers, all_=all_, command="export")
-    from unitgen.commands.manage import resolve
-    from unitgen.commands.view import gather
+    from unitgen.commands.view import gather, resolve
 
     host, engine = session(root)
     names = resolve(host, engine, containers)

@@ -39,8 +39,7 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) 
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="graph")
-    from unitgen.commands.manage import resolve
-    from unitgen.commands.view import gather
+    from unitgen.commands.view import gather, resolve
 
     host, engine = session(None)
     names = resolve(host, engine, containers)

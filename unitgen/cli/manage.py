@@ -67,8 +67,7 @@ def generate(
 
     require_names(containers, all_=all_, command="generate")
     from unitgen.commands.desired import desired
-    from unitgen.commands.manage import resolve
-    from unitgen.commands.view import gather
+    from unitgen.commands.view import gather, resolve
 
     host, engine = session(root, templates)
     names = resolve(host, engine, containers)
@@ -133,7 +132,8 @@ def install(
 
     require_names(containers, all_=all_, command="install")
     chosen = generator_options(generator)
-    from unitgen.commands.manage import plan_install, resolve
+    from unitgen.commands.manage import plan_install
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     names = resolve(host, engine, containers)
@@ -201,7 +201,8 @@ def uninstall(
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="uninstall")
-    from unitgen.commands.manage import plan_uninstall, resolve
+    from unitgen.commands.manage import plan_uninstall
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     names = resolve(host, engine, containers, units_too=True, lenient=True)
@@ -287,7 +288,8 @@ def adopt(
 
     require_names(containers, all_=all_, command="adopt", needed=False)
     chosen = generator_options(generator)
-    from unitgen.commands.manage import plan_adopt, resolve
+    from unitgen.commands.manage import plan_adopt
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     names = resolve(host, engine, containers)

@@ -83,7 +83,7 @@ def drift(
 
     require_names(containers, all_=all_, command="drift", needed=False)
     from unitgen.commands.findings import check
-    from unitgen.commands.manage import resolve
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     names = resolve(host, engine, containers, units_too=True)
@@ -127,7 +127,7 @@ def diff(
 
     require_names(containers, all_=all_, command="diff")
     from unitgen.commands.findings import compare_units
-    from unitgen.commands.manage import resolve
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     text, changed = compare_units(host, engine, resolve(host, engine, containers), all_=all_)
@@ -155,8 +155,8 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
       unitgen status web1
       unitgen status --json web1
     """
-    from unitgen.commands.manage import resolve
     from unitgen.commands.status import gather, status_json, status_lines
+    from unitgen.commands.view import resolve
 
     host, engine = session(root, templates)
     # lenient: a name with neither a container nor a unit may still have drop-ins to show.

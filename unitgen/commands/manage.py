@@ -14,29 +14,12 @@ from unitgen.commands import findings
 from unitgen.commands.desired import render
 from unitgen.commands.view import Engine, Host, HostView, gather
 from unitgen.errors import UnitgenError
-from unitgen.host import inventory
 from unitgen.options import UnitOptions
 from unitgen.plan import actions as plan
 from unitgen.plan import decide as planning
 
 # What a run says as it goes (the logger's info, or a test's list).
 Progress = Callable[[str], None]
-
-
-def resolve(
-    host: Host,
-    engine: Engine,
-    refs: Sequence[str],
-    *,
-    units_too: bool = False,
-    lenient: bool = False,
-) -> list[str]:
-    """REFS (names, /names, ids, id prefixes) as container names (engine/refs.py); with
-    units_too, a container that is gone is found by its installed unit."""
-    from unitgen.engine.refs import resolve as by_engine
-
-    installed = inventory.scan(host.root) if units_too else None
-    return by_engine(refs, engine, installed, lenient=lenient)
 
 
 # --- decisions on a view (pure) ----------------------------------------------------------

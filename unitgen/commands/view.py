@@ -182,6 +182,22 @@ def gather(
     )
 
 
+def resolve(
+    host: Host,
+    engine: Engine,
+    refs: Sequence[str],
+    *,
+    units_too: bool = False,
+    lenient: bool = False,
+) -> list[str]:
+    """REFS (names, /names, ids, id prefixes) as container names (engine/refs.py); with
+    units_too, a container that is gone is found by its installed unit."""
+    from unitgen.engine.refs import resolve as by_engine
+
+    installed = inventory.scan(host.root) if units_too else None
+    return by_engine(refs, engine, installed, lenient=lenient)
+
+
 def _socket() -> str:
     from unitgen.engine.source import socket_path
 
