@@ -158,7 +158,7 @@ def connect() -> Engine:
     return DockerSource()
 
 
-def session(root: str | None, templates: tuple[Path, ...] = ()) -> tuple[Host, Engine]:
+def host_and_engine(root: str | None, templates: tuple[Path, ...] = ()) -> tuple[Host, Engine]:
     """Where the command works (--root, --templates) and the engine it asks."""
     from unitgen.commands.view import Host
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli.common import log, session
+from unitgen.cli.common import host_and_engine, log
 from unitgen.cli.completion import directories, engine_containers
 
 
@@ -68,7 +68,7 @@ def export(
     require_names(containers, all_=all_, command="export")
     from unitgen.commands.view import gather, resolve
 
-    host, engine = session(root)
+    host, engine = host_and_engine(root)
     names = resolve(host, engine, containers)
     view = gather(host, engine, names, whole=all_, render=False, facts=False)
     graph, installed = view.graph, view.installed

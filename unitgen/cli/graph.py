@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unitgen.cli.common import session
+from unitgen.cli.common import host_and_engine
 from unitgen.cli.completion import engine_containers
 
 
@@ -41,7 +41,7 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) 
     require_names(containers, all_=all_, command="graph")
     from unitgen.commands.view import gather, resolve
 
-    host, engine = session(None)
+    host, engine = host_and_engine(None)
     names = resolve(host, engine, containers)
     view = gather(host, engine, names, whole=all_, render=False, facts=False)
     pic = picture(view.graph, names or None)

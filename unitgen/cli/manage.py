@@ -15,11 +15,11 @@ from unitgen.cli.common import (
     common_for,
     dry_run_option,
     generator_options,
+    host_and_engine,
     json_option,
     log,
     plan_and_apply,
     raise_failures,
-    session,
     unit_options,
 )
 from unitgen.cli.completion import engine_containers, installed_containers
@@ -69,7 +69,7 @@ def generate(
     from unitgen.commands.desired import desired
     from unitgen.commands.view import gather, resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     names = resolve(host, engine, containers)
     units, failed = desired(gather(host, engine, names, whole=all_, facts=False), names, all_=all_)
     if output is not None:
@@ -135,7 +135,7 @@ def install(
     from unitgen.commands.manage import plan_install
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     names = resolve(host, engine, containers)
     plan_and_apply(
         host,
@@ -204,7 +204,7 @@ def uninstall(
     from unitgen.commands.manage import plan_uninstall
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     names = resolve(host, engine, containers, units_too=True, lenient=True)
     plan_and_apply(
         host,
@@ -247,7 +247,7 @@ def sync(
     """
     from unitgen.commands.manage import plan_sync
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     plan_and_apply(
         host,
         engine,
@@ -291,7 +291,7 @@ def adopt(
     from unitgen.commands.manage import plan_adopt
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     names = resolve(host, engine, containers)
     plan_and_apply(
         host,
@@ -334,7 +334,7 @@ def watch(root: str | None, templates: tuple[Path, ...]) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log().info("watching Docker events (unitgen.enable=true opts a container in)")
-    run(lambda: session(root, templates), log().info)
+    run(lambda: host_and_engine(root, templates), log().info)
 
 
 COMMANDS = (generate, install, uninstall, adopt, sync, watch)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli.common import common, common_for, say, session
+from unitgen.cli.common import common, common_for, host_and_engine, say
 from unitgen.cli.completion import installed_containers
 from unitgen.errors import EXIT_CODES
 
@@ -38,7 +38,7 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     from unitgen.commands import listing
     from unitgen.errors import DOCKER_UNKNOWN
 
-    found = listing.gather(*session(root, templates), with_docker=not no_docker)
+    found = listing.gather(*host_and_engine(root, templates), with_docker=not no_docker)
     for line in [listing.as_json(found)] if as_json else listing.table(found):
         click.echo(line)
     if found.docker == listing.UNREACHABLE:
@@ -85,7 +85,7 @@ def drift(
     from unitgen.commands.findings import check
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     names = resolve(host, engine, containers, units_too=True)
     found = check(host, engine, names)
     if as_json:
@@ -129,7 +129,7 @@ def diff(
     from unitgen.commands.findings import compare_units
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     text, changed = compare_units(host, engine, resolve(host, engine, containers), all_=all_)
     click.echo(text, nl=False)
     if changed:
@@ -158,7 +158,7 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
     from unitgen.commands.status import gather, status_json, status_lines
     from unitgen.commands.view import resolve
 
-    host, engine = session(root, templates)
+    host, engine = host_and_engine(root, templates)
     # lenient: a name with neither a container nor a unit may still have drop-ins to show.
     found = gather(
         host, engine, resolve(host, engine, [container], units_too=True, lenient=True)[0]

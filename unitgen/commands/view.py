@@ -88,7 +88,6 @@ class HostView:
     flags: UnitOptions | None = None  # this run's generator options, for the containers named
     # Recreate mode: container -> the record it would get now (or why it cannot).
     records: Mapping[str, Record | UnitgenError] = field(default_factory=dict)
-    engine_asked: bool = True  # False: the engine was not asked (graph empty)
 
     @property
     def root(self) -> Path:
@@ -178,7 +177,6 @@ def gather(
         render=options,
         flags=flags,
         records=live,
-        engine_asked=engine is not None,
     )
 
 
