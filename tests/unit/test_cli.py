@@ -435,3 +435,35 @@ def test_help_imports_no_command_module() -> None:
     command_modules = {f"unitgen.{module}" for module, _ in COMMANDS.values()}
     assert "unitgen.cli.main" in imported  # the probe ran
     assert imported & (command_modules | {"unitgen.commands.manage"}) == set()
+
+
+GENERATE_THEN_MODULES = """
+import sys
+from tests.fakes import FakeSource
+from unitgen.cli import common
+common.connect = FakeSource
+from unitgen.cli.main import main
+try:
+    main(["generate", "--root", sys.argv[1], "seed-onfail"])
+except SystemExit as done:
+    assert not done.code, done.code
+print(" ".join(sorted(m for m in sys.modules if m.startswith("unitgen."))))
+"""
+
+
+def test_generate_gathers_and_renders_without_loading_planning_or_drift(tmp_path: Path) -> None:
+    """`generate`'s start-up is a target (bench/startup.py): its view and rendering must not
+    pull in install's decisions or drift's comparing."""
+    done = subprocess.run(
+        [sys.executable, "-c", GENERATE_THEN_MODULES, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    imported = set(done.stdout.splitlines()[-1].split())
+    assert {"unitgen.commands.view", "unitgen.units.render"} <= imported  # the probe ran
+    later = {"unitgen.plan.decide", "unitgen.commands.manage", "unitgen.commands.findings"}
+    assert imported & later == set()
+    assert not [m for m in imported if m.startswith("unitgen.drift")]
