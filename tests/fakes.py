@@ -21,19 +21,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, seed_graph
-from unitgen.commands import session as ops
-from unitgen.commands.session import Unitgen
+from unitgen.cli import common
+from unitgen.commands.view import Host
 from unitgen.engine.refs import ambiguous
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import compose_index, walk
 from unitgen.model import ContainerSpec, ContainerState, NetworkSpec, RestartPolicy
-from unitgen.recreate.record import Record, canonical
+from unitgen.recreate.record import Logs, Record, canonical
 from unitgen.units import helper
 from unitgen.units.names import HELPER_PATH, UNIT_LABEL
 
 
 class FakeSource:
-    """DockerSource's interface over the seed topology (tests/fixtures/inspect)."""
+    """The engine the commands ask (commands/view.py `Engine`) over the seed topology
+    (tests/fixtures/inspect); `calls` counts what was asked, by method."""
 
     def __init__(self) -> None:
         graph = seed_graph()
@@ -43,6 +44,18 @@ class FakeSource:
         self.log_lines: dict[str, list[str]] = {}
         self.down = False  # the engine does not answer
         self.record_changes: dict[str, int] = {}  # container -> a memory limit set since
+        self.calls: dict[str, int] = {}
+
+    def _asked(self, what: str) -> None:
+        self.calls[what] = self.calls.get(what, 0) + 1
+
+    def engine_pid(self) -> int | None:
+        self._asked("engine_pid")
+        return None
+
+    def live_restore(self) -> bool:
+        self._asked("live_restore")
+        return False
 
     def _answer(self) -> None:
         if self.down:
@@ -85,10 +98,12 @@ class FakeSource:
         return self.log_lines.get(name, [])[-tail:]
 
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._asked("snapshot")
         self._answer()
         return list(self.containers.values()), self.networks
 
-    def closure(self, names: list[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+    def closure(self, names: Sequence[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
+        self._asked("closure")
         self._answer()
         found = self.containers
 
@@ -98,8 +113,9 @@ class FakeSource:
         specs, networks = walk(names, fetch, compose_index(found.values()))
         return specs, [n for n in self.networks if n.name in networks]
 
-    def record_of(self, name: str, *, unit: str, logs: str) -> Record:
+    def record_of(self, name: str, *, unit: str, logs: Logs) -> Record:
         """A small record of NAME; `record_changes` stand for what `docker update` changed."""
+        self._asked("record_of")
         self._answer()
         spec = self.containers[name]
         host = {"Memory": self.record_changes.get(name, 0), "LogConfig": logs}
@@ -148,21 +164,15 @@ def image_root(path: Path) -> Path:
     return path
 
 
-def app(root: Path, source: FakeSource) -> Unitgen:
-    image_root(root)
-    return Unitgen(root=str(root), source=lambda: source)  # type: ignore[arg-type,return-value]
+def host(root: Path) -> Host:
+    """ROOT as an image root the units could run in (systemd offline there)."""
+    return Host.at(str(image_root(root)))
 
 
 def cli_over(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every command run from now on in the test talks to FAKE instead of an engine."""
-
-    real = ops.Unitgen
-
-    class OverTheFake(real):  # type: ignore[misc,valid-type]
-        def __init__(self, **kwargs: object) -> None:
-            super().__init__(source=lambda: fake, **kwargs)
-
-    monkeypatch.setattr(ops, "Unitgen", OverTheFake)
+    """Every command run from now on in the test talks to FAKE instead of an engine: the one
+    seam, cli/common.py `connect`."""
+    monkeypatch.setattr(common, "connect", lambda: fake)
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

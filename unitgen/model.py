@@ -268,6 +268,28 @@ class ContainerState:
     finished_at: str
 
 
+# A unit's ActiveState as systemd reports it, "unknown" when it reports none, and "offline" when
+# systemd does not run here (an image root, a chroot): then only the files say anything.
+ActiveState = Literal[
+    "active",
+    "reloading",
+    "inactive",
+    "failed",
+    "activating",
+    "deactivating",
+    "maintenance",
+    "refreshing",
+    "unknown",
+    "offline",
+]
+ACTIVE_STATES: frozenset[str] = frozenset(get_args(ActiveState))
+
+
+def active_state(value: str | None) -> ActiveState:
+    """systemd's word for a unit's state, as the ActiveState it is ("unknown" for none)."""
+    return value if value in ACTIVE_STATES else "unknown"  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class EngineFacts:
     """What the units must know of the engine's own systemd unit (read at install; the

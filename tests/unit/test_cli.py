@@ -24,7 +24,7 @@ from tests.fakes import FakeEngine, FakeSource, Reply
 from tests.fakes import run_cli as run
 from unitgen import errors
 from unitgen.cli.main import COMMANDS, all_commands
-from unitgen.commands import session as ops
+from unitgen.commands import desired as rendering
 from unitgen.errors import EXIT_CODES
 from unitgen.host import lock
 
@@ -119,7 +119,7 @@ def test_1_an_unexpected_error_is_an_internal_error_with_a_hint(
     def bug(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(ops.Unitgen, "desired", bug)
+    monkeypatch.setattr(rendering, "desired", bug)
     code, out, err = run(["generate", "--root", str(tmp_path), "seed-onfail"], capsys)
     assert (code, out) == (1, "")
     assert err == (
@@ -393,7 +393,7 @@ def test_130_interrupted(
     def ctrl_c(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ops.Unitgen, "desired", ctrl_c)
+    monkeypatch.setattr(rendering, "desired", ctrl_c)
     code, out, err = run(["generate", "--root", str(tmp_path), "seed-onfail"], capsys)
     # click ends the ^C line first, as a shell would.
     assert (code, out, err) == (130, "", "\nunitgen: interrupted\n")
@@ -434,4 +434,36 @@ def test_help_imports_no_command_module() -> None:
     imported = set(done.stdout.splitlines()[-1].split())
     command_modules = {f"unitgen.{module}" for module, _ in COMMANDS.values()}
     assert "unitgen.cli.main" in imported  # the probe ran
-    assert imported & (command_modules | {"unitgen.commands.session"}) == set()
+    assert imported & (command_modules | {"unitgen.commands.manage"}) == set()
+
+
+GENERATE_THEN_MODULES = """
+import sys
+from tests.fakes import FakeSource
+from unitgen.cli import common
+common.connect = FakeSource
+from unitgen.cli.main import main
+try:
+    main(["generate", "--root", sys.argv[1], "seed-onfail"])
+except SystemExit as done:
+    assert not done.code, done.code
+print(" ".join(sorted(m for m in sys.modules if m.startswith("unitgen."))))
+"""
+
+
+def test_generate_gathers_and_renders_without_loading_planning_or_drift(tmp_path: Path) -> None:
+    """`generate`'s start-up is a target (bench/startup.py): its view and rendering must not
+    pull in install's decisions or drift's comparing."""
+    done = subprocess.run(
+        [sys.executable, "-c", GENERATE_THEN_MODULES, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    imported = set(done.stdout.splitlines()[-1].split())
+    assert {"unitgen.commands.view", "unitgen.units.render"} <= imported  # the probe ran
+    later = {"unitgen.plan.decide", "unitgen.commands.manage", "unitgen.commands.findings"}
+    assert imported & later == set()
+    assert not [m for m in imported if m.startswith("unitgen.drift")]

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.fakes import FakeEngine, FakeSource, Reply, app
+from tests.fakes import FakeEngine, FakeSource, Reply, host
+from unitgen.commands import manage
 
 # The build-time half (the shells' scripts) lives beside the packaging that runs it.
 _MAKE_COMPLETION = runpy.run_path(str(REPO / "packaging/make-completion.py"))
@@ -51,8 +52,9 @@ def complete(words: str, env: dict[str, str] | None = None) -> subprocess.Comple
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """seed-backend1 (with its network's unit) and seed-onfail installed under tmp_path."""
-    unitgen = app(tmp_path, FakeSource())
-    unitgen.apply(unitgen.plan_install(["seed-backend1", "seed-onfail"]), lambda _: None)
+    source = FakeSource()
+    todo = manage.plan_install(host(tmp_path), source, ["seed-backend1", "seed-onfail"])
+    manage.apply(host(tmp_path), source, todo, lambda _: None)
     return tmp_path
 
 

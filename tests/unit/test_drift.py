@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.fakes import FakeSource, app, drop_in
+from tests.fakes import FakeSource, drop_in, host
+from unitgen.commands import findings, manage
 from unitgen.drift import compare as drift
 from unitgen.drift.compare import KINDS, Finding, Kind, UnitState, exit_worthy
 from unitgen.drift.report import drift_json, drift_table
+from unitgen.graph import Graph
+from unitgen.host.inventory import scan
 from unitgen.model import RestartPolicy
 
 
@@ -23,12 +26,14 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], restart_policy=RestartPolicy("always")
     )
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     return tmp_path, source
 
 
 def kinds(root: Path, source: FakeSource) -> list[str]:
-    return [f.kind for f in app(root, source).drift(["seed-vpn"])]
+    return [f.kind for f in findings.check(host(root), source, ["seed-vpn"])]
 
 
 def test_a_fresh_install_into_an_image_root_has_no_drift(
@@ -81,7 +86,7 @@ def test_a_disabled_unit_is_reported(installed: tuple[Path, FakeSource]) -> None
 
 
 def test_a_restart_policy_without_a_unit_is_unmanaged_and_informational(tmp_path: Path) -> None:
-    found = app(tmp_path, FakeSource()).drift()
+    found = findings.check(host(tmp_path), FakeSource())
     assert {f.container for f in found if f.kind == "unmanaged"} == {
         "seed-always",
         "seed-onfail",
@@ -96,14 +101,14 @@ def test_sync_fixes_what_it_can_and_drift_is_clean_afterwards(
     root, source = installed
     source.containers["seed-vpn"] = replace(source.containers["seed-vpn"], id="f" * 64)
     assert kinds(root, source) == ["recreated"]
-    app(root, source).apply(app(root, source).plan_sync(), print)
+    manage.apply(host(root), source, manage.plan_sync(host(root), source), print)
     assert kinds(root, source) == []
 
 
 def test_the_json_form_is_stable(installed: tuple[Path, FakeSource]) -> None:
     root, source = installed
     del source.containers["seed-vpn"]  # an orphan
-    data = json.loads(drift_json(app(root, source).drift()))
+    data = json.loads(drift_json(findings.check(host(root), source)))
     assert data["version"] == 1 and data["drift"] is True
     assert set(data["findings"][0]) == {"kind", "severity", "container", "unit", "message", "fix"}
 
@@ -133,7 +138,7 @@ def test_the_json_form_writes_kinds_and_severities_as_plain_strings() -> None:
 def test_the_table_fits_100_columns_and_has_no_color_off_a_terminal(
     installed: tuple[Path, FakeSource],
 ) -> None:
-    lines = drift_table(app(*installed).drift(), color=False)
+    lines = drift_table(findings.check(host(installed[0]), installed[1]), color=False)
     assert all(len(line) <= 100 for line in lines)
     assert not any("\033" in line for line in lines)
     assert lines[0].split() == ["KIND", "CONTAINER", "WHAT"]
@@ -153,7 +158,7 @@ def test_a_drop_in_is_shown_as_information_and_is_not_drift(
 ) -> None:
     root, source = calm(installed)
     path = drop_in(root, "docker-seed-vpn.service")
-    found = app(root, source).drift(["seed-vpn"])
+    found = findings.check(host(root), source, ["seed-vpn"])
     assert [(f.kind, f.severity) for f in found] == [("drop-in", "info")]
     assert found[0].message == f"customised by drop-in(s): {path}"
     assert found[0].fix == "none needed; `systemctl cat docker-seed-vpn.service` shows the result"
@@ -171,7 +176,7 @@ def test_persistent_and_runtime_drop_ins_are_listed_in_order(
     early = drop_in(root, unit, name="10-early.conf")
     runtime = drop_in(root, unit, runtime=True)
     drop_in(root, unit, name="README")  # not a .conf: systemd ignores it, so do we
-    (message,) = [f.message for f in app(root, source).drift(["seed-vpn"])]
+    (message,) = [f.message for f in findings.check(host(root), source, ["seed-vpn"])]
     assert message == f"customised by drop-in(s): {early}, {late}, {runtime}"
 
 
@@ -182,7 +187,7 @@ def test_a_symlinked_drop_in_is_reported_and_not_followed(
     link = root / "etc/systemd/system/docker-seed-vpn.service.d/override.conf"
     link.parent.mkdir(parents=True)
     link.symlink_to("/nonexistent/elsewhere.conf")
-    (message,) = [f.message for f in app(root, source).drift(["seed-vpn"])]
+    (message,) = [f.message for f in findings.check(host(root), source, ["seed-vpn"])]
     assert message == f"customised by drop-in(s): {link} (symlink, not followed)"
 
 
@@ -200,9 +205,9 @@ def test_a_docker_policy_beside_a_unit_is_a_conflict_only_where_systemd_runs_the
     installed: tuple[Path, FakeSource],
 ) -> None:
     root, source = installed
-    ug = app(root, source)
+    units, graph = scan(root), Graph.build(*source.snapshot())
     states = {"docker-seed-vpn.service": UnitState("active", "enabled")}
-    found = drift.findings(ug.installed, ug.graph, {}, states, helper_digest=None)
+    found = drift.findings(units, graph, {}, states, helper_digest=None)
     assert "restart-policy-conflict" in [f.kind for f in found]
-    kept = drift.findings(ug.installed, ug.graph, {}, states, helper_digest=None, handed_over=False)
+    kept = drift.findings(units, graph, {}, states, helper_digest=None, handed_over=False)
     assert "restart-policy-conflict" not in [f.kind for f in kept]

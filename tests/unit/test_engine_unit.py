@@ -3,14 +3,18 @@ where the units are enabled, and the drift when either goes wrong."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import seed_graph
-from tests.fakes import FakeSource, app
+from tests.fakes import FakeSource, host
+from unitgen.commands import findings, manage
+from unitgen.commands.view import gather
 from unitgen.drift import compare as drift
 from unitgen.errors import ForeignUnit
+from unitgen.host.inventory import scan
 from unitgen.model import EngineFacts, RestartPolicy
 from unitgen.units.names import helper_file
 from unitgen.units.render import Renderer, RenderOptions
@@ -61,9 +65,11 @@ def test_an_engine_ordered_after_multi_user_pulls_the_units_in_itself() -> None:
 def test_a_unit_enabled_for_a_target_the_engine_waits_for_is_an_ordering_cycle(
     tmp_path: Path,
 ) -> None:
-    installed = app(tmp_path, FakeSource())
-    installed.apply(installed.plan_install(["seed-vpn"]), print)
-    units = app(tmp_path, FakeSource()).installed
+    source = FakeSource()
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
+    units = scan(tmp_path)
     late = drift.EngineState("docker.service", True, frozenset({"multi-user.target"}))
     found = drift.engine_findings(units, late)
     assert [(f.kind, f.unit) for f in found] == [("ordering-cycle", "docker-seed-vpn.service")]
@@ -76,30 +82,43 @@ def test_a_unit_enabled_for_a_target_the_engine_waits_for_is_an_ordering_cycle(
 
 def test_a_missing_helper_is_drift_and_sync_puts_it_back(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     helper_file(tmp_path).unlink()
-    assert "helper-missing" in [f.kind for f in app(tmp_path, source).drift()]
-    app(tmp_path, source).apply(app(tmp_path, source).plan_sync(), print)
+    assert "helper-missing" in [f.kind for f in findings.check(host(tmp_path), source)]
+    manage.apply(host(tmp_path), source, manage.plan_sync(host(tmp_path), source), print)
     assert helper_file(tmp_path).stat().st_mode & 0o777 == 0o755
-    assert "helper-missing" not in [f.kind for f in app(tmp_path, source).drift()]
+    assert "helper-missing" not in [f.kind for f in findings.check(host(tmp_path), source)]
 
 
 def test_an_edited_helper_is_drift_and_replaced_only_with_force(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     with helper_file(tmp_path).open("a") as script:
         script.write("# local change\n")
-    assert "helper-edited" in [f.kind for f in app(tmp_path, source).drift()]
+    assert "helper-edited" in [f.kind for f in findings.check(host(tmp_path), source)]
     with pytest.raises(ForeignUnit, match="changed by hand"):
-        app(tmp_path, source).plan_install(["seed-vpn"])
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"], force=True), print)
-    assert "helper-edited" not in [f.kind for f in app(tmp_path, source).drift()]
+        manage.plan_install(host(tmp_path), source, ["seed-vpn"])
+    manage.apply(
+        host(tmp_path),
+        source,
+        manage.plan_install(host(tmp_path), source, ["seed-vpn"], force=True),
+        print,
+    )
+    assert "helper-edited" not in [f.kind for f in findings.check(host(tmp_path), source)]
 
 
 def test_the_helper_goes_with_the_last_unit(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
-    app(tmp_path, source).apply(app(tmp_path, source).plan_uninstall(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
+    manage.apply(
+        host(tmp_path), source, manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"]), print
+    )
     assert not helper_file(tmp_path).exists()
 
 
@@ -110,14 +129,16 @@ def test_a_unit_moved_to_the_engines_unit_is_enabled_again_so_the_targets_link_g
     docker.service; once the engine is ordered after the target, sync must re-enable it (the
     docker.service link alone already exists), or the target's link and the boot's cycle stay."""
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     wants = tmp_path / "etc/systemd/system"
     unit = "docker-seed-vpn.service"
     assert (wants / "multi-user.target.wants" / unit).is_symlink()
-    late = app(tmp_path, source)
-    late.__dict__["engine"] = EngineFacts(after=frozenset({"multi-user.target"}))
-    todo = late.plan_sync()
+    view = gather(host(tmp_path), source, whole=True, records=True)
+    late = EngineFacts(after=frozenset({"multi-user.target"}))
+    todo = manage.sync(replace(view, render=replace(view.render, engine=late)))
     assert unit in todo.enable
-    late.apply(todo, print)
+    manage.apply(host(tmp_path), source, todo, print)
     assert not (wants / "multi-user.target.wants" / unit).exists()
     assert (wants / "docker.service.wants" / unit).is_symlink()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app
-from unitgen.commands import listing
+from tests.fakes import FakeSource, host
+from unitgen.commands import findings, listing, manage
 from unitgen.model import RestartPolicy
 from unitgen.units.names import container_of_unit_name
 
@@ -22,7 +22,9 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], restart_policy=RestartPolicy()
     )
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     return tmp_path, source
 
 
@@ -34,16 +36,16 @@ def edit(root: Path, old: str, new: str) -> None:
 
 
 def assert_listed_and_edited(root: Path, source: FakeSource) -> None:
-    found = [(f.kind, f.container) for f in app(root, source).drift() if f.unit == UNIT]
+    found = [(f.kind, f.container) for f in findings.check(host(root), source) if f.unit == UNIT]
     assert found == [("edited", "seed-vpn")]
-    rows = listing.gather(app(root, source), with_docker=False).rows
+    rows = listing.gather(host(root), source, with_docker=False).rows
     assert [(r.unit, r.container, r.edited) for r in rows] == [(UNIT, "seed-vpn", True)]
 
 
 def test_a_fresh_unit_is_listed_and_not_edited(installed: tuple[Path, FakeSource]) -> None:
     root, source = installed
-    assert [f.kind for f in app(root, source).drift() if f.unit == UNIT] == []
-    assert [r.edited for r in listing.gather(app(root, source), with_docker=False).rows] == [False]
+    assert [f.kind for f in findings.check(host(root), source) if f.unit == UNIT] == []
+    assert [r.edited for r in listing.gather(host(root), source, with_docker=False).rows] == [False]
 
 
 def test_a_continuation_line_edit_is_listed_and_reported_as_edited(

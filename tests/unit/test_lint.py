@@ -61,6 +61,40 @@ def test_the_readme_architecture_table_names_every_module() -> None:
     assert listed <= modules, "the table names modules that are gone"
 
 
+def command_paths() -> dict[str, list[str]]:
+    """README "Architecture", "One path per command": command -> the modules of its path."""
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("One path per command", 1)[1].split("\n\n", 2)[1]
+    paths = {}
+    for row in table.splitlines()[2:]:
+        _, command, path, _ = row.split("|")
+        paths[command.strip().strip("`")] = re.findall(r"`([a-z_]+/[a-z_]+)\.py`", path)
+    return paths
+
+
+def test_the_readme_names_one_path_for_every_command() -> None:
+    from unitgen.cli.main import COMMANDS
+
+    documented = set(command_paths())
+    assert documented == set(COMMANDS) - {"exit-codes"}
+
+
+@pytest.mark.parametrize("command", sorted(command_paths()))
+def test_each_commands_path_in_the_readme_is_the_codes(command: str) -> None:
+    """Every module of the path exists, the first one defines the command, and it imports each
+    one after it (directly or through others, function-level imports included)."""
+    import grimp
+
+    from unitgen.cli.main import COMMANDS
+
+    modules = [f"unitgen.{m.replace('/', '.')}" for m in command_paths()[command]]
+    assert all((REPO / (m.replace(".", "/") + ".py")).is_file() for m in modules), modules
+    assert f"unitgen.{COMMANDS[command][0]}" == modules[0]
+    graph = grimp.build_graph("unitgen")
+    unreached = [m for m in modules[1:] if not graph.chain_exists(modules[0], m)]
+    assert unreached == []
+
+
 # The scripts that set up CI and build its images and packages (the helper has its own check).
 SCRIPTS = (
     "packaging/build-deb.sh",

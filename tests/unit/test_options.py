@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app
+from tests.fakes import FakeSource, host
+from unitgen.commands import manage
 from unitgen.errors import UnsafeValue, UsageError
 from unitgen.options import UnitOptions, build, from_flags
 from unitgen.units.unitfile import UnitFile
@@ -19,7 +20,9 @@ def unit(root: Path, container: str) -> UnitFile:
 
 def install(root: Path, source: FakeSource, names: list[str], **flags: object) -> None:
     chosen = build(**flags)  # type: ignore[arg-type]
-    app(root, source).apply(app(root, source).plan_install(names, options=chosen), print)
+    manage.apply(
+        host(root), source, manage.plan_install(host(root), source, names, options=chosen), print
+    )
 
 
 def test_flags_apply_to_the_named_container_not_to_what_it_needs(tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_recorded_options_are_kept_by_a_later_install_and_by_sync(tmp_path: Path
     assert unit(tmp_path, "seed-vpn").get("X-Unitgen", "Options") == (
         "--restart-sec=5 --requires=vpn-key.service"
     )
-    assert app(tmp_path, source).plan_sync().empty
+    assert manage.plan_sync(host(tmp_path), source).empty
     assert "vpn-key.service" in unit(tmp_path, "seed-vpn").get_all("Unit", "Requires")
 
 
@@ -87,7 +90,7 @@ def test_a_bad_flag_is_a_usage_error_and_a_bad_label_an_unsafe_value(tmp_path: P
         vpn, labels=(*vpn.labels, ("unitgen.host.systemd.wants", "x;rm -rf /"))
     )
     with pytest.raises(UnsafeValue, match="container seed-vpn: label"):
-        app(tmp_path, source).plan_install(["seed-vpn"])
+        manage.plan_install(host(tmp_path), source, ["seed-vpn"])
 
 
 def test_options_round_trip_through_their_recorded_flags() -> None:

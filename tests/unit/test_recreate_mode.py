@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app
-from unitgen.commands.session import Unitgen
+from tests.fakes import FakeSource, host
+from unitgen.commands import findings, manage
+from unitgen.commands.view import Host
 from unitgen.errors import UsageError
-from unitgen.host.snapshot import HostState
+from unitgen.graph import Graph
+from unitgen.host.inventory import scan
 from unitgen.options import build
+from unitgen.plan.state import HostState
 from unitgen.units.unitfile import UnitFile
 
 RECREATE = build(mode="recreate")
@@ -32,8 +35,8 @@ def record_path(root: Path, name: str = "seed-vpn") -> Path:
 
 
 def install(root: Path, source: FakeSource, **kwargs: object) -> None:
-    todo = app(root, source).plan_install(["seed-vpn"], **kwargs)  # type: ignore[arg-type]
-    app(root, source).apply(todo, lambda _: None)
+    todo = manage.plan_install(host(root), source, ["seed-vpn"], **kwargs)  # type: ignore[arg-type]
+    manage.apply(host(root), source, todo, lambda _: None)
 
 
 def test_a_recreate_mode_unit_makes_its_container_from_the_record_and_removes_it_at_stop(
@@ -73,7 +76,7 @@ def test_recreate_mode_is_kept_by_a_later_install_and_the_record_left_unchanged(
 ) -> None:
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
-    again = app(tmp_path, source).plan_install(["seed-vpn"])
+    again = manage.plan_install(host(tmp_path), source, ["seed-vpn"])
     assert again.empty
     assert [(f.path.name, f.verb) for f in again.files if f.path.suffix == ".json"] == [
         ("seed-vpn.json", "keep")
@@ -113,8 +116,8 @@ def test_the_mode_label_asks_for_recreate_mode(tmp_path: Path) -> None:
 def test_uninstall_removes_the_record_with_the_unit(tmp_path: Path) -> None:
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
-    todo = app(tmp_path, source).plan_uninstall(["seed-vpn"])
-    app(tmp_path, source).apply(todo, lambda _: None)
+    todo = manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"])
+    manage.apply(host(tmp_path), source, todo, lambda _: None)
     assert not record_path(tmp_path).exists()
     assert not (tmp_path / "etc/systemd/system" / UNIT).exists()
 
@@ -126,15 +129,15 @@ def test_uninstall_refuses_to_drop_the_only_definition_of_a_container_that_is_no
     install(tmp_path, source, options=RECREATE)
     del source.containers["seed-vpn"]  # the unit is stopped: no container
     # As on the running system (an image root's containers are not its own).
-    monkeypatch.setattr(Unitgen, "touches_docker", property(lambda _: True))
+    monkeypatch.setattr(Host, "touches_docker", property(lambda _: True))
     monkeypatch.setattr(HostState, "touches_docker", property(lambda _: True))
     with pytest.raises(UsageError, match=r"does not exist now .* would delete its record"):
-        app(tmp_path, source).plan_uninstall(["seed-vpn"], all_=False)
-    app(tmp_path, source).plan_uninstall(["seed-vpn"], force=True)
+        manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"], all_=False)
+    manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"], force=True)
 
 
 def kinds(root: Path, source: FakeSource) -> list[str]:
-    return [f.kind for f in app(root, source).drift() if f.container == "seed-vpn"]
+    return [f.kind for f in findings.check(host(root), source) if f.container == "seed-vpn"]
 
 
 def test_drift_finds_nothing_when_a_stopped_units_container_does_not_exist(
@@ -161,8 +164,8 @@ def test_list_says_a_stopped_recreate_units_container_is_recorded_not_gone(
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
     del source.containers["seed-vpn"]
-    unit = app(tmp_path, source).installed[UNIT]
-    assert docker_state(unit, app(tmp_path, source).graph) == "recorded"
+    unit = scan(tmp_path)[UNIT]
+    assert docker_state(unit, Graph.build(*source.snapshot())) == "recorded"
 
 
 def test_diff_all_does_not_call_a_stopped_recreate_units_container_an_orphan(
@@ -171,7 +174,7 @@ def test_diff_all_does_not_call_a_stopped_recreate_units_container_an_orphan(
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
     del source.containers["seed-vpn"]
-    text, changed = app(tmp_path, source).diff([], all_=True)
+    text, changed = findings.compare_units(host(tmp_path), source, [], all_=True)
     assert "orphan" not in text and "recreate mode, no container now" in text
     assert not changed
 
@@ -182,6 +185,6 @@ def test_status_names_the_mode_its_record_and_a_container_not_made_yet(tmp_path:
     source = FakeSource()
     install(tmp_path, source, options=RECREATE)
     del source.containers["seed-vpn"]
-    text = "\n".join(status_lines(gather(app(tmp_path, source), "seed-vpn")))
+    text = "\n".join(status_lines(gather(host(tmp_path), source, "seed-vpn")))
     assert "recreate: made from /etc/unitgen/recreate/seed-vpn.json at each start" in text
     assert "no container seed-vpn now: its unit makes it at its next start" in text

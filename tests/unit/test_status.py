@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.fakes import FakeSource, app, drop_in
+from tests.fakes import FakeSource, drop_in, host
 from unitgen.cli.main import main
+from unitgen.commands import manage
 from unitgen.commands.status import (
     Status,
     dependencies,
@@ -32,7 +33,9 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     """seed-vpn installed into an image root, running, with log lines; its Docker policy set
     to `always` behind unitgen's back, so its unit is stale and drift has something to say."""
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], running=True, restart_policy=RestartPolicy("always")
     )
@@ -41,7 +44,7 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
 
 
 def view(root: Path, source: FakeSource, name: str = "seed-vpn") -> list[str]:
-    return status_lines(gather(app(root, source), name))
+    return status_lines(gather(host(root), source, name))
 
 
 def section(lines: list[str], label: str) -> list[str]:
@@ -120,12 +123,12 @@ def test_with_the_engine_down_and_no_unit_nothing_is_known_and_the_engines_error
     source = FakeSource()
     source.down = True
     with pytest.raises(DockerUnavailable):
-        gather(app(tmp_path, source), "seed-vpn")
+        gather(host(tmp_path), source, "seed-vpn")
 
 
 def test_a_name_that_is_neither_a_unit_nor_a_container_is_not_found(tmp_path: Path) -> None:
     with pytest.raises(ContainerNotFound, match=re.escape("no container and no unit named nope")):
-        gather(app(tmp_path, FakeSource()), "nope")
+        gather(host(tmp_path), FakeSource(), "nope")
 
 
 def test_a_malformed_name_is_a_usage_error_in_one_line(
@@ -220,7 +223,7 @@ def test_state_from_inspect_reads_health_restart_count_and_exit_code() -> None:
 def test_the_json_form_has_a_version_and_each_findings_severity(
     installed: tuple[Path, FakeSource],
 ) -> None:
-    data = json.loads(status_json(gather(app(*installed), "seed-vpn")))
+    data = json.loads(status_json(gather(host(installed[0]), installed[1], "seed-vpn")))
     assert data["version"] == 1
     assert data["unit"]["active"] == "offline"
     assert data["docker"]["status"] == "running"

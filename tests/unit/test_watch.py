@@ -35,11 +35,11 @@ def test_watch_reconnects_and_replays_from_the_last_event(monkeypatch: pytest.Mo
     monkeypatch.setattr(unitgen.engine.source, "DockerSource", FlakyEngine)
     monkeypatch.setattr(watch, "RECONNECT_SECONDS", 0.0)
     rounds: list[str] = []
-    monkeypatch.setattr(watch, "reconcile", lambda make_app, report: rounds.append("sync"))
+    monkeypatch.setattr(watch, "reconcile", lambda connect, report: rounds.append("sync"))
     said: list[str] = []
-    no_app: Any = None  # reconcile is replaced: no app is ever made
+    nowhere: Any = None  # reconcile is replaced: nothing is ever gathered
     watch.run(
-        lambda: no_app,
+        lambda: nowhere,
         said.append,
         stop=lambda: len(FlakyEngine.connections) >= 2 and len(rounds) >= 4,
     )
@@ -80,12 +80,12 @@ def test_a_sync_that_fails_on_an_event_does_not_replay_it_for_ever(
     monkeypatch.setattr(unitgen.engine.source, "DockerSource", ReplayingEngine)
     syncs: list[str] = []
 
-    def failing(make_app: object, report: object) -> None:
+    def failing(connect: object, report: object) -> None:
         syncs.append("sync")
         if len(syncs) > 1:
             raise UsageError("root /gone is not a directory")
 
     monkeypatch.setattr(watch, "reconcile", failing)
-    no_app: Any = None  # reconcile is replaced: no app is ever made
-    watch.run(lambda: no_app, lambda _: None, stop=lambda: len(ReplayingEngine.connections) >= 5)
+    nowhere: Any = None  # reconcile is replaced: nothing is ever gathered
+    watch.run(lambda: nowhere, lambda _: None, stop=lambda: len(ReplayingEngine.connections) >= 5)
     assert syncs == ["sync", "sync"]  # the first sync, then the destroy once, not once a pass

@@ -1,5 +1,6 @@
-"""What the commands share: option groups as decorators, the library's entry object, the
-logger, and plan-then-apply under the lock. Imports only click and the completion callbacks
+"""What the commands share: option groups as decorators, where a command works and the engine
+it asks (`connect`, the one seam tests put a fake engine into), the logger, and
+plan-then-apply under the lock. Imports only click and the completion callbacks
 (which import only click) at import time, so `unitgen --help` stays fast; library modules
 are imported inside the functions.
 """
@@ -17,7 +18,7 @@ from unitgen.cli.completion import directories
 if TYPE_CHECKING:
     import logging
 
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.view import Engine, Host
     from unitgen.plan.actions import Failure, Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -149,10 +150,19 @@ def _mode(recreate: bool, mode: str | None) -> str | None:
     return "recreate" if recreate else mode
 
 
-def make_app(root: str | None, templates: tuple[Path, ...]) -> Unitgen:
-    from unitgen.commands.session import Unitgen
+def connect() -> Engine:
+    """This host's engine (DockerSource). The one seam: tests/fakes.py `cli_over` puts a fake
+    engine here for every command a test runs."""
+    from unitgen.engine.source import DockerSource
 
-    return Unitgen(root=root, templates=templates)
+    return DockerSource()
+
+
+def host_and_engine(root: str | None, templates: tuple[Path, ...] = ()) -> tuple[Host, Engine]:
+    """Where the command works (--root, --templates) and the engine it asks."""
+    from unitgen.commands.view import Host
+
+    return Host.at(root, templates), connect()
 
 
 def dry_run_option(func: F) -> F:
@@ -174,7 +184,8 @@ def json_option(func: F) -> F:
 
 
 def plan_and_apply(
-    unitgen: Unitgen,
+    host: Host,
+    engine: Engine,
     make_plan: Callable[[], Plan],
     dry_run: bool,
     done: str | None = None,
@@ -185,23 +196,25 @@ def plan_and_apply(
     if dry_run:
         todo = make_plan()
         if not as_json:
-            for line in todo.describe(online=unitgen.online, root=unitgen.root):
+            for line in todo.describe(online=host.online, root=host.root):
                 click.echo(line)
     else:
         from unitgen.host.lock import exclusive
 
         with exclusive(log().info):
             todo = make_plan()
-            for line in todo.describe(online=unitgen.online, root=unitgen.root):
+            for line in todo.describe(online=host.online, root=host.root):
                 log().debug("plan: %s", line)
-            unitgen.apply(todo, log().info)
+            from unitgen.commands.manage import apply
+
+            apply(host, engine, todo, log().info)
         if todo.empty and done and not todo.failed:
             log().info(done)
     if as_json:
         from unitgen.cli.jsonout import plan_json
 
         command = click.get_current_context().info_name or ""
-        click.echo(plan_json(todo, command=command, dry_run=dry_run, online=unitgen.online))
+        click.echo(plan_json(todo, command=command, dry_run=dry_run, online=host.online))
     raise_failures(todo.failed)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli.common import log, make_app
+from unitgen.cli.common import host_and_engine, log
 from unitgen.cli.completion import directories, engine_containers
 
 
@@ -66,10 +66,12 @@ def export(
     from unitgen.units.names import container_unit_name
 
     require_names(containers, all_=all_, command="export")
-    app = make_app(root, ())
-    names = app.resolve(containers)
-    graph = app.dependency_graph(names, all_=all_)
-    installed = app.installed
+    from unitgen.commands.view import gather, resolve
+
+    host, engine = host_and_engine(root)
+    names = resolve(host, engine, containers)
+    view = gather(host, engine, names, whole=all_, render=False, facts=False)
+    graph, installed = view.graph, view.installed
     policies = {
         name: effective_policy(spec.restart_policy, installed.get(container_unit_name(name)))
         for name, spec in graph.containers.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unitgen.cli.common import make_app
+from unitgen.cli.common import host_and_engine
 from unitgen.cli.completion import engine_containers
 
 
@@ -39,9 +39,12 @@ def graph(containers: tuple[str, ...], all_: bool, format_: str, as_json: bool) 
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="graph")
-    app = make_app(None, ())
-    names = app.resolve(containers)
-    pic = picture(app.dependency_graph(names, all_=all_), names or None)
+    from unitgen.commands.view import gather, resolve
+
+    host, engine = host_and_engine(None)
+    names = resolve(host, engine, containers)
+    view = gather(host, engine, names, whole=all_, render=False, facts=False)
+    pic = picture(view.graph, names or None)
     if as_json:
         format_ = "json"
     if format_ != "svg":

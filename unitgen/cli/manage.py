@@ -15,9 +15,9 @@ from unitgen.cli.common import (
     common_for,
     dry_run_option,
     generator_options,
+    host_and_engine,
     json_option,
     log,
-    make_app,
     plan_and_apply,
     raise_failures,
     unit_options,
@@ -67,8 +67,12 @@ def generate(
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="generate")
-    app = make_app(root, templates)
-    units, failed = app.desired(app.resolve(containers), all_=all_)
+    from unitgen.commands.desired import desired
+    from unitgen.commands.view import gather, resolve
+
+    host, engine = host_and_engine(root, templates)
+    names = resolve(host, engine, containers)
+    units, failed = desired(gather(host, engine, names, whole=all_, facts=False), names, all_=all_)
     if output is not None:
         from unitgen.host.apply import atomic_write_many
 
@@ -136,11 +140,17 @@ def install(
 
     require_names(containers, all_=all_, command="install")
     chosen = generator_options(generator)
-    app = make_app(root, templates)
-    names = app.resolve(containers)
+    from unitgen.commands.manage import plan_install
+    from unitgen.commands.view import resolve
+
+    host, engine = host_and_engine(root, templates)
+    names = resolve(host, engine, containers)
     plan_and_apply(
-        app,
-        lambda: app.plan_install(
+        host,
+        engine,
+        lambda: plan_install(
+            host,
+            engine,
             names,
             all_=all_,
             force=force,
@@ -199,12 +209,16 @@ def uninstall(
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="uninstall")
-    app = make_app(root, templates)
-    names = app.resolve(containers, units_too=True, lenient=True)
+    from unitgen.commands.manage import plan_uninstall
+    from unitgen.commands.view import resolve
+
+    host, engine = host_and_engine(root, templates)
+    names = resolve(host, engine, containers, units_too=True, lenient=True)
     plan_and_apply(
-        app,
-        lambda: app.plan_uninstall(
-            names, all_=all_, force=force, keep_running=keep_running, dry_run=dry_run
+        host,
+        engine,
+        lambda: plan_uninstall(
+            host, engine, names, all_=all_, force=force, keep_running=keep_running
         ),
         dry_run,
         as_json=as_json,
@@ -239,10 +253,13 @@ def sync(
       unitgen sync --dry-run
       unitgen sync --prune
     """
-    app = make_app(root, templates)
+    from unitgen.commands.manage import plan_sync
+
+    host, engine = host_and_engine(root, templates)
     plan_and_apply(
-        app,
-        lambda: app.plan_sync(prune=prune, force=force, dry_run=dry_run),
+        host,
+        engine,
+        lambda: plan_sync(host, engine, prune=prune, force=force),
         dry_run,
         "nothing to do: the units are in sync",
         as_json=as_json,
@@ -279,11 +296,15 @@ def adopt(
 
     require_names(containers, all_=all_, command="adopt", needed=False)
     chosen = generator_options(generator)
-    app = make_app(root, templates)
-    names = app.resolve(containers)
+    from unitgen.commands.manage import plan_adopt
+    from unitgen.commands.view import resolve
+
+    host, engine = host_and_engine(root, templates)
+    names = resolve(host, engine, containers)
     plan_and_apply(
-        app,
-        lambda: app.plan_adopt(names, options=chosen, dry_run=dry_run),
+        host,
+        engine,
+        lambda: plan_adopt(host, engine, names, options=chosen, dry_run=dry_run),
         dry_run,
         as_json=as_json,
     )
@@ -321,7 +342,7 @@ def watch(root: str | None, templates: tuple[Path, ...]) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log().info("watching Docker events (unitgen.enable=true opts a container in)")
-    run(lambda: make_app(root, templates), log().info)
+    run(lambda: host_and_engine(root, templates), log().info)
 
 
 COMMANDS = (generate, install, uninstall, adopt, sync, watch)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli.common import common, common_for, make_app, say
+from unitgen.cli.common import common, common_for, host_and_engine, say
 from unitgen.cli.completion import installed_containers
 from unitgen.errors import EXIT_CODES
 
@@ -38,7 +38,7 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     from unitgen.commands import listing
     from unitgen.errors import DOCKER_UNKNOWN
 
-    found = listing.gather(make_app(root, templates), with_docker=not no_docker)
+    found = listing.gather(*host_and_engine(root, templates), with_docker=not no_docker)
     for line in [listing.as_json(found)] if as_json else listing.table(found):
         click.echo(line)
     if found.docker == listing.UNREACHABLE:
@@ -82,13 +82,18 @@ def drift(
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="drift", needed=False)
-    app = make_app(root, templates)
-    names = app.resolve(containers, units_too=True)
-    found = app.drift(names)
+    from unitgen.commands.findings import check
+    from unitgen.commands.view import resolve
+
+    host, engine = host_and_engine(root, templates)
+    names = resolve(host, engine, containers, units_too=True)
+    found = check(host, engine, names)
     if as_json:
         click.echo(drift_json(found))
     elif not found:
-        for line in no_drift(names, app.installed, app.root):
+        from unitgen.host.inventory import scan
+
+        for line in no_drift(names, scan(host.root), host.root):
             say(line)
     else:
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -121,8 +126,11 @@ def diff(
     from unitgen.plan.actions import require_names
 
     require_names(containers, all_=all_, command="diff")
-    app = make_app(root, templates)
-    text, changed = app.diff(app.resolve(containers), all_=all_)
+    from unitgen.commands.findings import compare_units
+    from unitgen.commands.view import resolve
+
+    host, engine = host_and_engine(root, templates)
+    text, changed = compare_units(host, engine, resolve(host, engine, containers), all_=all_)
     click.echo(text, nl=False)
     if changed:
         raise click.exceptions.Exit(DIFF_FOUND)
@@ -148,10 +156,13 @@ def status(container: str, as_json: bool, root: str | None, templates: tuple[Pat
       unitgen status --json web1
     """
     from unitgen.commands.status import gather, status_json, status_lines
+    from unitgen.commands.view import resolve
 
-    app = make_app(root, templates)
+    host, engine = host_and_engine(root, templates)
     # lenient: a name with neither a container nor a unit may still have drop-ins to show.
-    found = gather(app, app.resolve([container], units_too=True, lenient=True)[0])
+    found = gather(
+        host, engine, resolve(host, engine, [container], units_too=True, lenient=True)[0]
+    )
     click.echo(status_json(found) if as_json else "\n".join(status_lines(found)))
 
 

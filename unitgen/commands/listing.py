@@ -1,10 +1,10 @@
 """`unitgen list`: the units unitgen made, container and network units alike, with what
 systemd, the unit files and the engine say of each.
 
-`gather` is the edge: it reads the unit directory, asks systemd, and asks the engine unless
-told not to; an engine that does not answer costs only the Docker column (`unknown`), never
-the listing: what systemd and the files know is still true. Everything else is pure:
-`rows` decides, `table` and `as_json` format.
+`gather` is the edge: one view (commands/view.py) of the unit directory, systemd and, unless
+told not to, the engine; an engine that does not answer costs only the Docker column
+(`unknown`), never the listing: what systemd and the files know is still true. Everything else
+is pure: `listing_of` and `rows` decide, `table` and `as_json` format.
 """
 
 from __future__ import annotations
@@ -12,42 +12,46 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import Literal
 
 from unitgen import schemas
+from unitgen.commands.view import Engine, Host, HostView
+from unitgen.commands.view import gather as gather_view
 from unitgen.errors import DockerUnavailable
-from unitgen.host import systemd
+from unitgen.graph import Graph
+from unitgen.model import ActiveState
 from unitgen.units.installed import InstalledUnit
 
-if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
-    from unitgen.graph import Graph
-
-ANSWERED = "answered"
-UNREACHABLE = "unreachable"
-NOT_ASKED = "not-asked"
+# Whether the engine was asked, and answered.
+EngineAnswer = Literal["answered", "unreachable", "not-asked"]
+ANSWERED: EngineAnswer = "answered"
+UNREACHABLE: EngineAnswer = "unreachable"
+NOT_ASKED: EngineAnswer = "not-asked"
+# What the engine says of a unit's container (running, stopped; recorded: recreate mode, no
+# container while the unit is stopped) or network (present); gone; unknown without an answer.
+DockerState = Literal["running", "stopped", "recorded", "present", "gone", "unknown"]
 
 
 @dataclass(frozen=True)
 class Row:
     unit: str
-    kind: str  # container or network
+    kind: Literal["container", "network"]
     container: str | None
     network: str | None
-    active: str  # ActiveState, or "offline"
+    active: ActiveState
     enabled: bool | None  # None for a network unit: never enabled, its containers pull it in
-    docker: str  # running, stopped, recorded, present, gone or unknown
+    docker: DockerState
     edited: bool
 
 
 @dataclass(frozen=True)
 class Listing:
-    docker: str  # answered, unreachable or not-asked
+    docker: EngineAnswer
     docker_error: str | None
     rows: tuple[Row, ...]
 
 
-def docker_state(unit: InstalledUnit, graph: Graph | None) -> str:
+def docker_state(unit: InstalledUnit, graph: Graph | None) -> DockerState:
     """What the engine says of the unit's container or network; unknown without an answer."""
     if graph is None:
         return "unknown"
@@ -62,7 +66,7 @@ def docker_state(unit: InstalledUnit, graph: Graph | None) -> str:
 
 def rows(
     installed: Mapping[str, InstalledUnit],
-    active: Mapping[str, str],
+    active: Mapping[str, ActiveState],
     enabled: Mapping[str, bool],
     graph: Graph | None,
 ) -> tuple[Row, ...]:
@@ -86,17 +90,24 @@ def rows(
     return tuple(found)
 
 
-def gather(app: Unitgen, *, with_docker: bool = True) -> Listing:
-    installed = app.installed
-    active = app.systemctl.active_states(list(installed))
-    enabled = {n: systemd.enabled(app.root, n, u.target) for n, u in installed.items()}
+def listing_of(view: HostView, docker: EngineAnswer, error: str | None = None) -> Listing:
+    """The listing a view makes (pure); the Docker column only when the engine answered."""
+    installed = view.installed
+    units = view.state.units
+    active = {n: units[n].active for n in installed}
+    enabled = {n: units[n].enabled_for(u.target) for n, u in installed.items()}
+    graph = view.graph if docker == ANSWERED else None
+    return Listing(docker, error, rows(installed, active, enabled, graph))
+
+
+def gather(host: Host, engine: Engine, *, with_docker: bool = True) -> Listing:
     if not with_docker:
-        return Listing(NOT_ASKED, None, rows(installed, active, enabled, None))
+        return listing_of(gather_view(host, None, render=False), NOT_ASKED)
     try:
-        graph = app.graph
+        view = gather_view(host, engine, whole=True, render=False)
     except DockerUnavailable as exc:
-        return Listing(UNREACHABLE, str(exc), rows(installed, active, enabled, None))
-    return Listing(ANSWERED, None, rows(installed, active, enabled, graph))
+        return listing_of(gather_view(host, None, render=False), UNREACHABLE, str(exc))
+    return listing_of(view, ANSWERED)
 
 
 def table(listing: Listing) -> list[str]:

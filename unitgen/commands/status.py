@@ -1,10 +1,10 @@
 """`unitgen status NAME`: one joined view of a container's unit, the container, what the unit
 needs, its drift, its drop-ins and its last log lines, for a person at a terminal.
 
-`gather` is the edge: it reads the unit directory, asks systemd and the engine, and never
-fails because one of them cannot answer (systemd offline, the engine down): the view says so.
-Everything else here is pure: `unit_view` and `dependencies` decide, `status_lines` and
-`status_json` format.
+`gather` is the edge: the container's state, one view (commands/view.py) of the unit
+directory, systemd and the engine, then the logs; it never fails because one of them cannot
+answer (systemd offline, the engine down): the status says so. Everything else here is pure:
+`status_of`, `unit_view` and `dependencies` decide, `status_lines` and `status_json` format.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal
 
+from unitgen.commands import findings as drift_of
+from unitgen.commands.view import Engine, Host, HostView
+from unitgen.commands.view import gather as gather_view
 from unitgen.drift.compare import Finding
 from unitgen.errors import ContainerNotFound, DockerUnavailable, PermissionDenied, UnitgenError
-from unitgen.host import inventory, systemd
-from unitgen.model import ContainerState
+from unitgen.host import inventory
+from unitgen.model import ActiveState, ContainerState, active_state
 from unitgen.options import DEFAULT_TARGET
 from unitgen.units.installed import DropIn, classify, install_target
 from unitgen.units.names import container_unit_name, unit_dir
@@ -27,21 +30,12 @@ from unitgen.units.unitfile import UnitFile
 
 WIDTH = 100  # columns of the human view
 
-if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+# Who made the unit file: unitgen, unitgen then a hand edit, someone else; or no file to read.
+Origin = Literal["unitgen", "edited", "foreign", "symlink", "missing"]
+Relation = Literal["Requires", "BindsTo", "Wants"]
 
 LOG_LINES = 10
-DEPENDENCY_KEYS = ("Requires", "BindsTo", "Wants")
-SHOWN = (
-    "LoadState",
-    "ActiveState",
-    "SubState",
-    "Result",
-    "ExecMainStatus",
-    "ExecMainExitTimestamp",
-    "NRestarts",
-    "UnitFileState",
-)
+DEPENDENCY_KEYS: tuple[Relation, ...] = ("Requires", "BindsTo", "Wants")
 JSON_VERSION = 1
 
 
@@ -49,8 +43,8 @@ JSON_VERSION = 1
 class UnitView:
     name: str
     path: Path
-    origin: str  # unitgen, edited, foreign, symlink, missing
-    active: str  # ActiveState, or "offline" when systemd is not running here
+    origin: Origin
+    active: ActiveState
     sub: str
     result: str
     exit_status: str  # ExecMainStatus: the main process's exit status (the container's)
@@ -62,8 +56,8 @@ class UnitView:
 @dataclass(frozen=True)
 class DependencyView:
     unit: str
-    relation: str  # Requires, BindsTo or Wants
-    active: str  # ActiveState, not-found, or offline
+    relation: Relation
+    active: ActiveState | Literal["not-found"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ class Status:
     record: str | None = None  # recreate mode: the record the unit makes the container from
 
 
-_ORIGINS = {
+_ORIGINS: dict[Origin, str] = {
     "unitgen": "made by unitgen",
     "edited": "made by unitgen, edited by hand since",
     "foreign": "not made by unitgen",
@@ -90,7 +84,7 @@ _ORIGINS = {
 }
 
 
-def origin_of(path: Path, text: str | None, *, is_symlink: bool) -> str:
+def origin_of(path: Path, text: str | None, *, is_symlink: bool) -> Origin:
     if is_symlink:
         return "symlink"
     if text is None:
@@ -102,7 +96,7 @@ def origin_of(path: Path, text: str | None, *, is_symlink: bool) -> str:
 
 
 def unit_view(
-    name: str, path: Path, origin: str, shown: Mapping[str, str] | None, *, enabled: bool
+    name: str, path: Path, origin: Origin, shown: Mapping[str, str] | None, *, enabled: bool
 ) -> UnitView:
     """The unit as `systemctl show` reports it; `shown` None means systemd is not running
     here, and only the files say anything (enabled or not)."""
@@ -114,7 +108,7 @@ def unit_view(
         name,
         path,
         origin,
-        active=shown.get("ActiveState", "unknown"),
+        active=active_state(shown.get("ActiveState")),
         sub=shown.get("SubState", ""),
         result=shown.get("Result", ""),
         exit_status=shown.get("ExecMainStatus", ""),
@@ -124,12 +118,12 @@ def unit_view(
     )
 
 
-def dependencies(text: str | None) -> list[tuple[str, str]]:
+def dependencies(text: str | None) -> list[tuple[Relation, str]]:
     """(relation, unit) for each unit the file's Requires=, BindsTo= and Wants= name."""
     if text is None:
         return []
     unit = UnitFile.parse(text, lenient=True)  # a hand edit's damage is drift's to report
-    found: list[tuple[str, str]] = []
+    found: list[tuple[Relation, str]] = []
     for key in DEPENDENCY_KEYS:
         for value in unit.get_all("Unit", key):
             found += [(key, name) for name in value.split() if (key, name) not in found]
@@ -143,87 +137,116 @@ def _target(text: str | None) -> str:
     return install_target(UnitFile.parse(text, lenient=True))
 
 
-def _active(shown: Mapping[str, str] | None) -> str:
+def _active(shown: Mapping[str, str] | None) -> ActiveState | Literal["not-found"]:
     if shown is None:
         return "offline"
     if shown.get("LoadState") == "not-found":
         return "not-found"
-    return shown.get("ActiveState", "unknown")
+    return active_state(shown.get("ActiveState"))
 
 
-def gather(app: Unitgen, name: str) -> Status:
+def gather(host: Host, engine: Engine, name: str) -> Status:
     """Everything known about NAME. Raises ContainerNotFound when there is neither a unit nor a
     container of that name, and the engine's error when it is down and there is no unit."""
+    unit = _unit_name(name)
+    # What the unit needs is asked of systemd with the rest: its file says what that is.
+    needed = [u for _, u in dependencies(inventory.read_text(unit_dir(host.root) / unit))]
+    down: UnitgenError | None = None
     try:
-        unit = container_unit_name(name)
+        container = engine.state(name)
+    except (DockerUnavailable, PermissionDenied) as exc:
+        container, down = None, exc
+    view, drift_error = None, None
+    if down is None:
+        try:
+            view = gather_view(host, engine, whole=True, records=True, also_show=[unit, *needed])
+        except UnitgenError as exc:  # the engine answered for the container, not for drift
+            drift_error = f"unknown: {exc}"
+    if view is None:
+        view = gather_view(host, None, render=False, also_show=[unit, *needed])
+    logs: list[str] = []
+    logs_error = None
+    found = status_of(view, name, container, down, drift_error)
+    if container is not None:
+        try:
+            logs = engine.logs(name, LOG_LINES, tty=container.tty)
+        except UnitgenError as exc:
+            logs_error = str(exc)
+    return replace(found, logs=tuple(logs), logs_error=logs_error)
+
+
+def _unit_name(name: str) -> str:
+    try:
+        return container_unit_name(name)
     except UnitgenError as exc:
         raise ContainerNotFound(
             f"no container and no unit named {name!r} (not a valid container name)",
             "check the name with `docker ps -a` and `unitgen list`",
         ) from exc
-    path = unit_dir(app.root) / unit
-    text = inventory.read_text(path)
-    origin = origin_of(path, text, is_symlink=path.is_symlink())
-    drop_ins = inventory.find_drop_ins(app.root, unit)
-    docker_error: str | None = None
-    try:
-        container = app.source.state(name)
-    except (DockerUnavailable, PermissionDenied) as exc:
-        if origin == "missing" and not drop_ins:
-            raise  # nothing is known: no unit, and no engine to ask about a container
-        container, docker_error = None, str(exc)
-    if origin == "missing" and not drop_ins and container is None:
+
+
+def status_of(
+    view: HostView,
+    name: str,
+    container: ContainerState | None,
+    down: UnitgenError | None = None,
+    drift_error: str | None = None,
+) -> Status:
+    """NAME's status from the view and the container's state (DOWN: why the engine did not
+    answer); its logs are added by `gather`."""
+    unit = _unit_name(name)
+    facts = view.state.units[unit]
+    origin = origin_of(facts.path, facts.text, is_symlink=facts.is_symlink)
+    if down is not None and origin == "missing" and not facts.drop_ins:
+        raise down  # nothing is known: no unit, and no engine to ask about a container
+    if origin == "missing" and not facts.drop_ins and container is None:
         raise ContainerNotFound(
-            f"no container and no unit named {name} ({path} does not exist)",
+            f"no container and no unit named {name} ({facts.path} does not exist)",
             "check the name with `docker ps -a` and `unitgen list`",
         )
-    needed = dependencies(text)
-    shown = app.systemctl.show([unit, *(u for _, u in needed)], *SHOWN) if app.online else None
-    findings, drift_error = _drift(app, name, unit, container, docker_error)
-    logs: list[str] = []
-    logs_error = None
-    if container is not None:
-        try:
-            logs = app.source.logs(name, LOG_LINES, tty=container.tty)
-        except UnitgenError as exc:
-            logs_error = str(exc)
+    needed = dependencies(facts.text)
+    shown = view.state.shown if view.online else None
+    findings, drift_error = _drift(view, name, unit, container, down, drift_error)
     return Status(
         container=name,
         unit=unit_view(
             unit,
-            path,
+            facts.path,
             origin,
             None if shown is None else shown[unit],
-            enabled=systemd.enabled(app.root, unit, _target(text)),
+            enabled=facts.enabled_for(_target(facts.text)),
         ),
-        drop_ins=drop_ins,
+        drop_ins=facts.drop_ins,
         dependencies=tuple(
             DependencyView(dep, relation, _active(None if shown is None else shown[dep]))
             for relation, dep in needed
         ),
         docker=container,
-        docker_error=docker_error,
+        docker_error=None if down is None else str(down),
         findings=findings,
         drift_error=drift_error,
-        logs=tuple(logs),
-        logs_error=logs_error,
-        record=installed.record if (installed := app.installed.get(unit)) else None,
+        logs=(),
+        logs_error=None,
+        record=installed.record if (installed := view.installed.get(unit)) else None,
     )
 
 
 def _drift(
-    app: Unitgen,
+    view: HostView,
     name: str,
     unit: str,
     container: ContainerState | None,
-    docker_error: str | None,
+    down: UnitgenError | None,
+    drift_error: str | None,
 ) -> tuple[tuple[Finding, ...] | None, str | None]:
-    if docker_error is not None:
+    if down is not None:
         return None, "unknown: it needs the engine"
-    if container is None and unit not in app.installed:
+    if drift_error is not None:
+        return None, drift_error
+    if container is None and unit not in view.installed:
         return (), None  # no container, and a unit unitgen did not make: nothing to compare
     try:
-        return tuple(app.drift([name])), None
+        return tuple(drift_of.drift(view, [name])), None
     except UnitgenError as exc:
         return None, f"unknown: {exc}"
 

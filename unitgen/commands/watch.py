@@ -14,47 +14,55 @@ from typing import TYPE_CHECKING
 from unitgen.errors import DockerUnavailable, UnitgenError
 
 if TYPE_CHECKING:
-    from unitgen.commands.session import Unitgen
+    from unitgen.commands.view import Engine, Host, HostView
     from unitgen.plan.actions import Plan
+
+    Connect = Callable[[], tuple[Host, Engine]]
 
 OPT_IN_LABEL = "unitgen.enable"
 TRIGGERS = frozenset({"create", "destroy", "rename", "update"})
 RECONNECT_SECONDS = 2.0
 
 
-def opted_in(app: Unitgen) -> list[str]:
+def opted_in(view: HostView) -> list[str]:
     """Containers labelled unitgen.enable=true that have no unit yet."""
     from unitgen.units.names import container_unit_name
 
     return [
         name
-        for name, spec in sorted(app.graph.containers.items())
+        for name, spec in sorted(view.graph.containers.items())
         if (spec.label(OPT_IN_LABEL) or "").lower() in ("true", "yes", "1")
-        and container_unit_name(name) not in app.installed
+        and container_unit_name(name) not in view.installed
     ]
 
 
-def reconcile_plan(app: Unitgen) -> Plan:
+def reconcile_plan(view: HostView) -> Plan:
     """What one round of watching does: sync (pruning orphans) plus opted-in installs."""
-    todo = app.plan_sync(prune=True)
-    new = opted_in(app)
+    from unitgen.commands import manage
+
+    todo = manage.sync(view, prune=True)
+    new = opted_in(view)
     if new:
-        todo = todo.merge(app.plan_install(new))
+        todo = todo.merge(manage.install(view, new))
     return todo
 
 
-def reconcile(make_app: Callable[[], Unitgen], report: Callable[[str], None]) -> None:
+def reconcile(connect: Connect, report: Callable[[str], None]) -> None:
+    """One round: gather the whole host once, decide, apply, under the lock."""
+    from unitgen.commands import manage
+    from unitgen.commands.view import gather
     from unitgen.host.lock import exclusive
 
     with exclusive(report):
-        app = make_app()
-        todo = reconcile_plan(app)
+        host, engine = connect()
+        view = gather(host, engine, whole=True, records=True, may_start=True)
+        todo = reconcile_plan(view)
         if not todo.empty:
-            app.apply(todo, report)
+            manage.apply(host, engine, todo, report)
 
 
 def run(
-    make_app: Callable[[], Unitgen],
+    connect: Connect,
     report: Callable[[str], None],
     *,
     stop: Callable[[], bool] = lambda: False,
@@ -71,7 +79,7 @@ def run(
     while not stop():
         try:
             if dirty:
-                reconcile(make_app, report)
+                reconcile(connect, report)
                 dirty = False
             for event in DockerSource(timeout=None).events(since=since):
                 key = _identity(event)
@@ -87,7 +95,7 @@ def run(
                     report(f"container {name} died; systemd decides what happens next")
                 if action.split(":")[0] in TRIGGERS:
                     report(f"event: {action} {name}")
-                    reconcile(make_app, report)
+                    reconcile(connect, report)
                 if stop():
                     return
         except DockerUnavailable:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from unitgen.graph import Graph
+from unitgen.model import ActiveState
 from unitgen.units import helper
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import HELPER_PATH, container_unit_name
@@ -84,7 +85,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class UnitState:
-    active: str  # systemd ActiveState, or "offline"
+    active: ActiveState
     file_state: str  # UnitFileState: enabled, disabled, masked, ... or "offline"
 
 

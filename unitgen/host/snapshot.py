@@ -1,26 +1,41 @@
 """The host's state, gathered once into a frozen snapshot that planning decides on.
 
-Everything planning needs to know about the files, systemd and Docker is read here, in one
-place, before any decision: the units on disk (unitgen's and anyone's), whether each is
-enabled and active, the helper, the programs the units run, and policy-rc.d's verdict.
-`planning.py` is then a pure function of (desired units, this snapshot, options).
+Everything planning needs to know about the files and systemd is read here, in one place,
+before any decision: the units on disk (unitgen's and anyone's), where each is linked and
+whether it is active (one `systemctl show`), the helper, the programs the units run, and
+policy-rc.d's verdict. `plan/decide.py` is then a pure function of (desired units, this
+snapshot, options).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from unitgen.errors import UsageError
 from unitgen.host import inventory, systemd
-from unitgen.model import ContainerSpec
+from unitgen.model import ContainerSpec, active_state
+from unitgen.plan.state import HostState, UnitFacts
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import record_file, unit_dir
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
 REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
+
+# What one `systemctl show` asks of every unit gathered: planning's ActiveState, drift's
+# UnitFileState and LoadState, status's last exit and restarts, the engine unit's After=.
+SHOWN = (
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "Result",
+    "ExecMainStatus",
+    "ExecMainExitTimestamp",
+    "NRestarts",
+    "UnitFileState",
+    "After",
+)
 
 
 def resolve_root(root: str | None) -> Path:
@@ -39,112 +54,60 @@ def resolve_root(root: str | None) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class UnitFacts:
-    """One unit name as the host has it."""
-
-    path: Path
-    text: str | None  # None: no such file (a symlink is never read)
-    is_symlink: bool
-    vendor: Path | None  # a packaged unit of the same name, which ours would override
-    enabled: bool  # linked into its target's .wants/
-    active: str  # systemd's ActiveState, or "offline"
-
-
-@dataclass(frozen=True)
-class HostState:
-    root: Path
-    online: bool  # systemd runs here and root is / (no DPKG_ROOT)
-    installed: Mapping[str, InstalledUnit]
-    units: Mapping[str, UnitFacts]
-    helper_digest: str | None
-    missing_programs: tuple[tuple[str, str], ...]  # (path, package) the units need, absent
-    # policy-rc.d's verdict on starting each inactive unit; None when it was not asked (a
-    # dry run asks nothing) or does not exist.
-    may_start: Mapping[str, bool] | None
-    policy_rc_d: bool  # /usr/sbin/policy-rc.d exists under root
-    live: Mapping[str, ContainerSpec]  # the engine's containers, as far as they were read
-    # Recreate mode: container -> where its record is under root, and the text found there.
-    records: Mapping[str, tuple[Path, str | None]] = field(default_factory=dict)
-
-    @property
-    def touches_docker(self) -> bool:
-        """Docker's restart policies are changed only for the running system, not an image."""
-        return self.root == Path("/")
-
-    @property
-    def hands_over(self) -> bool:
-        """Docker's policy becomes `no` only where a running systemd will start the units: on
-        a host with another init (WSL, a container that reaches the engine's socket, a
-        chroot) nothing would, and the container would lose its only supervisor."""
-        return self.touches_docker and self.online
-
-
-def _enabled_as_wanted(
-    root: Path, name: str, wanted: Sequence[str], installed: InstalledUnit | None
-) -> bool:
-    """Linked into every unit WANTED names, and into none its installed file named that the new
-    one does not: a unit moved from multi-user.target to the engine's unit (the engine is
-    ordered after the target) must lose the old link, or the boot's ordering cycle stays."""
-    before = installed.wanted_by if installed is not None and installed.container else ()
-    stale = [t for t in before if t not in wanted]
-    return (
-        bool(wanted)
-        and all(systemd.enabled(root, name, t) for t in wanted)
-        and not any(systemd.enabled(root, name, t) for t in stale)
-    )
-
-
 def gather(
     root: Path,
     systemctl: systemd.Systemctl,
     installed: Mapping[str, InstalledUnit],
-    targets: Mapping[str, tuple[str, ...]],
+    units: Iterable[str],
     live: Mapping[str, ContainerSpec],
     *,
-    ask_policy_rc_d: bool,
+    may_start: Iterable[str] | None,
     recreated: Iterable[str] = (),
+    also_show: Iterable[str] = (),
 ) -> HostState:
-    """The snapshot for the units named in TARGETS (unit -> every unit its [Install] WantedBy=
-    will name; empty for a unit without [Install]: a network's) and every installed one. Reads
-    files and asks systemd; runs policy-rc.d only when ask_policy_rc_d (never for a dry run)."""
-    wanted: dict[str, tuple[str, ...]] = {
-        **{n: u.wanted_by if u.container else () for n, u in installed.items()},
-        **targets,
-    }
+    """The snapshot of UNITS and of every installed one (ALSO_SHOW: more units systemd is asked
+    about, not read from disk). Reads files and asks systemd once; runs policy-rc.d for the
+    inactive units among MAY_START, and only when it is given (never for a dry run)."""
     directory = unit_dir(root)
-    names = sorted(set(wanted) | set(installed))
-    active = systemctl.active_states(names)
-    units = {
+    names = sorted(set(units) | set(installed))
+    shown = systemctl.show(sorted({*names, *also_show}), *SHOWN)
+    links = systemd.wants_links(root)
+    active = {
+        name: active_state(shown[name].get("ActiveState")) if systemctl.online else "offline"
+        for name in shown
+    }
+    facts = {
         name: UnitFacts(
             path=directory / name,
             text=inventory.read_text(directory / name),
             is_symlink=(directory / name).is_symlink(),
             vendor=inventory.vendor_unit(root, name),
-            enabled=_enabled_as_wanted(root, name, wanted.get(name, ()), installed.get(name)),
+            links=links.get(name, frozenset()),
             active=active[name],
+            drop_ins=inventory.find_drop_ins(root, name),
         )
         for name in names
     }
     policy_rc_d = os.access(root / systemd.POLICY_RC_D, os.X_OK)
-    may_start = None
-    if ask_policy_rc_d and policy_rc_d and systemctl.online:
-        may_start = {
+    verdicts = None
+    if may_start is not None and policy_rc_d and systemctl.online:
+        verdicts = {
             name: systemctl.policy_allows(name, "start")
-            for name in targets
+            for name in may_start
             if active[name] != "active"
         }
     return HostState(
         root=root,
         online=systemctl.online,
         installed=installed,
-        units=units,
+        units=facts,
         helper_digest=inventory.helper_digest(root),
         missing_programs=tuple(_missing(root, REQUIRED_PROGRAMS)),
-        may_start=may_start,
+        may_start=verdicts,
         policy_rc_d=policy_rc_d,
         live=live,
         records=_records(root, installed, recreated),
+        shown=shown,
     )
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 from unitgen import log
 from unitgen.errors import SystemdFailed
 
+# ActiveState (with "offline") is the shared vocabulary's (model.py), for plan/ and drift/ below.
+from unitgen.model import ActiveState as ActiveState
+from unitgen.model import active_state
+
 POLICY_RC_D = Path("usr/sbin/policy-rc.d")
 POLICY_FORBIDDEN = 101
 
@@ -96,11 +100,12 @@ class Systemctl:
                 found[fields["Id"]] = fields
         return {unit: found.get(unit, {}) for unit in units}
 
-    def active_states(self, units: Sequence[str]) -> dict[str, str]:
+    def active_states(self, units: Sequence[str]) -> dict[str, ActiveState]:
         """ActiveState of each unit; 'offline' when systemd is not running."""
         shown = self.show(units, "ActiveState")
         return {
-            u: shown[u].get("ActiveState", "unknown") if self.online else "offline" for u in units
+            u: active_state(shown[u].get("ActiveState")) if self.online else "offline"
+            for u in units
         }
 
     def socket_service(self, path: str) -> str | None:
@@ -130,6 +135,25 @@ def enabled(root: Path, unit: str, target: str) -> bool:
     """Whether `unit` is enabled for `target`, read from the symlink systemctl enable makes."""
     link = root / "etc/systemd/system" / f"{target}.wants" / unit
     return link.is_symlink() or link.exists()
+
+
+def wants_links(root: Path) -> dict[str, frozenset[str]]:
+    """Unit -> every unit whose .wants/ under ROOT links it (what `enabled` asks of one
+    target, read for all at once)."""
+    base = root / "etc/systemd/system"
+    found: dict[str, set[str]] = {}
+    try:
+        entries = [e for e in os.scandir(base) if e.name.endswith(".wants") and e.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    for entry in entries:
+        try:
+            names = os.listdir(entry.path)
+        except OSError:
+            continue
+        for name in names:
+            found.setdefault(name, set()).add(entry.name.removesuffix(".wants"))
+    return {name: frozenset(targets) for name, targets in found.items()}
 
 
 _SHARED_LIBS = ("usr/lib/*/systemd", "usr/lib/systemd", "lib/*/systemd", "lib/systemd")

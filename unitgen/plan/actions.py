@@ -14,6 +14,7 @@ from typing import Literal
 
 from unitgen.errors import ForeignUnit, PartlyDone, UnitgenError, UsageError
 from unitgen.model import ContainerSpec, RestartPolicy
+from unitgen.options import UnitOptions, from_labels
 from unitgen.units import helper
 from unitgen.units.installed import DropIn, InstalledUnit
 from unitgen.units.names import RECORD_MODE
@@ -182,6 +183,15 @@ def effective_policy(current: RestartPolicy, installed: InstalledUnit | None) ->
     if current.is_off and recorded is not None:
         return recorded
     return current
+
+
+def options_for(
+    spec: ContainerSpec, flags: UnitOptions, installed: InstalledUnit | None
+) -> tuple[UnitOptions, UnitOptions]:
+    """The options to record (this run's flags over the flags an earlier run recorded) and
+    those in effect (over the container's labels)."""
+    chosen = flags.over(installed.options if installed else UnitOptions())
+    return chosen, chosen.over(from_labels(spec.labels, spec.name))
 
 
 def check_replaceable(

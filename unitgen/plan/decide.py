@@ -1,5 +1,5 @@
 """Every decision of install, uninstall, sync and adopt, as pure functions of the desired
-units, the host's snapshot (host.py) and the options: no file is read, no program is run.
+units, the host's state (plan/state.py) and the options: no file is read, no program is run.
 
 What is decided here, and why, is what keeps a container supervised at every step (README,
 "Guarantees"): which closures are left out and why, which files are written or removed, whose
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from unitgen.drift.compare import Finding
 from unitgen.errors import ForeignUnit, MissingProgram, UnitgenError, UsageError
-from unitgen.host.snapshot import HostState
 from unitgen.model import ContainerSpec
 from unitgen.plan.actions import (
     Desired,
@@ -29,6 +28,7 @@ from unitgen.plan.actions import (
     helper_action,
     policy_changes,
 )
+from unitgen.plan.state import HostState
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, helper_file, unit_dir
 from unitgen.units.render import RenderedUnit
@@ -92,7 +92,7 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
         f"{unit} takes {mode} mode at its next start: systemctl restart {unit}"
         for unit, mode in changed.items()
     ]
-    enable = [n for n in names if not host.units[n].enabled]
+    enable = [u.name for u in rendered if u.container and not host.enabled(u.name, u.wanted_by)]
     starting: list[str] = []
     if not host.online:
         notes.append("systemd is not running here: units enabled, nothing started")
@@ -204,7 +204,7 @@ def uninstall(names: Sequence[str], host: HostState, *, force: bool, keep_runnin
         files=files,
         policies=_restored(installed, containers, host) if host.touches_docker else [],
         stop=[u for u in order if host.units[u].active not in ("inactive", "failed", "offline")],
-        disable=[u for u in containers if host.units[u].enabled],
+        disable=[u for u in containers if host.enabled(u, installed[u].wanted_by)],
         notes=notes,
         release=sorted(
             {c for u in doomed if (c := installed[u].container) is not None}

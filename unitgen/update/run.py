@@ -13,7 +13,7 @@ so that a run killed half way still knows it) and the unit restarts again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -68,7 +68,7 @@ class Units(Protocol):
 
     online: bool
 
-    def active_states(self, units: Sequence[str]) -> dict[str, str]: ...
+    def active_states(self, units: Sequence[str]) -> Mapping[str, str]: ...
     def restart_queued(self, unit: str) -> None: ...
 
 

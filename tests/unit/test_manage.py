@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, app, drop_in
+from tests.fakes import FakeSource, drop_in, host
+from unitgen.commands import findings, manage
 from unitgen.errors import ForeignUnit, UsageError
 from unitgen.host.snapshot import resolve_root
 from unitgen.model import RestartPolicy
@@ -23,8 +24,8 @@ def units_in(root: Path) -> list[str]:
 
 def test_install_into_a_root_writes_the_closure_and_enables_it_offline(tmp_path: Path) -> None:
     source = FakeSource()
-    todo = app(tmp_path, source).plan_install(["seed-sidecar"])
-    app(tmp_path, source).apply(todo, lambda _: None)
+    todo = manage.plan_install(host(tmp_path), source, ["seed-sidecar"])
+    manage.apply(host(tmp_path), source, todo, lambda _: None)
     assert units_in(tmp_path) == [
         "docker-seed-backend1.service",
         "docker-seed-backend2.service",
@@ -44,8 +45,10 @@ def test_install_into_a_root_writes_the_closure_and_enables_it_offline(tmp_path:
 
 def test_a_second_install_with_nothing_changed_plans_nothing(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-proxy"]), print)
-    again = app(tmp_path, source).plan_install(["seed-proxy"])
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-proxy"]), print
+    )
+    again = manage.plan_install(host(tmp_path), source, ["seed-proxy"])
     assert again.empty
     assert {f.verb for f in again.files} == {"keep"}
 
@@ -59,19 +62,21 @@ def test_a_foreign_unit_is_never_overwritten_without_force(tmp_path: Path) -> No
         match=r"docker-seed-vpn.service exists at .* and was not "
         r"made by unitgen; use --force to replace it",
     ):
-        app(tmp_path, FakeSource()).plan_install(["seed-vpn"])
-    assert app(tmp_path, FakeSource()).plan_install(["seed-vpn"], force=True).files[0].verb == (
-        "write"
-    )
+        manage.plan_install(host(tmp_path), FakeSource(), ["seed-vpn"])
+    assert manage.plan_install(host(tmp_path), FakeSource(), ["seed-vpn"], force=True).files[
+        0
+    ].verb == ("write")
 
 
 def test_a_hand_edited_unit_is_reported_not_overwritten(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     path = tmp_path / "etc/systemd/system/docker-seed-vpn.service"
     path.write_text(path.read_text().replace("Restart=no", "Restart=always"))
     with pytest.raises(ForeignUnit, match="was edited by hand since unitgen wrote it"):
-        app(tmp_path, source).plan_install(["seed-vpn"])
+        manage.plan_install(host(tmp_path), source, ["seed-vpn"])
 
 
 def test_a_symlink_where_a_unit_goes_is_refused_even_with_force(tmp_path: Path) -> None:
@@ -79,30 +84,36 @@ def test_a_symlink_where_a_unit_goes_is_refused_even_with_force(tmp_path: Path) 
     unit_dir.mkdir(parents=True)
     (unit_dir / "docker-seed-vpn.service").symlink_to("/etc/passwd")
     with pytest.raises(ForeignUnit, match="is a symlink; unitgen never writes through one"):
-        app(tmp_path, FakeSource()).plan_install(["seed-vpn"], force=True)
+        manage.plan_install(host(tmp_path), FakeSource(), ["seed-vpn"], force=True)
 
 
 def test_uninstall_refuses_while_another_unit_needs_it(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-sidecar"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-sidecar"]), print
+    )
     with pytest.raises(
         UsageError,
         match=re.escape("docker-seed-proxy.service still needed by: docker-seed-sidecar.service"),
     ):
-        app(tmp_path, source).plan_uninstall(["seed-proxy"])
+        manage.plan_uninstall(host(tmp_path), source, ["seed-proxy"])
 
 
 def test_uninstall_removes_units_links_and_unused_network_units(tmp_path: Path) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-proxy"]), print)
-    todo = app(tmp_path, source).plan_uninstall(["seed-proxy", "seed-backend1", "seed-backend2"])
-    app(tmp_path, source).apply(todo, print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-proxy"]), print
+    )
+    todo = manage.plan_uninstall(
+        host(tmp_path), source, ["seed-proxy", "seed-backend1", "seed-backend2"]
+    )
+    manage.apply(host(tmp_path), source, todo, print)
     assert units_in(tmp_path) == []
     assert not list((tmp_path / "etc/systemd/system").glob("*.wants/*"))
 
 
 def test_uninstalling_what_is_not_installed_is_not_an_error(tmp_path: Path) -> None:
-    todo = app(tmp_path, FakeSource()).plan_uninstall(["seed-vpn"])
+    todo = manage.plan_uninstall(host(tmp_path), FakeSource(), ["seed-vpn"])
     assert todo.empty
     assert list(todo.notes) == [
         "docker-seed-vpn.service is not installed by unitgen; nothing to do for it"
@@ -119,7 +130,7 @@ def test_a_root_with_dotdot_is_refused(tmp_path: Path) -> None:
 
 
 def test_dry_run_plan_names_files_and_commands_with_the_real_root(tmp_path: Path) -> None:
-    todo = app(tmp_path, FakeSource()).plan_install(["seed-reader"])
+    todo = manage.plan_install(host(tmp_path), FakeSource(), ["seed-reader"])
     lines = todo.describe(online=False, root=tmp_path)
     assert lines == [
         f"write   {tmp_path}/var/lib/unitgen/helper/container-v1  (new)",
@@ -135,20 +146,27 @@ def test_diff_names_each_drop_in_after_the_unit_and_does_not_compare_it(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     path = drop_in(tmp_path, "docker-seed-vpn.service")
-    assert app(tmp_path, source).diff(["seed-vpn"]) == (f"# drop-in kept as it is: {path}\n", False)
+    assert findings.compare_units(host(tmp_path), source, ["seed-vpn"]) == (
+        f"# drop-in kept as it is: {path}\n",
+        False,
+    )
 
 
 def test_uninstall_leaves_the_admins_drop_ins_and_says_how_to_remove_them(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    app(tmp_path, source).apply(app(tmp_path, source).plan_install(["seed-vpn"]), print)
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
+    )
     path = drop_in(tmp_path, "docker-seed-vpn.service")
-    todo = app(tmp_path, source).plan_uninstall(["seed-vpn"])
+    todo = manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"])
     reported: list[str] = []
-    app(tmp_path, source).apply(todo, reported.append)
+    manage.apply(host(tmp_path), source, todo, reported.append)
     assert units_in(tmp_path) == []
     assert path.read_text() == "[Service]\nEnvironment=FOO=bar\n"
     directory = path.parent
