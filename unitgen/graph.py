@@ -210,3 +210,15 @@ class Graph:
         path.pop()
         state[name] = 2
         order.append(name)
+
+
+def started_after(spec: ContainerSpec) -> list[tuple[str, str]]:
+    """The containers the engine itself must find running when it starts SPEC, each with how
+    SPEC needs it: a link, a shared network namespace. (A --volumes-from source need only
+    exist; compose's depends_on and unitgen's labels are not the engine's business.) At boot
+    the engine starts the containers of its restart policies at once, before any unit, so
+    such a container cannot stay with Docker while a unit runs what it needs."""
+    found = [(link, "links to") for link in spec.links]
+    if spec.netns_container:
+        found.append((spec.netns_container, "shares the network namespace of"))
+    return found

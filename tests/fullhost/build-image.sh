@@ -37,6 +37,10 @@ PKGS="$PKGS python3-click python3-docker python3-systemd procps iproute2"
 # From trixie on the docker CLI is its own package, only recommended by docker.io.
 [ "$RELEASE" = bookworm ] || PKGS="$PKGS docker-cli"
 root_debootstrap "$PKGS"
+# The engine's own package, kept in /opt/engine for `dpkg -i` (what `apt-get install
+# --reinstall docker.io` does, without a download; root_slim empties apt's cache).
+mkdir -p "$root/opt/engine"
+cp "$root"/var/cache/apt/archives/docker.io_*.deb "$root/opt/engine/"
 if [ "$NAME" = trixie-forky ]; then
     mount -t proc proc "$root/proc"
     root_chroot sh -eu -s "$MIRROR" >"$work/forky.log" 2>&1 <<'EOF' || {
@@ -50,6 +54,7 @@ apt-get install -y -qq --no-install-recommends --download-only "$@"
 mkdir -p /opt/forky-engine
 cp /var/cache/apt/archives/*.deb /opt/forky-engine/
 apt-get install -y -qq --no-install-recommends "$@"
+rm /opt/engine/*.deb && cp /opt/forky-engine/docker.io_*.deb /opt/engine/
 dockerd --version
 EOF
         tail -30 "$work/forky.log" >&2

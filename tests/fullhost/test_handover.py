@@ -142,6 +142,76 @@ def test_an_engine_stopped_and_started_again_brings_every_enabled_unit_back_in_o
     assert unit(host, "off")["ActiveState"] == "inactive"
 
 
+def test_reinstalling_the_engines_package_leaves_every_enabled_unit_running_in_order(
+    host: FullHost,
+) -> None:
+    """`apt-get install --reinstall docker.io`, what an upgrade's maintainer scripts do: the
+    package kept in /opt/engine (build-image.sh) is installed again with dpkg, no download."""
+    create(host, "db", "--restart", "always")
+    create(host, "app", "--link", "db", "--restart", "always")
+    create(host, "off", "--restart", "unless-stopped")
+    create(host, "plain", "--restart", "always")
+    host.docker("start", "plain")
+    host.run("unitgen", "install", "app", "off")
+    host.run("systemctl", "disable", "--now", "docker-off.service")
+    host.run("systemctl", "reset-failed", "docker.service", "docker.socket")
+    host.sh(
+        "dpkg -i /opt/engine/docker.io_*.deb >/root/reinstall.log 2>&1 || "
+        "{ tail -20 /root/reinstall.log; exit 1; }"
+    )
+    host.run("docker", "version")  # the engine answers (again, if the package restarted it)
+    wait_for(
+        lambda: all(
+            unit(host, n)["ActiveState"] == "active" and state(host, n)[0] == "true"
+            for n in ("db", "app")
+        ),
+        timeout=60,
+        what="db's and app's units active and their containers running",
+    )
+    seen = {n: state(host, n)[0] for n in ("db", "app", "off", "plain")}
+    print("after the reinstall:", seen)
+    assert seen == {"db": "true", "app": "true", "off": "false", "plain": "true"}
+    db, app = unit(host, "db"), unit(host, "app")
+    assert int(db["ActiveEnterTimestampMonotonic"]) <= int(app["InactiveExitTimestampMonotonic"])
+    assert unit(host, "off")["ActiveState"] == "inactive"
+
+
+def test_a_container_handed_back_to_docker_takes_what_it_links_to_so_both_run_after_a_boot(
+    host: FullHost,
+) -> None:
+    """Left with Docker while a unit runs its link target, app would be started by the engine
+    at boot before db's unit, and fail ("Cannot link to a non running container")."""
+    create(host, "db", "--restart", "always")
+    create(host, "app", "--link", "db", "--restart", "always")
+    host.run("unitgen", "install", "app")
+    said = host.run("unitgen", "uninstall", "app")
+    assert "db is handed back to Docker too" in said.stdout + said.stderr
+    assert host.run("unitgen", "list", "--json").stdout.count('"container"') == 0
+    host.reboot()
+    wait_for(
+        lambda: state(host, "db")[0] == state(host, "app")[0] == "true",
+        timeout=60,
+        what="db and app running after the boot, both under Docker's policy",
+    )
+
+
+def test_installing_a_link_target_takes_along_its_docker_policy_dependant(
+    host: FullHost,
+) -> None:
+    create(host, "db", "--restart", "always")
+    create(host, "app", "--link", "db", "--restart", "always")
+    said = host.run("unitgen", "install", "db")
+    assert "app is installed too" in said.stdout + said.stderr
+    host.reboot()
+    wait_for(
+        lambda: state(host, "db")[0] == state(host, "app")[0] == "true",
+        timeout=60,
+        what="db and app running after the boot, both under their units",
+    )
+    assert unit(host, "app")["ActiveState"] == "active"
+    assert host.run("unitgen", "drift", check=False).returncode == 0
+
+
 def test_an_engine_ordered_after_multi_user_target_still_brings_containers_back_at_boot(
     host: FullHost,
 ) -> None:

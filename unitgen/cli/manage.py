@@ -123,7 +123,9 @@ def install(
 
     Docker's restart policy of each container becomes `no` (systemd supervises now); the
     old policy is recorded in the unit and restored by `uninstall`. Running it again with
-    nothing changed changes nothing. Without a running systemd (chroot, image build,
+    nothing changed changes nothing. Containers under a Docker restart policy that link to
+    one of them, or share its network namespace, are installed too (the engine would start
+    them at boot before the unit, and fail). Without a running systemd (chroot, image build,
     --root, DPKG_ROOT) units are written and enabled offline and nothing is started.
     With --recreate the unit owns its container: it creates it anew from a recorded
     request (/etc/unitgen/recreate/NAME.json) at each start and removes it at each stop.
@@ -198,7 +200,9 @@ def uninstall(
     are left in place: stopped, or running with --keep-running (Docker supervises them
     again from that moment); so are the admin's drop-ins (UNIT.d/), with a note on how to
     remove them. A container that has no unit is not an error, and one that no longer exists
-    is found by its unit (by name or by the id the unit recorded).
+    is found by its unit (by name or by the id the unit recorded). What a container going
+    back to Docker links to, or whose network namespace it shares, goes back too (the
+    engine could not start it at boot before a unit); refused if another unit needs it.
 
     \b
     Examples:

@@ -142,6 +142,11 @@ DRIFT_KINDS: dict[Kind, tuple[str, str]] = {
         "systemctl restart UNIT",
     ),
     Kind.UNMANAGED: ("a container with a Docker restart policy and no unit", "unitgen adopt NAME"),
+    Kind.NEEDS_A_UNIT: (
+        "a container left to its Docker restart policy links to, or shares the network "
+        "namespace of, one a unit runs: at boot the engine starts it first, and it fails",
+        "unitgen install NAME, or unitgen sync",
+    ),
     Kind.DROP_IN: (
         "the unit is customised by drop-ins (systemctl edit): shown, never drift",
         "none needed; systemctl cat UNIT shows the result",

@@ -39,14 +39,20 @@ def container_unit(
 
 
 def render(
-    view: HostView, names: Sequence[str], *, all_: bool = False, with_records: bool = False
+    view: HostView,
+    names: Sequence[str],
+    *,
+    all_: bool = False,
+    with_records: bool = False,
+    also: Sequence[str] = (),
 ) -> plan.Desired:
-    """The units of each named container's closure (every container's with all_), or why
-    it could not be rendered: one container with a label naming nothing, or a value that
-    cannot be written, costs only its own closure. The view's flags apply to the containers
-    named, not to what they need."""
+    """The units of each named container's closure (every container's with all_), and of
+    ALSO's, or why one could not be rendered: one container with a label naming nothing, or
+    a value that cannot be written, costs only its own closure. The view's flags apply to the
+    containers named, not to what they need, nor to ALSO."""
     graph = view.graph
-    roots = sorted(graph.containers) if all_ else list(dict.fromkeys(names))
+    named = sorted(graph.containers) if all_ else list(dict.fromkeys(names))
+    roots = [*named, *(n for n in also if n not in named)]
     flags = view.flags
     renderer = Renderer(view.render)
     cache: dict[str, RenderedUnit] = {}
@@ -58,7 +64,7 @@ def render(
             for name in graph.closure([root]):
                 spec = graph.containers[name]
                 if name not in cache:
-                    chosen = flags if flags is not None and name in roots else UnitOptions()
+                    chosen = flags if flags is not None and name in named else UnitOptions()
                     cache[name] = container_unit(
                         view, renderer, spec, chosen, with_record=with_records
                     )
@@ -72,7 +78,7 @@ def render(
             failed.append((root, exc))
             continue
         closures[root] = units
-    single = not all_ and len(roots) == 1
+    single = not all_ and len(named) == 1
     return plan.Desired(closures, failed, graph.containers, single)
 
 

@@ -36,8 +36,14 @@ def install(
     """Write, enable and start the units of NAMES' closures (every container's with all_);
     the view's flags apply to the containers named."""
     plan.require_names(names, all_=all_, command="install")
-    desired = render(view, names, all_=all_, with_records=True)
-    return planning.install(desired, view.state, force=force, start=start)
+    also: list[str] = []
+    notes: list[str] = []
+    if not all_ and view.whole:
+        managed = {u.container for u in view.installed.values() if u.container}
+        also, notes = planning.dependants_to_install(view.graph, names, managed)
+    desired = render(view, names, all_=all_, with_records=True, also=also)
+    done = planning.install(desired, view.state, force=force, start=start)
+    return plan.Plan(notes=notes).merge(done) if notes else done
 
 
 def uninstall(
@@ -101,8 +107,10 @@ def plan_install(
     dry_run: bool = False,
 ) -> plan.Plan:
     plan.require_names(names, all_=all_, command="install")
+    # Every container, not only the names' closure: those that would be stranded with
+    # Docker (planning.dependants_to_install) are found only so.
     view = gather(
-        host, engine, names, whole=all_, flags=options, records=True, may_start=not dry_run
+        host, engine, names, whole=True, flags=options, records=True, may_start=not dry_run
     )
     return install(view, names, all_=all_, force=force, start=start)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from unitgen.graph import Graph
+from unitgen.graph import Graph, started_after
 from unitgen.model import ActiveState
 from unitgen.units import helper
 from unitgen.units.installed import InstalledUnit
@@ -34,6 +34,7 @@ class Kind(enum.StrEnum):
     STARTED_OUTSIDE_SYSTEMD = "started-outside-systemd"
     CONTAINER_NOT_RUNNING = "container-not-running"
     UNMANAGED = "unmanaged"
+    NEEDS_A_UNIT = "needs-a-unit"
     DROP_IN = "drop-in"
     HELPER_MISSING = "helper-missing"
     ORDERING_CYCLE = "ordering-cycle"
@@ -60,6 +61,7 @@ KINDS: dict[Kind, Severity] = {
     Kind.STARTED_OUTSIDE_SYSTEMD: Severity.WARNING,
     Kind.CONTAINER_NOT_RUNNING: Severity.ERROR,
     Kind.UNMANAGED: Severity.INFO,
+    Kind.NEEDS_A_UNIT: Severity.ERROR,
     Kind.DROP_IN: Severity.INFO,
     Kind.HELPER_MISSING: Severity.ERROR,
     Kind.ORDERING_CYCLE: Severity.ERROR,
@@ -339,6 +341,19 @@ def findings(
                 f"unitgen adopt {name}",
             )
         )
+        result += [
+            Finding(
+                Kind.NEEDS_A_UNIT,
+                name,
+                container_unit_name(name),
+                f"{name} has Docker's restart policy {spec.restart_policy} and {how} {dep}, "
+                f"which a unit runs: at boot the engine starts {name} before that unit, and "
+                "the start fails",
+                f"unitgen install {name}  (or: unitgen sync)",
+            )
+            for dep, how in started_after(spec)[:1]
+            if dep in managed
+        ]
     return result
 
 

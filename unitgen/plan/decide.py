@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from unitgen.drift.compare import Finding
 from unitgen.errors import ForeignUnit, MissingProgram, UnitgenError, UsageError
+from unitgen.graph import Graph, started_after
 from unitgen.model import ContainerSpec
 from unitgen.plan.actions import (
     Desired,
@@ -32,6 +33,95 @@ from unitgen.plan.state import HostState
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, helper_file, unit_dir
 from unitgen.units.render import RenderedUnit
+
+
+def dependants_to_install(
+    graph: Graph, names: Sequence[str], managed: set[str]
+) -> tuple[list[str], list[str]]:
+    """The containers installing NAMES must take too, and a note on each: those under a
+    Docker restart policy that link to, or share the network namespace of, a container a unit
+    will run (MANAGED: the installed ones). Left with Docker, such a container would be
+    started at boot before that unit, and its start would fail ("Cannot link to a non running
+    container"), where Docker alone would have started both. Transitively."""
+    will_run = set(managed)
+    for name in names:
+        try:
+            will_run |= set(graph.closure([name]))
+        except UnitgenError:  # rendering reports it, and leaves its closure out
+            continue
+    extra: list[str] = []
+    notes: list[str] = []
+    found = True
+    while found:
+        found = False
+        for name, spec in sorted(graph.containers.items()):
+            if name in will_run or spec.restart_policy.is_off or name in graph.broken:
+                continue
+            needs = [(dep, how) for dep, how in started_after(spec) if dep in will_run]
+            if not needs:
+                continue
+            dep, how = needs[0]
+            extra.append(name)
+            notes.append(
+                f"{name} is installed too: it {how} {dep}, which a unit runs, and with Docker's "
+                f"restart policy ({spec.restart_policy}) the engine would start it at boot "
+                f"before that unit, and fail"
+            )
+            try:
+                will_run |= set(graph.closure([name]))
+            except UnitgenError:
+                will_run.add(name)
+            found = True
+    return extra, notes
+
+
+def handed_back_with(
+    doomed: set[str], host: HostState, *, force: bool
+) -> tuple[set[str], list[str]]:
+    """The units that go with DOOMED, and a note on each: a container going back to a Docker
+    restart policy that links to, or shares the network namespace of, a container a unit
+    runs could not be started at boot (the engine starts it before any unit, and the start
+    fails), so that container goes back to Docker too, transitively. One that another unit
+    still needs is refused (with force: kept, and said)."""
+    installed = host.installed
+    going = set(doomed)
+    notes: list[str] = []
+    todo = sorted(doomed)
+    while todo:
+        unit = installed.get(todo.pop())
+        spec = host.live.get(unit.container or "") if unit is not None else None
+        policy = unit.recorded_policy if unit is not None else None
+        if spec is None or policy is None or policy.is_off:
+            continue
+        for dep, how in started_after(spec):
+            dep_unit = container_unit_name(dep)
+            if dep_unit not in installed or dep_unit in going:
+                continue
+            others = sorted(
+                n for n, u in installed.items() if n not in going and dep_unit in u.requires()
+            )
+            why = (
+                f"{spec.name} goes back to Docker's restart policy {policy} and {how} {dep}, "
+                "which the engine must find running when it starts it at boot"
+            )
+            if others or (installed[dep_unit].edited and not force):
+                if force:
+                    notes.append(f"{why}; {dep}'s unit stays (--force): {spec.name} may not start")
+                    continue
+                reason = (
+                    f"{dep_unit} is still needed by {', '.join(others)}"
+                    if others
+                    else f"{dep_unit} was edited by hand"
+                )
+                together = [spec.name, dep, *(installed[o].container or o for o in others)]
+                raise UsageError(
+                    f"{why}; {reason}",
+                    f"uninstall {' '.join(together)} together, or keep {spec.name}'s unit",
+                )
+            going.add(dep_unit)
+            todo.append(dep_unit)
+            notes.append(f"{dep} is handed back to Docker too: {why}")
+    return going - doomed, notes
 
 
 def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> Plan:
@@ -179,6 +269,9 @@ def uninstall(names: Sequence[str], host: HostState, *, force: bool, keep_runnin
                 "use --force to remove it anyway",
             )
     doomed = {container_unit_name(n) for n in names} & set(installed)
+    also, why = handed_back_with(doomed, host, force=force)
+    doomed |= also
+    notes += why
     owned = _owned_containers(doomed, host, force=force, notes=notes)
     users = _users(installed, doomed)
     if users and not force:
@@ -282,7 +375,7 @@ class SyncTargets:
 
 
 def sync_targets(found: Sequence[Finding], *, force: bool) -> SyncTargets:
-    fixable = {"restart-policy-conflict", "recreated", "stale", "ordering-cycle"}
+    fixable = {"restart-policy-conflict", "recreated", "stale", "ordering-cycle", "needs-a-unit"}
     if force:
         fixable.add("edited")
     edited = set() if force else {f.container for f in found if f.kind == "edited"}
