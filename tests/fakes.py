@@ -276,10 +276,11 @@ class FakeEngine:
     records every request. `GET /_ping` answers with `Api-Version: API` (no header when API
     is None) and `GET /version` with `ApiVersion` API (1.41 when None; the docker SDK's
     `version="auto"` asks it) unless routed otherwise. Unrouted requests get 501, which no
-    verb of the helper takes for success."""
+    verb of the helper takes for success. With MIN_API, a request at a versioned path below
+    it is refused as Docker 29.0-29.2 refuse anything below 1.44 (400, their message)."""
 
-    def __init__(self, socket: Path, api: str | None = "1.41") -> None:
-        self.socket, self.api = socket, api
+    def __init__(self, socket: Path, api: str | None = "1.41", min_api: str | None = None) -> None:
+        self.socket, self.api, self.min_api = socket, api, min_api
         self.routes: dict[tuple[str, str], Route] = {
             ("GET", "/_ping"): lambda _: self.pong(),
             ("GET", "/version"): lambda _: Reply(200, json.dumps({"ApiVersion": api or "1.41"})),
@@ -306,6 +307,21 @@ class FakeEngine:
     def answer(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
+            asked = re.match(r"/v(\d+)\.(\d+)/", request.target)
+            if self.min_api and asked:
+                lowest = tuple(int(n) for n in self.min_api.split("."))
+                if (int(asked[1]), int(asked[2])) < lowest:
+                    version = f"{asked[1]}.{asked[2]}"
+                    return Reply(
+                        400,
+                        json.dumps(
+                            {
+                                "message": f"client version {version} is too old. Minimum "
+                                f"supported API version is {self.min_api}, please upgrade "
+                                "your client to a newer version"
+                            }
+                        ),
+                    )
             for (method, prefix), route in sorted(self.routes.items(), key=lambda r: -len(r[0][1])):
                 if method == request.method and request.path.startswith(prefix):
                     return route(request)

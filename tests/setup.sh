@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 # docker-registry: the image registry `unitgen update`'s tests push to (tests/registry.py).
 need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
-libsystemd-dev pkg-config util-linux systemd graphviz docker-compose docker-registry"
+libsystemd-dev pkg-config util-linux systemd graphviz docker-compose docker-registry zsh"
 missing=""
 for pkg in $need_pkgs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"

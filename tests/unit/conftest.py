@@ -41,3 +41,28 @@ def engine(tmp_path: Path) -> Iterator[FakeEngine]:
     fake = FakeEngine(tmp_path / "docker.sock").start()
     yield fake
     fake.stop()
+
+
+# Where unitgen writes on a real host (/ as root): units, the helper, records, hand-backs. The
+# pure tests touch nothing outside their temporary directories: these are the same after the
+# session as before it.
+MACHINE_PATHS = (
+    Path("/run/unitgen"),
+    Path("/var/lib/unitgen"),
+    Path("/etc/unitgen"),
+    Path("/etc/systemd/system"),
+)
+
+
+def _listing() -> dict[Path, list[str]]:
+    return {p: sorted(str(q) for q in p.rglob("*")) if p.is_dir() else [] for p in MACHINE_PATHS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def machine_untouched() -> Iterator[None]:
+    before = _listing()
+    yield
+    after = _listing()
+    changed = {str(p): sorted(set(after[p]) ^ set(before[p])) for p in MACHINE_PATHS}
+    changed = {p: c for p, c in changed.items() if c}
+    assert not changed, f"unit tests changed the machine's own paths: {changed}"

@@ -9,6 +9,7 @@ import json
 import os
 import runpy
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, need
 from tests.fakes import FakeEngine, FakeSource, Reply, host
 from unitgen.commands import manage
 
@@ -154,9 +155,52 @@ def test_the_packaged_scripts_are_clicks_for_unitgen(shell: str, marker: str) ->
     assert marker in source and "_UNITGEN_COMPLETE" in source
 
 
-def test_the_zsh_script_completes_on_the_first_tab_when_autoloaded_from_fpath() -> None:
+# An interactive zsh on a pseudo-terminal (zsh/zpty), the packaged script in its fpath as
+# Debian installs it (vendor-completions), compinit, then "unitgen exit-c" and one TAB.
+_ZSH_DRIVER = r"""
+zmodload zsh/zpty
+zpty z 'TERM=dumb zsh -f -i'
+zpty -w z "PS1='> '; fpath=($1 \$fpath); PATH=$2:\$PATH; autoload -Uz compinit; compinit -u -D"
+zpty -w -n z $'unitgen exit-c\t'
+sleep 2
+zpty -w z $'\x03'
+zpty -r -t z out
+zpty -r -t z more
+print -r -- "$out$more"
+zpty -d z
+"""
+
+
+def first_tab(script_text: str, tmp_path: Path) -> str:
+    """What an interactive zsh shows after one TAB on `unitgen exit-c`, completion loaded
+    from an fpath directory holding SCRIPT_TEXT as _unitgen."""
+    fpath = tmp_path / "vendor-completions"
+    fpath.mkdir(parents=True)
+    (fpath / "_unitgen").write_text(script_text)
+    done = subprocess.run(
+        ["zsh", "-f", "-c", _ZSH_DRIVER, "zsh", str(fpath), str(Path(sys.executable).parent)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env={**ENV, "HOME": str(tmp_path)},
+    )
+    return done.stdout.rsplit("> ", 1)[-1]
+
+
+def test_the_zsh_script_completes_on_the_first_tab_when_autoloaded_from_fpath(
+    tmp_path: Path,
+) -> None:
     """Debian 12's click 8.1.3 ends its zsh script with a bare compdef: autoloaded from
-    vendor-completions, the first TAB would only register the function."""
+    vendor-completions, the first TAB would only register the function (the control below
+    shows that happening in a real zsh)."""
+    need("zsh", shutil.which("zsh") is not None)
+    shown = first_tab(script("zsh"), tmp_path / "fixed")
+    assert "unitgen exit-codes" in shown, shown
+    packaged = script("zsh")
+    bare = packaged[: packaged.index("if [[ $zsh_eval_context[-1] == loadautofunc ]]")]
+    control = first_tab(bare + "compdef _unitgen_completion unitgen;\n", tmp_path / "bare")
+    assert "exit-codes" not in control, control
     old_click = "_unitgen_completion() {\n    :\n}\n\ncompdef _unitgen_completion unitgen;\n"
     fixed = autoloadable(old_click)
     assert fixed.endswith(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.fakes import FakeEngine, Reply
+from tests.fakes import FakeEngine, Reply, Request
 from unitgen.engine.source import DockerSource
 from unitgen.errors import DockerUnavailable, EngineFailed
 
@@ -189,3 +189,19 @@ def test_completion_with_no_engine_offers_nothing_without_importing_the_sdk(
         env={**os.environ, "PYTHONPATH": str(REPO), "DOCKER_HOST": f"unix://{tmp_path}/no.sock"},
     )
     assert done.stdout.split() == ["[]", "False"]
+
+
+def test_the_sdk_asks_at_the_version_the_engine_offers_not_one_docker_29_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docker-py 5.0.3's default API version, 1.41, is one Docker 29.0-29.2 refuse."""
+    fake = FakeEngine(tmp_path / "docker.sock", api="1.51", min_api="1.44").start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
+    try:
+        fake.on("GET", "/containers/web/json", Reply(200, WEB.decode()))
+        assert DockerSource().resolve("web") == "web"
+        assert any(p.startswith("/v1.51/containers/web/json") for p in fake.paths())
+        refused = fake.answer(Request("GET", "/v1.41/containers/web/json", {}, b""))
+        assert refused.status == 400 and "too old" in refused.body  # the fake does refuse
+    finally:
+        fake.stop()

@@ -29,7 +29,9 @@ def render(engine: EngineFacts, name: str = "seed-vpn") -> UnitFile:
     return UnitFile.parse(unit.text)
 
 
-def test_without_live_restore_the_units_require_the_engine_so_a_restart_restarts_them() -> None:
+def test_without_live_restore_the_units_require_the_engines_unit() -> None:
+    """What a restart of the engine then does to them (restarts them, dependencies first) is
+    proven on a full host: tests/fullhost/test_handover.py."""
     unit = render(EngineFacts())
     assert "docker.service" in unit.get_all("Unit", "Requires")
     assert unit.get("Install", "WantedBy") == "multi-user.target docker.service"
@@ -43,7 +45,9 @@ def test_the_engines_unit_wants_every_container_unit_so_its_start_brings_them_ba
     )
 
 
-def test_with_live_restore_the_units_only_want_the_engine_so_its_restart_spares_them() -> None:
+def test_with_live_restore_the_units_only_want_the_engines_unit() -> None:
+    """That the engine's restart then spares them is proven on a full host:
+    tests/fullhost/test_handover.py (the same container run, the same waiter)."""
     unit = render(EngineFacts(live_restore=True))
     assert "docker.service" not in unit.get_all("Unit", "Requires")
     assert "docker.service" in unit.get_all("Unit", "Wants")

@@ -122,6 +122,32 @@ def test_wait_waits_again_when_the_engine_goes_away_after_accepting_the_wait(
     assert "lost the Docker engine" in done.stderr
 
 
+def test_wait_waits_again_after_the_engine_answers_a_server_error(engine: FakeEngine) -> None:
+    # An engine shutting down (or a proxy in front of it) may answer 500 or 503: the
+    # container may well go on running, so this is no exit status of its.
+    busy = Reply(503, '{"message":"the daemon is shutting down"}')
+    engine.on(
+        "POST", "/containers/web/wait", busy, Reply(500, "{}"), Reply(200, '{"StatusCode":4}')
+    )
+    done = run_helper(engine, "wait", "web")
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.count("lost the Docker engine") == 1, done.stderr
+    assert [p for p in engine.paths() if "/wait" in p] == ["/v1.41/containers/web/wait"] * 3
+
+
+def test_the_helper_asks_at_the_version_the_engine_offers_not_one_docker_29_refuses(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine(tmp_path / "new.sock", api="1.51", min_api="1.44").start()
+    try:
+        engine.on("POST", "/containers/web/wait", Reply(200, '{"StatusCode":0}'))
+        done = run_helper(engine, "wait", "web")
+        assert done.returncode == 0, done.stderr
+        assert [p for p in engine.paths() if "/wait" in p] == ["/v1.51/containers/web/wait"]
+    finally:
+        engine.stop()
+
+
 def test_wait_exits_0_when_systemd_stops_the_unit(engine: FakeEngine) -> None:
     # The stop verb sends USR1 to the unit's main process (the wait), then stops the
     # container, whose 143 must not fail the unit.

@@ -6,12 +6,14 @@ The real-engine and real-systemd versions of these live in tests/docker and test
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.fakes import FakeSource, drop_in, host
 from unitgen.commands import findings, manage
+from unitgen.commands.view import gather
 from unitgen.errors import ForeignUnit, UsageError
 from unitgen.host.snapshot import resolve_root
 from unitgen.model import RestartPolicy
@@ -120,8 +122,32 @@ def test_uninstalling_what_is_not_installed_is_not_an_error(tmp_path: Path) -> N
     ]
 
 
-def test_the_recorded_policy_survives_dockers_being_set_to_no() -> None:
-    assert effective_policy(RestartPolicy("always"), None) == RestartPolicy("always")
+def test_the_recorded_policy_survives_dockers_being_set_to_no(tmp_path: Path) -> None:
+    """After the handover Docker says `no`; a second install must still translate the
+    policy the first one recorded, not Docker's `no`."""
+    source = FakeSource()
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-always"]), print
+    )
+    source.containers["seed-always"] = replace(
+        source.containers["seed-always"], restart_policy=RestartPolicy("no")
+    )
+    again = manage.plan_install(host(tmp_path), source, ["seed-always"])
+    assert again.empty  # the same unit: Restart=always, DockerRestartPolicy=always
+    text = (tmp_path / "etc/systemd/system/docker-seed-always.service").read_text()
+    assert "\nRestart=always\n" in text and "\nDockerRestartPolicy=always\n" in text
+
+
+def test_a_policy_the_admin_set_again_since_wins_over_the_recorded_one(tmp_path: Path) -> None:
+    source = FakeSource()
+    manage.apply(
+        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-always"]), print
+    )
+    unit = gather(host(tmp_path), source, whole=True, render=False).installed[
+        "docker-seed-always.service"
+    ]
+    assert effective_policy(RestartPolicy("no"), unit) == RestartPolicy("always")
+    assert effective_policy(RestartPolicy("on-failure", 2), unit) == RestartPolicy("on-failure", 2)
 
 
 def test_a_root_with_dotdot_is_refused(tmp_path: Path) -> None:

@@ -39,9 +39,12 @@ def install(root: Path, source: FakeSource, **kwargs: object) -> None:
     manage.apply(host(root), source, todo, lambda _: None)
 
 
-def test_a_recreate_mode_unit_makes_its_container_from_the_record_and_removes_it_at_stop(
+def test_a_recreate_mode_unit_runs_the_helpers_recreate_and_discard_verbs_with_its_record(
     tmp_path: Path,
 ) -> None:
+    """The unit's text; that those verbs make the container from the record and remove it at
+    stop is proven against a fake engine (test_helper_recreate.py) and a real systemd
+    (tests/systemd/test_recreate.py)."""
     install(tmp_path, FakeSource(), options=RECREATE)
     unit = unit_of(tmp_path)
     helper = "/var/lib/unitgen/helper/container-v1"
