@@ -3,8 +3,9 @@ what its failures mean.
 
 Three things live here and nowhere else:
 - `socket_path()`: which engine. unitgen manages this host's engine over its Unix socket, and
-  writes that socket into every unit (`DOCKER_HOST=unix://...`); any other DOCKER_HOST (tcp://,
-  ssh://, fd://) is refused here, with one line, for every command alike.
+  writes that socket into every unit (`DOCKER_HOST=unix://...`); DOCKER_HOST, else the Docker
+  CLI's current context, names it; anything else (tcp://, ssh://, fd://) is refused here,
+  with one line, for every command alike.
 - `Clients`: one `APIClient` per thread (an APIClient is a `requests.Session`, which is not
   made to be shared between threads; the inspections run in a thread pool). The first one
   asks the engine for its API version (`version="auto"`: `GET /version`); the others use that
@@ -56,17 +57,66 @@ _NEEDS_LOGIN = re.compile(
 
 def socket_path() -> str:
     """The engine's Unix socket, as the units will reach it: DOCKER_HOST's unix:// path, else
-    the default. Any other DOCKER_HOST is a UsageError (the one place that decides it)."""
+    the Docker CLI's current context's (DOCKER_CONTEXT, else `docker context use`'s choice in
+    config.json), else the default. Anything but a Unix socket is a UsageError (the one place
+    that decides it)."""
     host = os.environ.get("DOCKER_HOST", "")
+    what = f"DOCKER_HOST={host}"
     if not host:
-        return DEFAULT_SOCKET
+        context = _current_context()
+        if context in ("", "default"):
+            return DEFAULT_SOCKET
+        host = _context_host(context)
+        what = f"the Docker context {context}'s host {host}"
     if host.startswith("unix://") and len(host) > len("unix://"):
         return host[len("unix://") :]
     raise UsageError(
-        f"DOCKER_HOST={host} is not a Unix socket",
+        f"{what} is not a Unix socket",
         "unitgen manages the containers of this host's engine, over its Unix socket "
-        "(the units reach it there too); unset DOCKER_HOST or use unix://PATH",
+        "(the units reach it there too); unset DOCKER_HOST or use unix://PATH, or "
+        "`docker context use` a context whose host is unix://PATH",
     )
+
+
+def _config_dir() -> str:
+    return os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+
+
+def _current_context() -> str:
+    """The context the Docker CLI would use: DOCKER_CONTEXT, else config.json's
+    currentContext. Read without the SDK (docker-py 5.0.3 knows no DOCKER_CONTEXT), so that
+    the usual case, no context, costs no import."""
+    named = os.environ.get("DOCKER_CONTEXT", "")
+    if named:
+        return named
+    try:
+        with open(os.path.join(_config_dir(), "config.json"), encoding="utf-8") as file:
+            config = json.load(file)
+    except (OSError, ValueError):
+        return ""
+    current = config.get("currentContext") if isinstance(config, dict) else None
+    return current if isinstance(current, str) else ""
+
+
+def _context_host(name: str) -> str:
+    """The engine endpoint of context NAME, through the SDK's own reading of the CLI's
+    context store."""
+    from docker.context import ContextAPI
+
+    try:
+        context = ContextAPI.get_context(name)
+    except Exception as exc:  # the SDK raises what its JSON reading raises, KeyError too
+        raise UsageError(
+            f"the Docker context {name} cannot be read: {exc}",
+            "check it with `docker context inspect`",
+        ) from exc
+    if context is None or not context.Host:
+        raise UsageError(
+            f"the Docker context {name} (DOCKER_CONTEXT or `docker context use`) does not exist "
+            f"under {_config_dir()}/contexts",
+            "`docker context ls` lists them; `docker context use default` goes back",
+        )
+    return str(context.Host)
 
 
 class Clients:
