@@ -539,7 +539,10 @@ def test_record_of_asks_for_the_container_its_image_by_id_and_the_containers_it_
     engine = recorded_engine(tmp_path, monkeypatch)
     record = DockerSource().record_of("rec-worker", unit="docker-rec-worker.service", logs="keep")
     engine.stop()
-    assert record == record_of(inspected("worker"))
+    # Read at the engine's own API version (the fake's 1.41), which the record carries.
+    assert record == replace(record_of(inspected("worker")), api="1.41")
+    assert '\n"api":"1.41"\n' in record.text()  # the last member here: no connects
+    assert parse(record.text(), "/etc/unitgen/recreate/rec-worker.json") == record
     image = CONTAINERS["rec-worker"]["Image"]
     db = CONTAINERS["rec-db"]["Id"]
     assert [r.path for r in engine.requests if r.path != "/version"] == [
@@ -558,3 +561,15 @@ def test_record_of_a_container_whose_image_is_gone_leaves_nothing_to_the_image(
     record = DockerSource().record_of("rec-cmdonly", unit="docker-rec-cmdonly.service", logs="keep")
     engine.stop()
     assert record.create_body()["WorkingDir"] == "/srv"
+
+
+def test_a_record_without_an_api_version_is_an_older_unitgens_and_still_reads() -> None:
+    old = record_of(inspected("worker"))
+    assert '"api"' not in old.text()
+    assert parse(old.text(), "/etc/unitgen/recreate/rec-worker.json").api == ""
+
+
+def test_an_api_member_that_is_not_a_version_is_refused_naming_its_line() -> None:
+    text = replace(record_of(inspected("worker")), api="1.41").text().replace('"1.41"', '"new"')
+    with pytest.raises(RecordUnreadable, match=r"line 7: api 'new' is not an API version"):
+        parse(text, "/etc/unitgen/recreate/rec-worker.json")

@@ -230,7 +230,8 @@ class DockerSource:
         for ref, found in zip(refs, self._inspect_each(refs) if refs else [], strict=True):
             if found is not None:
                 names_by_id[ref] = names_by_id[found["Id"]] = strip_name(found["Name"])
-        return build(data, image or {}, names_by_id, unit=unit, logs=logs)
+        api = str(self._api.api_version)
+        return build(data, image or {}, names_by_id, unit=unit, logs=logs, api=api)
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""

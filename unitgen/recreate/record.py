@@ -262,6 +262,9 @@ class Record:
     image_id: str
     create: str
     connects: tuple[tuple[str, str], ...] = ()
+    # The Engine API version the bodies were read and written at (the engine's own, as the
+    # run asked it): the helper posts them at /vAPI. Empty in records of older unitgens.
+    api: str = ""
 
     def text(self) -> str:
         """The record file: one top-level member per line, in a fixed order."""
@@ -271,6 +274,7 @@ class Record:
             ("image", canonical(self.image)),
             ("image-id", canonical(self.image_id)),
             ("create", self.create),
+            *((("api", canonical(self.api)),) if self.api else ()),
             *((f"connect {net}", body) for net, body in self.connects),
         ]
         return "{\n" + ",\n".join(f"{canonical(k)}:{v}" for k, v in members) + "\n}\n"
@@ -287,8 +291,10 @@ def build(
     *,
     unit: str,
     logs: Logs,
+    api: str = "",
 ) -> Record:
-    """The record of the container INSPECT describes (the rules: `bodies`). IMAGE_INSPECT:
+    """The record of the container INSPECT describes (the rules: `bodies`), read at Engine
+    API version API. IMAGE_INSPECT:
     its image, by the id it runs ({} when that image is gone: nothing is then left to the
     image); NAMES_BY_ID: the names of the containers it refers to by id
     (`references`); UNIT: its unit's name; LOGS: "journal" sends its output to
@@ -300,6 +306,7 @@ def build(
         image_id=inspect.get("Image") or "",
         create=canonical(body),
         connects=tuple((net, canonical(connect)) for net, connect in connects),
+        api=api,
     )
 
 
@@ -308,6 +315,7 @@ def build(
 _HEAD = ("unitgen-record", "container", "image", "image-id", "create")
 _MEMBER = re.compile(r'"([^"\\]*)":(.*)')
 _NAME = re.compile(CONTAINER_NAME_RE)
+_API = re.compile(r"[0-9]+\.[0-9]+")
 
 
 def _refuse(where: str, problem: str, line: int = 0) -> RecordUnreadable:
@@ -373,8 +381,14 @@ def parse(text: str, where: str) -> Record:
     networks = (create.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
     if not isinstance(networks, dict) or len(networks) > 1:
         raise _refuse(where, "create names more than one network", line["create"])
+    rest = members[len(_HEAD) :]
+    api = ""
+    if rest and rest[0][1] == "api":
+        number, _, api = rest.pop(0)
+        if not isinstance(api, str) or not _API.fullmatch(api):
+            raise _refuse(where, f"api {api!r} is not an API version (1.41)", number)
     connects: list[tuple[str, str]] = []
-    for number, key, value in members[len(_HEAD) :]:
+    for number, key, value in rest:
         net = key.removeprefix("connect ")
         if net == key or not net:
             raise _refuse(where, f"{key!r} is not connect NETWORK", number)
@@ -383,7 +397,9 @@ def parse(text: str, where: str) -> Record:
         if not isinstance(value, dict) or set(value) != {"EndpointConfig"}:
             raise _refuse(where, f'{key} is not {{"EndpointConfig":{{...}}}}', number)
         connects.append((net, canonical(value)))
-    return Record(container, image, values["image-id"], canonical(create), tuple(sorted(connects)))
+    return Record(
+        container, image, values["image-id"], canonical(create), tuple(sorted(connects)), api
+    )
 
 
 # --- drift ---------------------------------------------------------------------------------
