@@ -573,3 +573,41 @@ def test_an_api_member_that_is_not_a_version_is_refused_naming_its_line() -> Non
     text = replace(record_of(inspected("worker")), api="1.41").text().replace('"1.41"', '"new"')
     with pytest.raises(RecordUnreadable, match=r"line 7: api 'new' is not an API version"):
         parse(text, "/etc/unitgen/recreate/rec-worker.json")
+
+
+def test_the_record_carries_the_login_dockers_cli_would_send_for_its_images_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For the helper's pull at boot, which has no login session to run a credential helper
+    in: resolved when the record is written, from $DOCKER_CONFIG's config.json."""
+    import base64
+
+    from unitgen.engine.source import DockerSource
+
+    config = tmp_path / "docker-config"
+    config.mkdir()
+    login = base64.b64encode(b"deploy:s3cret").decode()
+    (config / "config.json").write_text(
+        json.dumps({"auths": {"https://index.docker.io/v1/": {"auth": login}}})
+    )
+    monkeypatch.setenv("DOCKER_CONFIG", str(config))
+    engine = recorded_engine(tmp_path, monkeypatch)
+    record = DockerSource().record_of("rec-worker", unit="docker-rec-worker.service", logs="keep")
+    engine.stop()
+    sent = json.loads(base64.urlsafe_b64decode(record.registry_auth))
+    assert (sent["username"], sent["password"]) == ("deploy", "s3cret")
+    again = parse(record.text(), "/etc/unitgen/recreate/rec-worker.json")
+    assert again.registry_auth == record.registry_auth
+    assert record.registry_auth not in repr(record)  # never in a log line or a traceback
+
+
+def test_without_a_login_for_its_registry_the_record_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unitgen.engine.source import DockerSource
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "empty"))
+    engine = recorded_engine(tmp_path, monkeypatch)
+    record = DockerSource().record_of("rec-worker", unit="docker-rec-worker.service", logs="keep")
+    engine.stop()
+    assert record.registry_auth == "" and '"registry-auth"' not in record.text()

@@ -230,8 +230,20 @@ class DockerSource:
         for ref, found in zip(refs, self._inspect_each(refs) if refs else [], strict=True):
             if found is not None:
                 names_by_id[ref] = names_by_id[found["Id"]] = strip_name(found["Name"])
-        api = str(self._api.api_version)
-        return build(data, image or {}, names_by_id, unit=unit, logs=logs, api=api)
+        from docker import auth
+
+        api = self._api
+        repo = (data.get("Config") or {}).get("Image") or ""
+        header = auth.get_config_header(api, registry_of(repo)) if repo else None
+        return build(
+            data,
+            image or {},
+            names_by_id,
+            unit=unit,
+            logs=logs,
+            api=str(api.api_version),
+            registry_auth=header.decode("ascii") if isinstance(header, bytes) else (header or ""),
+        )
 
     def state(self, container: str) -> ContainerState | None:
         """The container's state now; None when there is no such container."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from string import hexdigits
 from typing import Any, Literal
@@ -265,6 +265,12 @@ class Record:
     # The Engine API version the bodies were read and written at (the engine's own, as the
     # run asked it): the helper posts them at /vAPI. Empty in records of older unitgens.
     api: str = ""
+    # The X-Registry-Auth value a pull of IMAGE sends (docker-py's encoding of the credentials
+    # Docker's CLI would use for its registry, resolved when the record is written, credential
+    # helpers included): the helper's pull at boot has no login session to run those in. Empty
+    # when the registry needs none. The record is root's alone (0600) already: it holds the
+    # container's environment.
+    registry_auth: str = field(default="", repr=False)
 
     def text(self) -> str:
         """The record file: one top-level member per line, in a fixed order."""
@@ -275,6 +281,7 @@ class Record:
             ("image-id", canonical(self.image_id)),
             ("create", self.create),
             *((("api", canonical(self.api)),) if self.api else ()),
+            *((("registry-auth", canonical(self.registry_auth)),) if self.registry_auth else ()),
             *((f"connect {net}", body) for net, body in self.connects),
         ]
         return "{\n" + ",\n".join(f"{canonical(k)}:{v}" for k, v in members) + "\n}\n"
@@ -292,6 +299,7 @@ def build(
     unit: str,
     logs: Logs,
     api: str = "",
+    registry_auth: str = "",
 ) -> Record:
     """The record of the container INSPECT describes (the rules: `bodies`), read at Engine
     API version API. IMAGE_INSPECT:
@@ -307,6 +315,7 @@ def build(
         create=canonical(body),
         connects=tuple((net, canonical(connect)) for net, connect in connects),
         api=api,
+        registry_auth=registry_auth,
     )
 
 
@@ -316,6 +325,7 @@ _HEAD = ("unitgen-record", "container", "image", "image-id", "create")
 _MEMBER = re.compile(r'"([^"\\]*)":(.*)')
 _NAME = re.compile(CONTAINER_NAME_RE)
 _API = re.compile(r"[0-9]+\.[0-9]+")
+_AUTH = re.compile(r"[A-Za-z0-9_=-]+")  # base64, URL-safe alphabet: nothing to escape in sh
 
 
 def _refuse(where: str, problem: str, line: int = 0) -> RecordUnreadable:
@@ -387,6 +397,11 @@ def parse(text: str, where: str) -> Record:
         number, _, api = rest.pop(0)
         if not isinstance(api, str) or not _API.fullmatch(api):
             raise _refuse(where, f"api {api!r} is not an API version (1.41)", number)
+    registry_auth = ""
+    if rest and rest[0][1] == "registry-auth":
+        number, _, registry_auth = rest.pop(0)
+        if not isinstance(registry_auth, str) or not _AUTH.fullmatch(registry_auth):
+            raise _refuse(where, "registry-auth is not an X-Registry-Auth value", number)
     connects: list[tuple[str, str]] = []
     for number, key, value in rest:
         net = key.removeprefix("connect ")
@@ -398,7 +413,13 @@ def parse(text: str, where: str) -> Record:
             raise _refuse(where, f'{key} is not {{"EndpointConfig":{{...}}}}', number)
         connects.append((net, canonical(value)))
     return Record(
-        container, image, values["image-id"], canonical(create), tuple(sorted(connects)), api
+        container,
+        image,
+        values["image-id"],
+        canonical(create),
+        tuple(sorted(connects)),
+        api,
+        registry_auth,
     )
 
 
