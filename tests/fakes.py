@@ -169,6 +169,14 @@ def host(root: Path) -> Host:
     return Host.at(str(image_root(root)))
 
 
+def install_into(root: Path, source: FakeSource, *names: str) -> None:
+    """NAMES installed into the image root ROOT (planned and applied), as `unitgen install
+    --root ROOT NAMES` does."""
+    from unitgen.commands import manage  # not at import: fakes must not load planning
+
+    manage.apply(host(root), source, manage.plan_install(host(root), source, list(names)), print)
+
+
 def cli_over(fake: FakeSource, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every command run from now on in the test talks to FAKE instead of an engine: the one
     seam, cli/common.py `connect`."""

@@ -35,10 +35,12 @@ def source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeSource:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[FakeEngine]:
-    """A fake Docker engine for the unit helper, on a socket in tmp_path."""
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
+    """A fake Docker engine on a socket in tmp_path, for the unit helper and, through
+    DOCKER_HOST, for the docker SDK."""
     need("netcat-openbsd (/bin/nc.openbsd)", os.access(NC, os.X_OK))
     fake = FakeEngine(tmp_path / "docker.sock").start()
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
     yield fake
     fake.stop()
 

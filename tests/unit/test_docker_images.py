@@ -8,7 +8,6 @@ import base64
 import json
 import threading
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from unitgen.model import Image, ImageName
 
 APP = ImageName("127.0.0.1:5000/app", "1")
 ID = "sha256:" + "a" * 64
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
-    fake = FakeEngine(tmp_path / "docker.sock").start()
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
-    yield fake
-    fake.stop()
 
 
 def stream(*messages: dict[str, object]) -> Reply:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from unitgen.engine.source import DockerSource
 from unitgen.engine.specs import listed_names
 from unitgen.errors import ContainerNotFound, DockerUnavailable, EngineFailed, UsageError
 from unitgen.model import RestartPolicy
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
-    fake = FakeEngine(tmp_path / "docker.sock").start()
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
-    yield fake
-    fake.stop()
 
 
 def test_a_container_removed_mid_run_is_simply_not_there(engine: FakeEngine) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.fakes import FakeSource, drop_in, host
+from tests.fakes import FakeSource, drop_in, host, install_into
 from unitgen.commands import findings, manage
 from unitgen.drift import compare as drift
 from unitgen.drift.compare import KINDS, Finding, Kind, UnitState, exit_worthy
@@ -26,9 +26,7 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], restart_policy=RestartPolicy("always")
     )
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     return tmp_path, source
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from unitgen.engine.source import DockerSource
 from unitgen.errors import DockerUnavailable, EngineFailed
 
 WEB = json.dumps({"Id": "a" * 64, "Name": "/web", "State": {"Status": "running"}}).encode()
-
-
-@pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
-    fake = FakeEngine(tmp_path / "docker.sock").start()
-    monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
-    yield fake
-    fake.stop()
 
 
 def chunked(*chunks: bytes, end: bytes = b"0\r\n\r\n") -> Reply:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import seed_graph
-from tests.fakes import FakeSource, host
+from tests.fakes import FakeSource, host, install_into
 from unitgen.commands import findings, manage
 from unitgen.commands.view import gather
 from unitgen.drift import compare as drift
@@ -70,9 +70,7 @@ def test_a_unit_enabled_for_a_target_the_engine_waits_for_is_an_ordering_cycle(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     units = scan(tmp_path)
     late = drift.EngineState("docker.service", True, frozenset({"multi-user.target"}))
     found = drift.engine_findings(units, late)
@@ -86,9 +84,7 @@ def test_a_unit_enabled_for_a_target_the_engine_waits_for_is_an_ordering_cycle(
 
 def test_a_missing_helper_is_drift_and_sync_puts_it_back(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     helper_file(tmp_path).unlink()
     assert "helper-missing" in [f.kind for f in findings.check(host(tmp_path), source)]
     manage.apply(host(tmp_path), source, manage.plan_sync(host(tmp_path), source), print)
@@ -98,9 +94,7 @@ def test_a_missing_helper_is_drift_and_sync_puts_it_back(tmp_path: Path) -> None
 
 def test_an_edited_helper_is_drift_and_replaced_only_with_force(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     with helper_file(tmp_path).open("a") as script:
         script.write("# local change\n")
     assert "helper-edited" in [f.kind for f in findings.check(host(tmp_path), source)]
@@ -117,9 +111,7 @@ def test_an_edited_helper_is_drift_and_replaced_only_with_force(tmp_path: Path) 
 
 def test_the_helper_goes_with_the_last_unit(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     manage.apply(
         host(tmp_path), source, manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"]), print
     )
@@ -133,9 +125,7 @@ def test_a_unit_moved_to_the_engines_unit_is_enabled_again_so_the_targets_link_g
     docker.service; once the engine is ordered after the target, sync must re-enable it (the
     docker.service link alone already exists), or the target's link and the boot's cycle stay."""
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     wants = tmp_path / "etc/systemd/system"
     unit = "docker-seed-vpn.service"
     assert (wants / "multi-user.target.wants" / unit).is_symlink()

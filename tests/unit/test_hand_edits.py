@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, host
-from unitgen.commands import findings, listing, manage
+from tests.fakes import FakeSource, host, install_into
+from unitgen.commands import findings, listing
 from unitgen.model import RestartPolicy
 from unitgen.units.names import container_of_unit_name
 
@@ -22,9 +22,7 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], restart_policy=RestartPolicy()
     )
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     return tmp_path, source
 
 

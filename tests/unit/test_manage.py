@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, drop_in, host
+from tests.fakes import FakeSource, drop_in, host, install_into
 from unitgen.commands import findings, manage
 from unitgen.commands.view import gather
 from unitgen.errors import ForeignUnit, UsageError
@@ -47,9 +47,7 @@ def test_install_into_a_root_writes_the_closure_and_enables_it_offline(tmp_path:
 
 def test_a_second_install_with_nothing_changed_plans_nothing(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-proxy"]), print
-    )
+    install_into(tmp_path, source, "seed-proxy")
     again = manage.plan_install(host(tmp_path), source, ["seed-proxy"])
     assert again.empty
     assert {f.verb for f in again.files} == {"keep"}
@@ -72,9 +70,7 @@ def test_a_foreign_unit_is_never_overwritten_without_force(tmp_path: Path) -> No
 
 def test_a_hand_edited_unit_is_reported_not_overwritten(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     path = tmp_path / "etc/systemd/system/docker-seed-vpn.service"
     path.write_text(path.read_text().replace("Restart=no", "Restart=always"))
     with pytest.raises(ForeignUnit, match="was edited by hand since unitgen wrote it"):
@@ -91,9 +87,7 @@ def test_a_symlink_where_a_unit_goes_is_refused_even_with_force(tmp_path: Path) 
 
 def test_uninstall_refuses_while_another_unit_needs_it(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-sidecar"]), print
-    )
+    install_into(tmp_path, source, "seed-sidecar")
     with pytest.raises(
         UsageError,
         match=re.escape("docker-seed-proxy.service still needed by: docker-seed-sidecar.service"),
@@ -103,9 +97,7 @@ def test_uninstall_refuses_while_another_unit_needs_it(tmp_path: Path) -> None:
 
 def test_uninstall_removes_units_links_and_unused_network_units(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-proxy"]), print
-    )
+    install_into(tmp_path, source, "seed-proxy")
     todo = manage.plan_uninstall(
         host(tmp_path), source, ["seed-proxy", "seed-backend1", "seed-backend2"]
     )
@@ -126,9 +118,7 @@ def test_the_recorded_policy_survives_dockers_being_set_to_no(tmp_path: Path) ->
     """After the handover Docker says `no`; a second install must still translate the
     policy the first one recorded, not Docker's `no`."""
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-always"]), print
-    )
+    install_into(tmp_path, source, "seed-always")
     source.containers["seed-always"] = replace(
         source.containers["seed-always"], restart_policy=RestartPolicy("no")
     )
@@ -140,9 +130,7 @@ def test_the_recorded_policy_survives_dockers_being_set_to_no(tmp_path: Path) ->
 
 def test_a_policy_the_admin_set_again_since_wins_over_the_recorded_one(tmp_path: Path) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-always"]), print
-    )
+    install_into(tmp_path, source, "seed-always")
     unit = gather(host(tmp_path), source, whole=True, render=False).installed[
         "docker-seed-always.service"
     ]
@@ -172,9 +160,7 @@ def test_diff_names_each_drop_in_after_the_unit_and_does_not_compare_it(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     path = drop_in(tmp_path, "docker-seed-vpn.service")
     assert findings.compare_units(host(tmp_path), source, ["seed-vpn"]) == (
         f"# drop-in kept as it is: {path}\n",
@@ -186,9 +172,7 @@ def test_uninstall_leaves_the_admins_drop_ins_and_says_how_to_remove_them(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     path = drop_in(tmp_path, "docker-seed-vpn.service")
     todo = manage.plan_uninstall(host(tmp_path), source, ["seed-vpn"])
     reported: list[str] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, host
+from tests.fakes import FakeSource, host, install_into
 from unitgen.commands import manage
 from unitgen.errors import DependencyError, PartlyDone
 
@@ -74,12 +74,7 @@ def test_sync_fixes_the_stale_unit_and_leaves_the_edited_one_without_failing(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path),
-        source,
-        manage.plan_install(host(tmp_path), source, ["seed-vpn", "seed-onfail"]),
-        print,
-    )
+    install_into(tmp_path, source, "seed-vpn", "seed-onfail")
     edited = tmp_path / "etc/systemd/system/docker-seed-vpn.service"
     edited.write_text(edited.read_text().replace("Restart=no", "Restart=always"))
     for name in ("seed-vpn", "seed-onfail"):  # both changed in Docker: both stale

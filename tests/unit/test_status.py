@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.fakes import FakeSource, drop_in, host
+from tests.fakes import FakeSource, drop_in, host, install_into
 from unitgen.cli.main import main
-from unitgen.commands import manage
 from unitgen.commands.status import (
     Status,
     dependencies,
@@ -33,9 +32,7 @@ def installed(tmp_path: Path) -> tuple[Path, FakeSource]:
     """seed-vpn installed into an image root, running, with log lines; its Docker policy set
     to `always` behind unitgen's back, so its unit is stale and drift has something to say."""
     source = FakeSource()
-    manage.apply(
-        host(tmp_path), source, manage.plan_install(host(tmp_path), source, ["seed-vpn"]), print
-    )
+    install_into(tmp_path, source, "seed-vpn")
     source.containers["seed-vpn"] = replace(
         source.containers["seed-vpn"], running=True, restart_policy=RestartPolicy("always")
     )

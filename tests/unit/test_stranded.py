@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeSource, host
+from tests.fakes import FakeSource, host, install_into
 from unitgen.commands import findings, manage
 from unitgen.commands.view import gather
 from unitgen.errors import UsageError
@@ -133,12 +133,7 @@ def test_a_docker_policy_given_later_is_drift_and_sync_installs_the_container(
     tmp_path: Path,
 ) -> None:
     source = FakeSource()
-    manage.apply(
-        host(tmp_path),
-        source,
-        manage.plan_install(host(tmp_path), source, ["seed-container2"]),
-        print,
-    )
+    install_into(tmp_path, source, "seed-container2")
     with_policy(source, "seed-container1")  # docker update --restart always, by hand
     found = findings.drift(gather(host(tmp_path), source, whole=True, records=True))
     assert [(f.kind, f.container) for f in found if f.kind == "needs-a-unit"] == [
