@@ -3,9 +3,9 @@
 # tests (the harness), the Debian package and the linters, all on Debian 12; then the systemd
 # tests once more against the installed .deb instead of the checkout; then, on Debian 13, the
 # .deb built there (with dh-unitgen beside it) and the packaging, systemd, full-host smoke,
-# recreate-mode and dh-unitgen tests against it; then that .deb on Debian 13 hosts with forky's engine (the newest Debian
-# carries), and the upgrade to it. `.ci/run` calls exactly this. Extra arguments go to the
-# first pytest run.
+# recreate-mode and dh-unitgen tests against it; then that .deb on Debian 13 hosts with
+# forky's engine (the newest Debian carries), and the upgrade to it. `.ci/run` calls exactly
+# this. Extra arguments go to the first pytest run.
 set -eu
 cd "$(dirname "$0")/.."
 
