@@ -186,7 +186,8 @@ def test_the_options_it_takes_are_unitgen_installs_generator_options() -> None:
     install = all_commands()["install"]
     offered = {opt for param in install.params for opt in param.opts if opt.startswith("--")}
     # How unitgen runs, not what the unit gets: not the package's to choose per line.
-    how = {"--all", "--dry-run", "--json", "--force", "--no-start", "--root", "--templates"}
+    how = {"--all", "--dry-run", "--json", "--force", "--no-start", "--keep-disabled"}
+    how |= {"--root", "--templates"}
     lists = re.findall(
         r"my %(?:WITH_VALUE|FLAG) = map \{ \$_ => 1 \} qw\((.*?)\);", COMMAND.read_text(), re.S
     )
