@@ -2,7 +2,8 @@
 full host (systemd and its own engine, Debian 12, or 13 with UNITGEN_FULLHOST_RELEASE=trixie):
 installed (enabled, active, its container serving), upgraded with its unit unchanged (the
 container never stopped) and changed (restarted onto the new unit), removed (stopped, disabled,
-Docker's policy still `no`: a reboot starts nothing), reinstalled, purged (unit and state gone);
+Docker's policy still `no`: a reboot starts nothing), reinstalled (enabled and started again),
+purged (unit and state gone); a unit the admin disabled kept so by upgrades and a reinstall;
 installed into a root with DPKG_ROOT and into a chroot without systemd (enabled there, nothing
 started); and held back by a policy-rc.d that says no."""
 
@@ -157,6 +158,26 @@ def test_installed_upgraded_removed_reinstalled_and_purged(
     assert left.count("No such file") == 4, left
     assert states(host)["LoadState"] == "not-found"
     assert host.docker("ps", "-aq", "--filter", f"name=^{NAME}$") == ""
+
+
+def test_an_upgrade_keeps_a_unit_the_admin_disabled_off_and_applies_its_change(
+    host: FullHost, debs: dict[str, str]
+) -> None:
+    """As dh_installsystemd does for a service: `systemctl disable --now` outlives upgrades."""
+    dpkg(host, "-i", debs["1.0"])
+    host.run("systemctl", "disable", "--now", "--quiet", UNIT)
+    dpkg(host, "-i", debs["1.1"])
+    assert states(host)["ActiveState"] == "inactive"
+    assert states(host)["UnitFileState"] == "disabled"
+    dpkg(host, "-i", debs["1.2"])
+    assert "TimeoutStopSec=22" in host.run("cat", UNIT_FILE).stdout
+    assert states(host)["UnitFileState"] == "disabled"
+    assert container(host, "{{.State.Running}}") == "false"
+    # Removed and installed again, it is still the admin's choice.
+    dpkg(host, "-r", "hello-container")
+    dpkg(host, "-i", debs["1.2"])
+    assert states(host)["UnitFileState"] == "disabled"
+    assert container(host, "{{.State.Running}}") == "false"
 
 
 def test_policy_rc_d_saying_no_leaves_the_unit_enabled_and_not_started(

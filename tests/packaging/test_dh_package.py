@@ -47,7 +47,7 @@ def test_the_example_built_with_it_depends_on_unitgen_and_has_its_snippets(
     subprocess.run(["dpkg-deb", "-e", str(example), str(tmp_path)], check=True)
     postinst = (tmp_path / "postinst").read_text()
     # The package's own part (creating its container) first, then dh_unitgen's.
-    assert postinst.index("docker create") < postinst.index("unitgen install '--stop-timeout=5'")
+    assert postinst.index("docker create") < postinst.index("'--stop-timeout=5' 'hello-web'")
     assert "deb-systemd-invoke stop 'docker-hello-web.service'" in (tmp_path / "prerm").read_text()
     postrm = (tmp_path / "postrm").read_text()
     assert postrm.index("unitgen uninstall --force 'hello-web'") < postrm.index("docker rm -f")

@@ -35,6 +35,8 @@ Architecture: all
 Description: other
  other
 """
+# How the postinst snippet calls unitgen install: --keep-disabled after the first installation.
+INSTALL = 'unitgen install ${_dh_unitgen_keep:+"$_dh_unitgen_keep"}'
 # What a refused option's message lists.
 OPTIONS = (
     "(--after, --logs, --mode, --recreate, --requires, --restart-sec, --stop-timeout, "
@@ -86,8 +88,8 @@ def test_each_container_gets_its_snippets_and_the_package_depends_on_unitgen(
     dh_unitgen(source, "-p", "web")
     debian = source / "debian"
     postinst = (debian / "web.postinst.debhelper").read_text()
-    assert "unitgen install '--stop-timeout=5' '--after=srv-data.mount' 'web1' 2>&1" in postinst
-    assert "unitgen install '--recreate' 'db1' 2>&1" in postinst
+    assert f"{INSTALL} '--stop-timeout=5' '--after=srv-data.mount' 'web1' 2>&1" in postinst
+    assert f"{INSTALL} '--recreate' 'db1' 2>&1" in postinst
     assert postinst.index("'web1'") < postinst.index("'db1'")  # in the file's order
     prerm = (debian / "web.prerm.debhelper").read_text()
     assert "deb-systemd-invoke stop 'docker-web1.service'" in prerm
@@ -124,7 +126,7 @@ def test_a_package_without_a_unitgen_file_gets_nothing(source: Path) -> None:
 def test_no_start_is_passed_to_unitgen_install(source: Path) -> None:
     dh_unitgen(source, "-p", "other", "--no-start")
     postinst = (source / "debian/other.postinst.debhelper").read_text()
-    assert "unitgen install --no-start  'other1' 2>&1" in postinst
+    assert f"{INSTALL} --no-start  'other1' 2>&1" in postinst
 
 
 @pytest.mark.parametrize(
