@@ -1,8 +1,9 @@
 #!/bin/sh
-# Build unitgen's Debian package and check it with lintian (any error or warning fails).
+# Build unitgen's Debian packages and check them with lintian (any error or warning fails):
+# unitgen, and dh-unitgen (the debhelper add-on, packaging/dh) from the same source.
 #
 # Usage: packaging/build-deb.sh [--release bookworm|trixie] [OUTDIR]   (default: dist/)
-# Prints the .deb's path last. Without --release it builds on this machine (Debian 12 or 13),
+# Both .debs go to OUTDIR; prints dh-unitgen's path, then unitgen's last. Without --release it builds on this machine (Debian 12 or 13),
 # installing the Build-Depends it lacks. With --release it builds inside a root of that
 # Debian release (tests/images/build-root.sh: debootstrap, cached by hash, run with Docker)
 # from the same source, and also asks that release's apt whether the .deb's dependencies
@@ -32,10 +33,10 @@ cp -r packaging/debian "$src/debian"
 # directory, with the clean environment dpkg-buildpackage should see.
 # shellcheck disable=SC2016 # expanded by that sh
 build='set -e; cd "$1"; (dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log >&2; exit 1; })
-lintian --fail-on error,warning --info ../unitgen_*_all.deb >&2'
+lintian --fail-on error,warning --info ../unitgen_*_all.deb ../dh-unitgen_*_all.deb >&2'
 # --simulate: nothing is installed, but apt must find every dependency in the release.
 # shellcheck disable=SC2016 # expanded by that sh
-resolve='cd "$1" && apt-get install --simulate --no-install-recommends ../unitgen_*_all.deb >../apt.log 2>&1 ||
+resolve='cd "$1" && apt-get install --simulate --no-install-recommends ../unitgen_*_all.deb ../dh-unitgen_*_all.deb >../apt.log 2>&1 ||
     { cat ../apt.log >&2; exit 1; }'
 
 if [ -z "$release" ]; then
@@ -59,6 +60,7 @@ else
         sh -c "$build
 $resolve" sh "$src"
 fi
-deb=$(ls "$work"/unitgen_*_all.deb)
-cp "$deb" "$out/"
-echo "$out/$(basename "$deb")"
+for deb in "$work"/dh-unitgen_*_all.deb "$work"/unitgen_*_all.deb; do
+    cp "$deb" "$out/"
+    echo "$out/$(basename "$deb")"
+done

@@ -2,10 +2,10 @@
 # Set everything up, then run the whole test suite: pure tests, real-engine tests, real-systemd
 # tests (the harness), the Debian package and the linters, all on Debian 12; then the systemd
 # tests once more against the installed .deb instead of the checkout; then, on Debian 13, the
-# .deb built there and the packaging, systemd, full-host smoke, handover and recreate tests
-# against it; then that .deb on Debian 13 hosts with forky's engine (the newest Debian
-# carries), and the upgrade to it. `.ci/run` calls exactly this. Extra arguments go to the
-# first pytest run.
+# .deb built there (with dh-unitgen beside it) and the packaging, systemd, full-host smoke,
+# handover, recreate-mode and dh-unitgen tests against it; then that .deb on Debian 13 hosts
+# with forky's engine (the newest Debian carries), and the upgrade to it. `.ci/run` calls
+# exactly this. Extra arguments go to the first pytest run.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -29,13 +29,15 @@ echo "== the systemd tests again, against the installed Debian package"
 deb=$(build_deb dist)
 UNITGEN_HARNESS_DEB="$deb" .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/systemd -k "not chaos"
-echo "== Debian 13: the package built there, then the packaging, systemd, full-host smoke,"
-echo "   handover and recreate-mode tests against it in Debian 13's harness and full host"
+echo "== Debian 13: the packages built there, then the packaging, systemd, full-host smoke,"
+echo "   handover, recreate-mode and dh-unitgen tests against them in Debian 13's harness and"
+echo "   full host"
 deb=$(build_deb --release trixie dist/trixie)
 UNITGEN_HARNESS_RELEASE=trixie UNITGEN_FULLHOST_RELEASE=trixie UNITGEN_HARNESS_DEB="$deb" \
     .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/packaging tests/systemd tests/fullhost/test_fullhost_smoke.py \
-    tests/fullhost/test_handover.py tests/fullhost/test_recreate.py -k "not chaos"
+    tests/fullhost/test_handover.py tests/fullhost/test_recreate.py \
+    tests/fullhost/test_dh_unitgen.py -k "not chaos"
 echo "== Debian 13 with the newest engine Debian carries (forky's docker.io 28.5): full-host"
 echo "   smoke, handover, recreate-mode and invariant tests, and the upgrade from 26.1 to it"
 UNITGEN_FULLHOST_RELEASE=trixie-forky UNITGEN_HARNESS_DEB="$deb" \

@@ -1,39 +1,28 @@
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-
-
-def _build(script: str, out: Path, *options: str) -> Path:
-    done = subprocess.run(
-        [str(REPO / script), *options, str(out)], capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stdout + done.stderr  # lintian --fail-on error,warning
-    return Path(done.stdout.strip().splitlines()[-1])
+from tests.packaging import dh_unitgen_deb, example_deb, unitgen_deb
 
 
 @pytest.fixture(scope="session")
 def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """unitgen's .deb: $UNITGEN_HARNESS_DEB when that names one (run-all.sh builds it once for
-    a release's phase), else built for the harness's release: bookworm on this machine, any
-    other in that release's build root (packaging/build-deb.sh --release)."""
-    from tests.harness import DEB_ENV, harness_release
+    """unitgen's .deb for the harness's release (tests.packaging.unitgen_deb)."""
+    from tests.harness import harness_release
 
-    given = os.environ.get(DEB_ENV)
-    if given:
-        return Path(given)
-    release = harness_release()
-    options = () if release == "bookworm" else ("--release", release)
-    return _build("packaging/build-deb.sh", tmp_path_factory.mktemp("dist"), *options)
+    return unitgen_deb(harness_release(), tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")
-def example_deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build(
-        "packaging/examples/hello-container/build.sh", tmp_path_factory.mktemp("dist-example")
-    )
+def dh_deb(deb: Path) -> Path:
+    return dh_unitgen_deb(deb)
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory: pytest.TempPathFactory, dh_deb: Path) -> Path:
+    """hello-container, built with dh-unitgen for the harness's release."""
+    from tests.harness import harness_release
+
+    return example_deb(harness_release(), dh_deb, tmp_path_factory.mktemp("dist-example"))

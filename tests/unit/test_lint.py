@@ -98,6 +98,7 @@ def test_each_commands_path_in_the_readme_is_the_codes(command: str) -> None:
 # The scripts that set up CI and build its images and packages (the helper has its own check).
 SCRIPTS = (
     "packaging/build-deb.sh",
+    "packaging/examples/hello-container/build.sh",
     "tests/setup.sh",
     "tests/run-all.sh",
     "tests/images/build.sh",

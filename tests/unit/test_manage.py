@@ -185,3 +185,31 @@ def test_uninstall_leaves_the_admins_drop_ins_and_says_how_to_remove_them(
         f"unitgen's; they apply again if the unit is reinstalled); to remove them: "
         f"rm -r {directory}"
     ) in reported
+
+
+def test_keep_disabled_leaves_a_unit_the_admin_disabled_off_and_unstarted(tmp_path: Path) -> None:
+    """What dh_unitgen's postinst passes on an upgrade: a disabled unit is not enabled again,
+    nor started where systemd runs; a unit still enabled, and a new one, are as without it."""
+    from tests.unit.test_view import CountingSystemctl
+    from unitgen.commands.view import Host
+
+    source = FakeSource()
+    first = manage.plan_install(host(tmp_path), source, ["seed-vpn", "seed-onfail"])
+    manage.apply(host(tmp_path), source, first, lambda _: None)
+    wants = tmp_path / "etc/systemd/system/multi-user.target.wants"
+    for target in ("multi-user.target", "docker.service"):  # systemctl disable
+        (tmp_path / f"etc/systemd/system/{target}.wants/docker-seed-vpn.service").unlink()
+
+    kept = manage.plan_install(
+        host(tmp_path), source, ["seed-vpn", "seed-onfail", "seed-always"], keep_disabled=True
+    )
+    assert list(kept.enable) == ["docker-seed-always.service"]
+    assert "docker-seed-vpn.service is disabled: it stays so (--keep-disabled)" in kept.notes
+    online = Host(tmp_path, CountingSystemctl(tmp_path))
+    started = manage.plan_install(online, source, ["seed-vpn", "seed-onfail"], keep_disabled=True)
+    assert list(started.start) == ["docker-seed-onfail.service"]
+
+    again = manage.plan_install(host(tmp_path), source, ["seed-vpn"])
+    assert list(again.enable) == ["docker-seed-vpn.service"]
+    manage.apply(host(tmp_path), source, again, lambda _: None)
+    assert (wants / "docker-seed-vpn.service").is_symlink()

@@ -106,6 +106,12 @@ def generate(
     "--force", is_flag=True, help="Replace units unitgen did not make or that were edited by hand."
 )
 @click.option("--no-start", is_flag=True, help="Write and enable, but do not start.")
+@click.option(
+    "--keep-disabled",
+    is_flag=True,
+    help="A unit installed before and disabled now stays disabled and is not started "
+    "(what a package's upgrade does; dh_unitgen's snippets use it).",
+)
 @unit_options
 @common_for(ROOT_INSTALLS)
 def install(
@@ -115,6 +121,7 @@ def install(
     as_json: bool,
     force: bool,
     no_start: bool,
+    keep_disabled: bool,
     root: str | None,
     templates: tuple[Path, ...],
     **generator: Any,
@@ -157,6 +164,7 @@ def install(
             all_=all_,
             force=force,
             start=not no_start,
+            keep_disabled=keep_disabled,
             options=chosen,
             dry_run=dry_run,
         ),

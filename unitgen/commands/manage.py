@@ -32,6 +32,7 @@ def install(
     all_: bool = False,
     force: bool = False,
     start: bool = True,
+    keep_disabled: bool = False,
 ) -> plan.Plan:
     """Write, enable and start the units of NAMES' closures (every container's with all_);
     the view's flags apply to the containers named."""
@@ -42,7 +43,9 @@ def install(
         managed = {u.container for u in view.installed.values() if u.container}
         also, notes = planning.dependants_to_install(view.graph, names, managed)
     desired = render(view, names, all_=all_, with_records=True, also=also)
-    done = planning.install(desired, view.state, force=force, start=start)
+    done = planning.install(
+        desired, view.state, force=force, start=start, keep_disabled=keep_disabled
+    )
     return plan.Plan(notes=notes).merge(done) if notes else done
 
 
@@ -103,6 +106,7 @@ def plan_install(
     all_: bool = False,
     force: bool = False,
     start: bool = True,
+    keep_disabled: bool = False,
     options: UnitOptions | None = None,
     dry_run: bool = False,
 ) -> plan.Plan:
@@ -112,7 +116,7 @@ def plan_install(
     view = gather(
         host, engine, names, whole=True, flags=options, records=True, may_start=not dry_run
     )
-    return install(view, names, all_=all_, force=force, start=start)
+    return install(view, names, all_=all_, force=force, start=start, keep_disabled=keep_disabled)
 
 
 def plan_uninstall(

@@ -124,8 +124,13 @@ def handed_back_with(
     return going - doomed, notes
 
 
-def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> Plan:
-    """Write, enable and start what DESIRED holds; hand each container over from Docker."""
+def install(
+    desired: Desired, host: HostState, *, force: bool, start: bool, keep_disabled: bool = False
+) -> Plan:
+    """Write, enable and start what DESIRED holds; hand each container over from Docker.
+    With keep_disabled, a unit installed before and linked nowhere now (the admin disabled
+    it) is written but stays disabled and is not started: what a package's upgrade does to a
+    service the admin turned off."""
     failed = [Failure(root, str(exc), exc.exit_code) for root, exc in desired.failed]
     kept: dict[str, Sequence[RenderedUnit]] = {}
     for root, units in desired.closures.items():
@@ -182,12 +187,19 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
         f"{unit} takes {mode} mode at its next start: systemctl restart {unit}"
         for unit, mode in changed.items()
     ]
-    enable = [u.name for u in rendered if u.container and not host.enabled(u.name, u.wanted_by)]
+    off = _kept_disabled(rendered, host) if keep_disabled else []
+    notes += [f"{name} is disabled: it stays so (--keep-disabled)" for name in off]
+    enable = [
+        u.name
+        for u in rendered
+        if u.container and u.name not in off and not host.enabled(u.name, u.wanted_by)
+    ]
     starting: list[str] = []
     if not host.online:
         notes.append("systemd is not running here: units enabled, nothing started")
     elif start:
-        starting = _start(names, files, host, notes, told=set(changed))
+        on = [name for name in names if name not in off]
+        starting = _start(on, files, host, notes, told=set(changed))
     return Plan(
         files=files,
         policies=policies,
@@ -196,6 +208,15 @@ def install(desired: Desired, host: HostState, *, force: bool, start: bool) -> P
         notes=notes,
         failed=failed,
     )
+
+
+def _kept_disabled(rendered: Sequence[RenderedUnit], host: HostState) -> list[str]:
+    """The container units installed before that no .wants/ links now."""
+    return [
+        u.name
+        for u in rendered
+        if u.container and u.name in host.installed and not host.units[u.name].links
+    ]
 
 
 def _dropped_records(rendered: Sequence[RenderedUnit], host: HostState) -> list[FileAction]:
