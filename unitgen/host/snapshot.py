@@ -90,7 +90,8 @@ def gather(
         )
         for name in names
     }
-    policy_rc_d = os.access(root / systemd.POLICY_RC_D, os.X_OK)
+    # Debian's policy-rc.d rules the system's services (invoke-rc.d), not a user's manager.
+    policy_rc_d = not scope.user and os.access(root / systemd.POLICY_RC_D, os.X_OK)
     verdicts = None
     if may_start is not None and policy_rc_d and systemctl.online:
         verdicts = {

@@ -209,14 +209,20 @@ def version(root: Path) -> int | None:
 def unit_of_pid(pid: int, scope: Scope = SYSTEM) -> str | None:
     """The service a process runs in, from its cgroup path (`.../system.slice/NAME.service`):
     how the engine's unit is found when no socket unit activates it (snap's
-    snap.docker.dockerd.service, a hand-made unit). For a user's units, only a service of
-    that user's manager (`.../user@UID.service/app.slice/NAME.service`, as rootless Docker's
-    docker.service): a system service is one that manager cannot see."""
+    snap.docker.dockerd.service, a hand-made unit)."""
     try:
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        text = Path(f"/proc/{pid}/cgroup").read_text()
     except OSError:
         return None
-    for line in lines:
+    return unit_of_cgroup(text, scope)
+
+
+def unit_of_cgroup(text: str, scope: Scope = SYSTEM) -> str | None:
+    """The service of a /proc/PID/cgroup TEXT (the unified or name=systemd line). For a
+    user's units, only a service of that user's manager
+    (`.../user@UID.service/app.slice/NAME.service`, as rootless Docker's docker.service): a
+    system service is one that manager cannot see."""
+    for line in text.splitlines():
         _, _, path = line.partition(":")
         controllers, _, path = path.partition(":")
         if controllers in ("", "name=systemd"):

@@ -69,6 +69,7 @@ class Scope:
     target: str
     default_socket: str
     hardening: tuple[tuple[str, str], ...]
+    update_dir: PurePosixPath  # `unitgen update`'s state (rejected ids, the update under way)
     # The user scope: whose manager, and its runtime directory ($XDG_RUNTIME_DIR).
     user_name: str | None = None
     uid: int | None = None
@@ -101,6 +102,7 @@ SYSTEM = Scope(
     target="multi-user.target",
     default_socket="/run/docker.sock",
     hardening=HARDENING,
+    update_dir=PurePosixPath("/var/lib/unitgen/update"),
 )
 
 
@@ -137,6 +139,7 @@ def user_scope(environ: Mapping[str, str], *, uid: int, user_name: str, home: st
         # Where dockerd-rootless.sh listens.
         default_socket=str(runtime / "docker.sock"),
         hardening=USER_HARDENING,
+        update_dir=data / "unitgen/update",
         user_name=user_name,
         uid=uid,
         runtime_dir=runtime,
