@@ -368,3 +368,61 @@ def test_every_command_that_reads_or_writes_units_takes_user() -> None:
     ):
         flags = {o for p in all_commands()[name].params for o in getattr(p, "opts", [])}
         assert "--user" in flags, name
+
+
+def test_the_commands_that_only_look_work_in_the_user_scope(
+    user_host: UserHost, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert run_cli(["install", "--user", "seed-healthy"], capsys)[0] == 0
+    code, out, err = run_cli(["list", "--user"], capsys)
+    assert code == 0, err
+    assert "docker-seed-healthy.service" in out
+    code, out, err = run_cli(["diff", "--user", "seed-healthy"], capsys)
+    assert (code, out) == (0, ""), err
+    code, out, err = run_cli(["status", "--user", "seed-healthy"], capsys)
+    assert code == 0, err
+    assert str(user_host.units / "docker-seed-healthy.service") in out
+    code, out, err = run_cli(["graph", "--user", "seed-proxy"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["export", "--user", "--format", "compose", "seed-healthy"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["generate", "--user", "seed-healthy"], capsys)
+    assert code == 0, err
+    assert "WantedBy=default.target" in out
+
+
+def test_generate_output_user_says_the_users_directories_and_commands(
+    user_host: UserHost, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _out, err = run_cli(
+        ["generate", "--user", "--output", str(tmp_path / "out"), "seed-healthy"], capsys
+    )
+    assert code == 0, err
+    assert f"copy them into {user_host.units} and run `unitgen sync --user`" in err
+    assert "`systemctl --user start docker-seed-healthy.service`" in err
+
+
+def test_drift_fixes_of_a_users_units_say_user(user_host: UserHost) -> None:
+    from unitgen.drift import compare
+
+    found = compare.Finding(
+        compare.Kind.STALE,
+        "web",
+        "docker-web.service",
+        "stale",
+        "unitgen sync; systemctl restart X",
+    )
+    assert compare.user_scoped([found])[0].fix == "unitgen sync --user; systemctl --user restart X"
+
+
+def test_a_users_runs_lock_in_its_runtime_directory_and_roots_in_run_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unitgen.host import lock
+
+    monkeypatch.delenv("UNITGEN_LOCK", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert lock.lock_path() == tmp_path / "unitgen.lock"
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert lock.lock_path() == Path("/run/lock/unitgen.lock")
