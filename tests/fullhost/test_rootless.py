@@ -160,6 +160,44 @@ def test_uninstall_user_keep_running_hands_both_back_to_docker_running(host: Ful
     assert left.strip() == ""
 
 
+def test_a_users_units_for_the_system_engine_name_no_engine_unit_and_run_under_its_manager(
+    host: FullHost,
+) -> None:
+    """rl in the docker group, DOCKER_HOST at the system engine's socket: rl's manager cannot
+    see the system's docker.service, so the unit must not need it, and still starts."""
+    host.run("usermod", "-aG", "docker", USER)
+    # A manager keeps the groups it started with: without this its units' helper cannot open
+    # the socket, and the start times out (seen: install waited out its 120 s).
+    host.run("systemctl", "restart", f"user@{UID}.service")
+    wait_for(lambda: engine_up(host), 60, "rl's manager and engine again")
+    host.load_image(TEST_IMAGE)
+    host.docker("run", "-d", "--name", "sys1", "--restart", "always", TEST_IMAGE, *SERVE)
+    try:
+        as_user(host, "DOCKER_HOST=unix:///run/docker.sock unitgen install --user sys1")
+        unit = host.run("cat", f"{UNITS}/docker-sys1.service").stdout
+        assert "docker.service" not in unit
+        assert "WantedBy=default.target\n" in unit
+        assert "Environment=DOCKER_HOST=unix:///run/docker.sock\n" in unit
+        assert active(host, "docker-sys1.service")
+        assert host.docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "sys1") == "no"
+        # What the sandbox of a user's unit is, as rl's manager applied it.
+        shown = as_user(
+            host,
+            "systemctl --user show -p NoNewPrivileges -p RestrictAddressFamilies "
+            "docker-sys1.service",
+        ).stdout
+        assert "NoNewPrivileges=yes" in shown and "AF_UNIX" in shown
+        as_user(host, "DOCKER_HOST=unix:///run/docker.sock unitgen uninstall --user sys1")
+        assert host.docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", "sys1") == (
+            "always"
+        )
+    finally:
+        host.docker("rm", "-f", "sys1", check=False)
+        host.run("gpasswd", "-d", USER, "docker", check=False)
+        host.run("systemctl", "restart", f"user@{UID}.service")
+        wait_for(lambda: engine_up(host), 60, "rl's manager and engine again")
+
+
 def test_with_lingering_off_install_says_so_drift_reports_it_and_a_reboot_leaves_them_down(
     host: FullHost,
 ) -> None:

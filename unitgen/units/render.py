@@ -20,7 +20,7 @@ from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
-from unitgen.options import DEFAULT_TARGET, UnitOptions
+from unitgen.options import UnitOptions
 from unitgen.units import helper
 from unitgen.units.names import (
     CONTAINER_KEY,
@@ -248,8 +248,7 @@ def install_target(unit_options: UnitOptions, engine: EngineFacts, scope: Scope 
     unit pulls the containers in itself. A user's manager boots into default.target."""
     if unit_options.wanted_by:
         return unit_options.wanted_by
-    default = DEFAULT_TARGET if scope is SYSTEM else scope.target
-    return engine.unit if engine.unit and default in engine.after else default
+    return engine.unit if engine.unit and scope.target in engine.after else scope.target
 
 
 def wanted_by(
