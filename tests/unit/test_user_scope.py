@@ -426,3 +426,16 @@ def test_a_users_runs_lock_in_its_runtime_directory_and_roots_in_run_lock(
     assert lock.lock_path() == tmp_path / "unitgen.lock"
     monkeypatch.setattr(os, "geteuid", lambda: 0)
     assert lock.lock_path() == Path("/run/lock/unitgen.lock")
+
+
+def test_adopt_and_sync_work_in_the_user_scope(
+    user_host: UserHost, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(["adopt", "--user", "seed-always"], capsys)
+    assert code == 0, err
+    assert (user_host.units / "docker-seed-always.service").is_file()
+    assert "Docker restart policy of seed-always: always -> no" in err
+    user_host.calls.clear()
+    code, _, err = run_cli(["sync", "--user"], capsys)
+    assert code == 0, err
+    assert all(c[0] in ("list-sockets", "show") for c in user_host.calls)  # nothing to change
