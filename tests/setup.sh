@@ -53,7 +53,7 @@ tests/images/build.sh
 # the cache or built with debootstrap (1.5-4 min each on a fresh machine), side by side: each
 # has its own lock.
 roots="tests/harness/build-image.sh:bookworm tests/harness/build-image.sh:trixie
-tests/fullhost/build-image.sh:bookworm tests/fullhost/build-image.sh:trixie
+tests/fullhost/build-image.sh:bookworm tests/fullhost/build-image.sh:trixie tests/fullhost/build-rootless-image.sh:
 tests/images/build-root.sh:trixie tests/quadlet/build-image.sh:"
 [ "${1:-}" = --demo ] && roots="tests/harness/build-image.sh:bookworm"
 pids=""

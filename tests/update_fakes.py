@@ -179,6 +179,6 @@ def cli_over(host: Host, state_dir: Path, monkeypatch: pytest.MonkeyPatch) -> No
     STATE_DIR and waits on HOST's clock."""
     from unitgen.update import run as module
 
-    monkeypatch.setattr(module, "connect", lambda: (host, host))
+    monkeypatch.setattr(module, "connect", lambda *_scope: (host, host))
     made = functools.partial(Updater, state_dir=state_dir, clock=host.clock, sleep=host.sleep)
     monkeypatch.setattr(module, "Updater", made)

@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 BUILD_SCRIPT = Path(__file__).resolve().parent / "build-image.sh"
+# trixie-rootless: Debian 13 that can also run a user's rootless engine (its own script, so the
+# other images keep their hash).
+ROOTLESS_BUILD_SCRIPT = Path(__file__).resolve().parent / "build-rootless-image.sh"
 # Every container a full host makes on the outer engine is named so: other suites share it.
 NAME_PREFIX = "unitgen-fh-"
 LABEL = "unitgen.test.fullhost=1"
@@ -67,7 +70,7 @@ WRAPPER = "/usr/local/bin/unitgen"
 
 # Debian's releases, and trixie-forky: Debian 13 with the newest engine Debian carries (forky's
 # docker.io 28.5; build-image.sh says how), whose /opt/forky-engine holds those packages.
-RELEASES = (*DEBIAN_RELEASES, "trixie-forky")
+RELEASES = (*DEBIAN_RELEASES, "trixie-forky", "trixie-rootless")
 FORKY_ENGINE = "/opt/forky-engine"
 # What systemd as PID 1 needs here is the light harness's (tests/harness), without its socket
 # mount: the engine inside is the host's own.
@@ -76,6 +79,9 @@ RUN_FLAGS = SYSTEMD_FLAGS
 # start a bridged one where /proc/sys is read-only, as in a host container that is not
 # privileged: the host's /proc/sys is made writable for it.
 FORKY_FLAGS = ("--security-opt", "systempaths=unconfined")
+# A rootless engine inside: slirp4netns needs /dev/net/tun, and runc in the user's namespace
+# may mount a new /proc only where no part of the host's is masked (build-rootless-image.sh).
+ROOTLESS_FLAGS = ("--device", "/dev/net/tun", "--security-opt", "systempaths=unconfined")
 BOOT_TIMEOUT = 120.0
 DAEMON_JSON = "/etc/docker/daemon.json"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -96,7 +102,12 @@ def build_image(release: str = "bookworm") -> str:
     process. Returns build-image.sh's one-line account of what it did."""
     if release in _built:
         return f"fullhost: {image_for(release)} already checked in this process"
-    done = subprocess.run([str(BUILD_SCRIPT), release], capture_output=True, text=True, check=False)
+    argv = (
+        [str(ROOTLESS_BUILD_SCRIPT)]
+        if release == "trixie-rootless"
+        else [str(BUILD_SCRIPT), release]
+    )
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise HarnessError(
             f"{BUILD_SCRIPT} {release} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
@@ -136,6 +147,8 @@ class FullHost(SystemdBox):
         started = time.monotonic()
         forky = self.writable_proc_sys or self.release == "trixie-forky"
         flags = (*RUN_FLAGS, *FORKY_FLAGS) if forky else RUN_FLAGS
+        if self.release == "trixie-rootless":
+            flags = (*RUN_FLAGS, *ROOTLESS_FLAGS)
         self._start(LABEL, self.image, STOP_TIMEOUT, *flags)
         self._wait_until_up(started)
 

@@ -189,7 +189,7 @@ def test_the_options_it_takes_are_unitgen_installs_generator_options() -> None:
     offered = {opt for param in install.params for opt in param.opts if opt.startswith("--")}
     # How unitgen runs, not what the unit gets: not the package's to choose per line.
     how = {"--all", "--dry-run", "--json", "--force", "--no-start", "--keep-disabled"}
-    how |= {"--root", "--templates"}
+    how |= {"--root", "--templates", "--user"}  # a package manages the system's units
     lists = re.findall(
         r"my %(?:WITH_VALUE|FLAG) = map \{ \$_ => 1 \} qw\((.*?)\);", COMMAND.read_text(), re.S
     )

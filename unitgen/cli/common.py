@@ -49,10 +49,39 @@ def common(func: F) -> F:
     return common_for(ROOT_READS)(func)
 
 
+USER_META = "unitgen.user"
+
+
+def _remember_user(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[USER_META] = bool(value) or bool(ctx.meta.get(USER_META))
+    return value
+
+
+def user_option(func: F) -> F:
+    """--user: the user's own manager (`systemctl --user`) and its rootless engine instead of
+    the system's (README, "Rootless Docker"). Kept in the click context (USER_META), where
+    host_and_engine and connect read it, so that no command passes it along by hand."""
+    return click.option(
+        "--user",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_user,
+        help="Units of your own user manager (systemctl --user, ~/.config/systemd/user) for "
+        "your rootless Docker engine ($XDG_RUNTIME_DIR/docker.sock), instead of the system's.",
+    )(func)
+
+
+def user_scope_asked() -> bool:
+    """Whether this command was given --user."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.meta.get(USER_META))
+
+
 def common_for(root_help: str) -> Callable[[F], F]:
-    """--root (described by ROOT_HELP: what this command does there) and --templates."""
+    """--root (described by ROOT_HELP: what this command does there), --templates and --user."""
 
     def decorate(func: F) -> F:
+        func = user_option(func)
         func = click.option(
             "--templates",
             "templates",
@@ -151,18 +180,29 @@ def _mode(recreate: bool, mode: str | None) -> str | None:
 
 
 def connect() -> Engine:
-    """This host's engine (DockerSource). The one seam: tests/fakes.py `cli_over` puts a fake
-    engine here for every command a test runs."""
+    """This host's engine (DockerSource): with --user, the user's own by default. The one
+    seam: tests/fakes.py `cli_over` puts a fake engine here for every command a test runs."""
     from unitgen.engine.source import DockerSource
 
+    if user_scope_asked():
+        from unitgen.units.scope import current_user_scope
+
+        return DockerSource(default_socket=current_user_scope().default_socket)
     return DockerSource()
 
 
 def host_and_engine(root: str | None, templates: tuple[Path, ...] = ()) -> tuple[Host, Engine]:
-    """Where the command works (--root, --templates) and the engine it asks."""
+    """Where the command works (--root, --templates, --user) and the engine it asks. System
+    units for a user's engine are refused: they would lose it with that user's manager."""
     from unitgen.commands.view import Host
+    from unitgen.errors import UsageError
+    from unitgen.units.scope import foreign_socket
 
-    return Host.at(root, templates), connect()
+    host = Host.at(root, templates, user=user_scope_asked())
+    why = foreign_socket(host.scope, host.socket)
+    if why is not None:
+        raise UsageError(why, 'run it as that user with --user (README, "Rootless Docker")')
+    return host, connect()
 
 
 def dry_run_option(func: F) -> F:
@@ -193,6 +233,8 @@ def plan_and_apply(
     as_json: bool = False,
 ) -> None:
     """Plan under the lock (so a second run sees the first one's result), then apply."""
+    if not dry_run:
+        host.systemctl.require_manager()
     if dry_run:
         todo = make_plan()
         if not as_json:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
-from unitgen.cli.common import host_and_engine, log
+from unitgen.cli.common import host_and_engine, log, user_option
 from unitgen.cli.completion import directories, engine_containers
 
 
 @click.command()
+@user_option
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option(

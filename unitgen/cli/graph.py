@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from unitgen.cli.common import host_and_engine
+from unitgen.cli.common import host_and_engine, user_option
 from unitgen.cli.completion import engine_containers
 
 
 @click.command()
+@user_option
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option("--all", "all_", is_flag=True, help="Every container on this engine.")
 @click.option(

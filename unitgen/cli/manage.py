@@ -90,9 +90,9 @@ def generate(
         from unitgen.host.inventory import helper_digest
         from unitgen.plan.generated import output_note
 
-        present = helper_digest(Path(host.root)) is not None
+        present = helper_digest(Path(host.root), host.scope) is not None
         started = [u.name for u in units if u.container]
-        note = output_note(output, len(units), started, helper_present=present)
+        note = output_note(output, len(units), started, helper_present=present, scope=host.scope)
         # Without the helper the files cannot start as they stand: said even with --quiet.
         (log().info if present else log().warning)("%s", note)
 

@@ -171,6 +171,10 @@ DRIFT_KINDS: dict[Kind, tuple[str, str]] = {
         "systemd does not know the engine's unit the units need",
         "install or enable the engine, then unitgen sync",
     ),
+    Kind.LINGER_OFF: (
+        "--user: lingering is off, so the user's manager, and its units, do not start at boot",
+        "loginctl enable-linger USER (as root)",
+    ),
 }
 
 

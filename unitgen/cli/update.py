@@ -5,14 +5,17 @@ place where they become exit codes.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from unitgen.cli.common import log
+from unitgen.cli.common import log, user_option, user_scope_asked
 from unitgen.cli.completion import engine_containers
 from unitgen.update.decide import DEFAULT_TIMEOUT
 
 
 @click.command()
+@user_option
 @click.argument("containers", nargs=-1, shell_complete=engine_containers)
 @click.option(
     "--all",
@@ -62,13 +65,17 @@ def update(
       unitgen update --timeout 300 --json db
     """
     from unitgen.plan.actions import require_names
+    from unitgen.units.scope import SYSTEM, current_user_scope
     from unitgen.update.decide import as_json as report_json
     from unitgen.update.decide import exit_code
     from unitgen.update.run import Updater, connect
 
     require_names(containers, all_=all_, command="update", needed=False)
-    engine, units = connect()
+    scope = current_user_scope() if user_scope_asked() else SYSTEM
+    engine, units = connect(scope)
     updater = Updater(engine, units, timeout=timeout, report=log().info)
+    if scope.user:  # a user's state is the user's own; the system's stays the Updater's
+        updater.state_dir = Path(scope.update_dir)
     outcomes = updater.run(updater.names(containers), dry_run=dry_run)
     if as_json:
         click.echo(report_json(outcomes, dry_run=dry_run))

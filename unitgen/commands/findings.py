@@ -56,6 +56,8 @@ def engine_state(view: HostView) -> compare.EngineState | None:
     if not (view.online and view.touches_docker):
         return None
     engine = view.render.engine
+    if not engine.unit:  # a user's units for an engine outside that user's manager
+        return None
     shown = view.state.shown.get(engine.unit, {})
     return compare.EngineState(
         engine.unit, shown.get("LoadState") not in ("not-found", None), engine.after
@@ -100,7 +102,10 @@ def drift(view: HostView, names: Sequence[str] = ()) -> list[Finding]:
         only=set(names) if names else None,
         handed_over=view.online and view.touches_docker,
         records=record_checks(view),
+        not_lingering=view.state.scope.user_name if view.state.lingering is False else None,
     )
+    if view.state.scope.user:
+        return compare.user_scoped(found)
     return compare.rooted(found, view.root)
 
 

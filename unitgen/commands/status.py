@@ -150,7 +150,9 @@ def gather(host: Host, engine: Engine, name: str) -> Status:
     container of that name, and the engine's error when it is down and there is no unit."""
     unit = _unit_name(name)
     # What the unit needs is asked of systemd with the rest: its file says what that is.
-    needed = [u for _, u in dependencies(inventory.read_text(unit_dir(host.root) / unit))]
+    needed = [
+        u for _, u in dependencies(inventory.read_text(unit_dir(host.root, host.scope) / unit))
+    ]
     down: UnitgenError | None = None
     try:
         container = engine.state(name)

@@ -12,12 +12,13 @@ that writes.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from unitgen.errors import UnitgenError
+from unitgen.errors import UnitgenError, UsageError
 from unitgen.graph import Graph
 from unitgen.host import inventory, systemd
 from unitgen.host import snapshot as host_snapshot
@@ -29,6 +30,7 @@ from unitgen.plan.state import HostState
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import container_unit_name, network_unit_name
 from unitgen.units.render import RenderOptions
+from unitgen.units.scope import SYSTEM, Scope, current_user_scope
 
 if TYPE_CHECKING:
     # Imported for types only: `generate`, whose start-up is a target, makes no record.
@@ -51,18 +53,38 @@ class Engine(Protocol):
 
 @dataclass(frozen=True)
 class Host:
-    """Where a command works: the root (/ or an image), systemd there, the template overrides."""
+    """Where a command works: the root (/ or an image), systemd there, the template overrides,
+    and which manager's units (the system's, or with --user the user's own)."""
 
     root: Path
     systemctl: systemd.Systemctl
     templates: tuple[Path, ...] = ()
+    scope: Scope = SYSTEM
 
     @classmethod
-    def at(cls, root: str | None, templates: Sequence[Path] = ()) -> Host:
-        """--root (else DPKG_ROOT, else /), and systemd online only for the running system."""
+    def at(cls, root: str | None, templates: Sequence[Path] = (), *, user: bool = False) -> Host:
+        """--root (else DPKG_ROOT, else /), and systemd online only for the running system;
+        USER: the user's own manager (units/scope.py), on the running system only."""
+        if user and (root is not None or os.environ.get("DPKG_ROOT")):
+            raise UsageError(
+                "--user works on the running system's user manager, not an image root "
+                + ("(--root)" if root is not None else "(DPKG_ROOT is set)"),
+                "leave out --root (and DPKG_ROOT), or --user",
+            )
+        scope = current_user_scope() if user else SYSTEM
         path = resolve_root(root)
-        online = systemd.is_online(path)
-        return cls(path, systemd.Systemctl(path, online=online), tuple(templates))
+        online = systemd.is_online(path, scope)
+        return cls(
+            path, systemd.Systemctl(path, online=online, scope=scope), tuple(templates), scope
+        )
+
+    @property
+    def socket(self) -> str:
+        """The engine's socket, as units reach it: DOCKER_HOST, else the current context, else
+        this scope's own (/run/docker.sock; a user's $XDG_RUNTIME_DIR/docker.sock)."""
+        from unitgen.engine.source import socket_path
+
+        return socket_path(self.scope.default_socket)
 
     @property
     def online(self) -> bool:
@@ -131,7 +153,7 @@ def gather(
     here (systemd's version, the engine's unit). RECORDS: recreate mode's records, as the
     containers are now. FACTS: the unit files and systemd's states of every unit the graph
     and the unit directory hold (and ALSO_SHOW); MAY_START: policy-rc.d's verdicts too."""
-    installed = inventory.scan(host.root)
+    installed = inventory.scan(host.root, host.scope)
     if live_if_installed and not installed:
         engine = None
     whole = whole or not names
@@ -154,6 +176,7 @@ def gather(
             may_start=starting if may_start else None,
             recreated=[n for n, r in live.items() if not isinstance(r, UnitgenError)],
             also_show=[engine_unit] if engine_unit else [],
+            scope=host.scope,
         )
         shown = state.shown
     else:
@@ -161,10 +184,11 @@ def gather(
         shown = host.systemctl.show([engine_unit], "After") if engine_unit else {}
     facts_of_engine = EngineFacts()
     if engine_unit is not None and engine is not None:
-        after = shown[engine_unit].get("After", "").split()
+        after = shown[engine_unit].get("After", "").split() if engine_unit else []
         facts_of_engine = EngineFacts(engine_unit, engine.live_restore(), frozenset(after))
     options = RenderOptions(
-        docker_socket=_socket(),
+        docker_socket=host.socket,
+        scope=host.scope,
         templates=host.templates,
         systemd_version=systemd.version(host.root) if render else None,
         engine=facts_of_engine,
@@ -192,14 +216,8 @@ def resolve(
     units_too, a container that is gone is found by its installed unit."""
     from unitgen.engine.refs import resolve as by_engine
 
-    installed = inventory.scan(host.root) if units_too else None
+    installed = inventory.scan(host.root, host.scope) if units_too else None
     return by_engine(refs, engine, installed, lenient=lenient)
-
-
-def _socket() -> str:
-    from unitgen.engine.source import socket_path
-
-    return socket_path()
 
 
 def _graph(engine: Engine | None, names: Sequence[str], *, whole: bool) -> Graph:
@@ -215,13 +233,18 @@ def _graph(engine: Engine | None, names: Sequence[str], *, whole: bool) -> Graph
 def _engine_unit(host: Host, engine: Engine) -> str | None:
     """The engine's own unit, read from the running system: the service its socket unit
     activates, else the service its process runs in. None for an image root or without
-    systemd (the units then take Debian's docker.service)."""
+    systemd (the units then take Debian's docker.service). For a user's units, the engine's
+    unit in that user's manager (rootless Docker's docker.service); "" when the engine is not
+    one of that manager's (the system's engine, reached through its socket), which a user's
+    unit can then neither require nor be wanted by."""
     if not (host.online and host.touches_docker):
         return None
-    unit = host.systemctl.socket_service(_socket())
+    unit = host.systemctl.socket_service(host.socket)
     if unit is None:
         pid = engine.engine_pid()
-        unit = systemd.unit_of_pid(pid) if pid is not None and pid != 1 else None
+        unit = systemd.unit_of_pid(pid, host.scope) if pid is not None and pid != 1 else None
+    if host.scope.user:
+        return unit or ""
     return unit or EngineFacts.unit
 
 
@@ -266,4 +289,5 @@ def _no_facts(host: Host, installed: Mapping[str, InstalledUnit], graph: Graph) 
         may_start=None,
         policy_rc_d=False,
         live=graph.containers,
+        scope=host.scope,
     )

@@ -42,6 +42,7 @@ class Kind(enum.StrEnum):
     HELPER_EDITED = "helper-edited"
     RECORD_MISSING = "record-missing"
     DIFFERS_FROM_RECORD = "differs-from-record"
+    LINGER_OFF = "linger-off"
 
 
 class Severity(enum.StrEnum):
@@ -69,6 +70,7 @@ KINDS: dict[Kind, Severity] = {
     Kind.HELPER_EDITED: Severity.WARNING,
     Kind.RECORD_MISSING: Severity.ERROR,
     Kind.DIFFERS_FROM_RECORD: Severity.WARNING,
+    Kind.LINGER_OFF: Severity.ERROR,
 }
 
 
@@ -303,6 +305,25 @@ def engine_findings(
     ]
 
 
+def linger_findings(installed: Mapping[str, InstalledUnit], user: str | None) -> list[Finding]:
+    """A user's units without lingering (USER None: it is on, or these are system units):
+    nothing starts that user's manager at boot, so none of them comes back after a reboot."""
+    if user is None:
+        return []
+    return [
+        Finding(
+            Kind.LINGER_OFF,
+            u.container or "",
+            u.name,
+            f"lingering is off for {user}: the unit runs only while {user} is logged in and "
+            "does not come back after a reboot",
+            f"loginctl enable-linger {user}  (as root)",
+        )
+        for u in sorted(installed.values(), key=lambda u: u.name)
+        if u.container
+    ]
+
+
 def findings(
     installed: Mapping[str, InstalledUnit],
     graph: Graph,
@@ -314,11 +335,14 @@ def findings(
     only: set[str] | None = None,
     handed_over: bool = True,
     records: Mapping[str, Sequence[str] | None] | None = None,
+    not_lingering: str | None = None,
 ) -> list[Finding]:
     """All drift: the helper, then container by container (those in `only`, if given), units
-    then unmanaged."""
+    then unmanaged. NOT_LINGERING: the user whose units these are, when lingering is off."""
     result: list[Finding] = helper_findings(installed, helper_digest)
     result += [f for f in engine_findings(installed, engine) if only is None or f.container in only]
+    lingering = linger_findings(installed, not_lingering)
+    result += [f for f in lingering if only is None or f.container in only]
     managed = set()
     for unit in sorted(installed.values(), key=lambda u: u.name):
         if unit.container is None:
@@ -372,6 +396,20 @@ def rooted(found: Sequence[Finding], root: Path) -> list[Finding]:
     if not flag:
         return list(found)
     return [replace(f, fix=_RUNS_UNITGEN.sub(lambda m: m.group(0) + flag, f.fix)) for f in found]
+
+
+_SYSTEMCTL = re.compile(r"\bsystemctl (?!--user)")
+
+
+def user_scoped(found: Sequence[Finding]) -> list[Finding]:
+    """The findings of a user's units with each fix saying --user (`unitgen sync --user`,
+    `systemctl --user restart UNIT`), so that it can be pasted as it is."""
+
+    def fix(text: str) -> str:
+        text = _SYSTEMCTL.sub("systemctl --user ", text)
+        return _RUNS_UNITGEN.sub(lambda m: m.group(0) + " --user", text)
+
+    return [replace(f, fix=fix(f.fix)) for f in found]
 
 
 def exit_worthy(found: Sequence[Finding]) -> bool:

@@ -55,17 +55,17 @@ _NEEDS_LOGIN = re.compile(
 )
 
 
-def socket_path() -> str:
+def socket_path(default: str = DEFAULT_SOCKET) -> str:
     """The engine's Unix socket, as the units will reach it: DOCKER_HOST's unix:// path, else
     the Docker CLI's current context's (DOCKER_CONTEXT, else `docker context use`'s choice in
-    config.json), else the default. Anything but a Unix socket is a UsageError (the one place
-    that decides it)."""
+    config.json), else DEFAULT (for a user's units, $XDG_RUNTIME_DIR/docker.sock). Anything
+    but a Unix socket is a UsageError (the one place that decides it)."""
     host = os.environ.get("DOCKER_HOST", "")
     what = f"DOCKER_HOST={host}"
     if not host:
         context = _current_context()
         if context in ("", "default"):
-            return DEFAULT_SOCKET
+            return default
         host = _context_host(context)
         what = f"the Docker context {context}'s host {host}"
     if host.startswith("unix://") and len(host) > len("unix://"):

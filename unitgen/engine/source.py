@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from unitgen.engine.refs import not_found
-from unitgen.engine.sdk import Clients, registry_of, translated
+from unitgen.engine.sdk import DEFAULT_SOCKET, Clients, registry_of, translated
 from unitgen.engine.sdk import socket_path as socket_path  # where commands/ has asked for it
 from unitgen.engine.specs import (
     Inspect,
@@ -65,12 +65,15 @@ _ONE_SEGMENT = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 class DockerSource:
     """The engine on this host, over its Unix socket."""
 
-    def __init__(self, timeout: float | None = 30, workers: int = 4) -> None:
+    def __init__(
+        self, timeout: float | None = 30, workers: int = 4, *, default_socket: str = DEFAULT_SOCKET
+    ) -> None:
         self._workers = workers
         # What resolve() read, by name, for the closure that follows it to use instead of
         # inspecting the same container again (taken once: later reads are fresh).
         self._resolved: dict[str, Inspect] = {}
-        self._clients = Clients(socket_path(), timeout)
+        self._socket = socket_path(default_socket)
+        self._clients = Clients(self._socket, timeout)
 
     @property
     def _api(self) -> APIClient:
@@ -85,7 +88,7 @@ class DockerSource:
 
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.connect(socket_path())
+                sock.connect(self._socket)
                 raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
         except OSError:
             return None

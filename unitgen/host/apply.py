@@ -22,9 +22,20 @@ from unitgen.errors import PermissionDenied, UsageError, WriteFailed
 from unitgen.host.systemd import Systemctl
 from unitgen.model import RestartPolicy
 from unitgen.plan.actions import Plan
+from unitgen.units.names import container_unit_name
+from unitgen.units.scope import Scope
 
 UNIT_MODE = 0o644
 RELEASE_DIR = Path("/run/unitgen/release")  # read by the helper (unitgen/units/helper.sh, stop)
+# A user's units cannot reach RELEASE_DIR (root's): a runtime drop-in of this name empties
+# their ExecStop= instead, so that stopping the unit ends only its waiter (README, "Rootless
+# Docker"). Under $XDG_RUNTIME_DIR/systemd/user, gone at the next boot.
+RELEASE_DROP_IN = "50-unitgen-release.conf"
+RELEASE_TEXT = (
+    "# Written by unitgen while it hands this container back to Docker: stopping the unit\n"
+    "# leaves the container running. Removed once the unit is gone.\n"
+    "[Service]\nExecStop=\n"
+)
 # Fault injection for the crash-safety tests: UNITGEN_FAULT_KILL_AT=STEP makes the process
 # SIGKILL itself at that step (the steps are the calls to _step below).
 FAULT_ENV = "UNITGEN_FAULT_KILL_AT"
@@ -202,7 +213,10 @@ def apply(
     """
     if plan.release:
         _set_policies(plan, set_policy, report)
-        _mark_released(plan.release)
+        if systemctl.scope.user:
+            _drop_in_released(plan.release, systemctl)
+        else:
+            _mark_released(plan.release)
     if plan.stop and systemctl.online:
         systemctl.stop(plan.stop)
         report(f"stopped {' '.join(plan.stop)}")
@@ -236,7 +250,10 @@ def apply(
         report(f"started {' '.join(plan.start)}")
     for name in plan.release:
         with contextlib.suppress(OSError):
-            (RELEASE_DIR / name).unlink()
+            if systemctl.scope.user:
+                _remove_release_drop_in(systemctl.scope, name)
+            else:
+                (RELEASE_DIR / name).unlink()
     for note in plan.notes:
         report(note)
 
@@ -247,6 +264,23 @@ def _set_policies(plan: Plan, set_policy: SetPolicy | None, report: Callable[[st
     for change in plan.policies:
         set_policy(change.container, change.policy)
         report(f"Docker restart policy of {change.container}: {change.was} -> {change.policy}")
+
+
+def _release_drop_in(scope: Scope, name: str) -> Path:
+    unit = container_unit_name(name)
+    return Path(scope.runtime_drop_in_dir) / f"{unit}.d" / RELEASE_DROP_IN
+
+
+def _drop_in_released(names: Sequence[str], systemctl: Systemctl) -> None:
+    """The user scope's hand-back mark: a runtime drop-in without ExecStop=, loaded."""
+    atomic_write_many([(_release_drop_in(systemctl.scope, n), RELEASE_TEXT) for n in names])
+    systemctl.daemon_reload()
+
+
+def _remove_release_drop_in(scope: Scope, name: str) -> None:
+    path = _release_drop_in(scope, name)
+    path.unlink()
+    path.parent.rmdir()  # only when empty: an admin's runtime drop-in there stays
 
 
 def _mark_released(names: Sequence[str]) -> None:

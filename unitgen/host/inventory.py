@@ -14,12 +14,10 @@ from unitgen.units.installed import DropIn, InstalledUnit, classify
 from unitgen.units.names import (
     helper_file,
     is_unitgen_unit_name,
+    under,
     unit_dir,
 )
-
-VENDOR_DIRS = (Path("usr/lib/systemd/system"), Path("lib/systemd/system"))
-# Where `systemctl edit UNIT` writes drop-ins: persistent, and with --runtime.
-DROP_IN_DIRS = (Path("etc/systemd/system"), Path("run/systemd/system"))
+from unitgen.units.scope import SYSTEM, Scope
 
 
 def read_text(path: Path) -> str | None:
@@ -32,9 +30,10 @@ def read_text(path: Path) -> str | None:
         return None
 
 
-def scan(root: Path) -> dict[str, InstalledUnit]:
-    """Every unitgen unit in ROOT/etc/systemd/system, by unit name."""
-    directory = unit_dir(root)
+def scan(root: Path, scope: Scope = SYSTEM) -> dict[str, InstalledUnit]:
+    """Every unitgen unit in ROOT/etc/systemd/system (a user's: ~/.config/systemd/user), by
+    unit name."""
+    directory = unit_dir(root, scope)
     found: dict[str, InstalledUnit] = {}
     try:
         names = sorted(os.listdir(directory))
@@ -42,7 +41,7 @@ def scan(root: Path) -> dict[str, InstalledUnit]:
         return found
     except PermissionError as exc:
         raise PermissionDenied(
-            f"cannot read {directory}: permission denied", "run as root"
+            f"cannot read {directory}: permission denied", _as_whom(scope)
         ) from exc
     for name in names:
         if not is_unitgen_unit_name(name):
@@ -51,16 +50,20 @@ def scan(root: Path) -> dict[str, InstalledUnit]:
         text = read_text(path)
         installed = classify(name, path, text) if text is not None else None
         if installed is not None:
-            found[name] = replace(installed, drop_ins=find_drop_ins(root, name))
+            found[name] = replace(installed, drop_ins=find_drop_ins(root, name, scope))
     return found
 
 
-def find_drop_ins(root: Path, unit: str) -> tuple[DropIn, ...]:
+def _as_whom(scope: Scope) -> str:
+    return f"run as {scope.user_name}" if scope.user else "run as root"
+
+
+def find_drop_ins(root: Path, unit: str, scope: Scope = SYSTEM) -> tuple[DropIn, ...]:
     """UNIT's drop-ins under ROOT (/etc, then /run; by name in each). A symlinked file or
     UNIT.d directory is listed as a symlink and not followed."""
     found: list[DropIn] = []
-    for base in DROP_IN_DIRS:
-        directory = root / base / f"{unit}.d"
+    for base in scope.drop_in_dirs:
+        directory = under(root, base) / f"{unit}.d"
         if directory.is_symlink():
             found.append(DropIn(directory, symlink=True))
             continue
@@ -70,7 +73,7 @@ def find_drop_ins(root: Path, unit: str) -> tuple[DropIn, ...]:
             continue
         except PermissionError as exc:
             raise PermissionDenied(
-                f"cannot read {directory}: permission denied", "run as root"
+                f"cannot read {directory}: permission denied", _as_whom(scope)
             ) from exc
         found += [
             DropIn(Path(e.path), symlink=e.is_symlink())
@@ -80,22 +83,22 @@ def find_drop_ins(root: Path, unit: str) -> tuple[DropIn, ...]:
     return tuple(found)
 
 
-def vendor_unit(root: Path, name: str) -> Path | None:
+def vendor_unit(root: Path, name: str, scope: Scope = SYSTEM) -> Path | None:
     """A unit of the same name shipped by a package, which ours would silently override."""
-    for directory in VENDOR_DIRS:
-        candidate = root / directory / name
+    for directory in scope.vendor_dirs:
+        candidate = under(root, directory) / name
         if candidate.exists() and not candidate.is_symlink():
             return candidate
     return None
 
 
-def helper_digest(root: Path) -> str | None:
+def helper_digest(root: Path, scope: Scope = SYSTEM) -> str | None:
     """sha256 of the unit helper under ROOT as it is on disk; None when it is missing."""
     try:
-        return helper.digest_of(helper_file(root).read_bytes())
+        return helper.digest_of(helper_file(root, scope).read_bytes())
     except FileNotFoundError:
         return None
     except PermissionError as exc:
         raise PermissionDenied(
-            f"cannot read {helper_file(root)}: permission denied", "run as root"
+            f"cannot read {helper_file(root, scope)}: permission denied", _as_whom(scope)
         ) from exc

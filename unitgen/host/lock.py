@@ -19,9 +19,15 @@ WAIT_SECONDS = 300.0
 
 
 def lock_path() -> Path:
+    """$UNITGEN_LOCK, else for a user other than root $XDG_RUNTIME_DIR/unitgen.lock (such a
+    run can only change that user's own units, `--user`: it must neither wait for root's runs
+    nor fail to open root's lock), else /run/lock/unitgen.lock."""
     override = os.environ.get("UNITGEN_LOCK")
     if override:
         return Path(override)
+    runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if os.geteuid() != 0 and runtime.startswith("/") and os.path.isdir(runtime):
+        return Path(runtime) / "unitgen.lock"
     directory = next((d for d in LOCK_DIRS if d.is_dir()), LOCK_DIRS[-1])
     return directory / "unitgen.lock"
 

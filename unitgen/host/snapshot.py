@@ -19,6 +19,7 @@ from unitgen.model import ContainerSpec, active_state
 from unitgen.plan.state import HostState, UnitFacts
 from unitgen.units.installed import InstalledUnit
 from unitgen.units.names import record_file, unit_dir
+from unitgen.units.scope import SYSTEM, Scope
 
 # What every unit runs besides the helper (README, "Units"): the exact netcat that speaks -U.
 REQUIRED_PROGRAMS = (("bin/nc.openbsd", "usr/bin/nc.openbsd", "netcat-openbsd"),)
@@ -64,14 +65,15 @@ def gather(
     may_start: Iterable[str] | None,
     recreated: Iterable[str] = (),
     also_show: Iterable[str] = (),
+    scope: Scope = SYSTEM,
 ) -> HostState:
     """The snapshot of UNITS and of every installed one (ALSO_SHOW: more units systemd is asked
     about, not read from disk). Reads files and asks systemd once; runs policy-rc.d for the
     inactive units among MAY_START, and only when it is given (never for a dry run)."""
-    directory = unit_dir(root)
+    directory = unit_dir(root, scope)
     names = sorted(set(units) | set(installed))
     shown = systemctl.show(sorted({*names, *also_show}), *SHOWN)
-    links = systemd.wants_links(root)
+    links = systemd.wants_links(root, scope)
     active = {
         name: active_state(shown[name].get("ActiveState")) if systemctl.online else "offline"
         for name in shown
@@ -81,14 +83,15 @@ def gather(
             path=directory / name,
             text=inventory.read_text(directory / name),
             is_symlink=(directory / name).is_symlink(),
-            vendor=inventory.vendor_unit(root, name),
+            vendor=inventory.vendor_unit(root, name, scope),
             links=links.get(name, frozenset()),
             active=active[name],
-            drop_ins=inventory.find_drop_ins(root, name),
+            drop_ins=inventory.find_drop_ins(root, name, scope),
         )
         for name in names
     }
-    policy_rc_d = os.access(root / systemd.POLICY_RC_D, os.X_OK)
+    # Debian's policy-rc.d rules the system's services (invoke-rc.d), not a user's manager.
+    policy_rc_d = not scope.user and os.access(root / systemd.POLICY_RC_D, os.X_OK)
     verdicts = None
     if may_start is not None and policy_rc_d and systemctl.online:
         verdicts = {
@@ -101,25 +104,27 @@ def gather(
         online=systemctl.online,
         installed=installed,
         units=facts,
-        helper_digest=inventory.helper_digest(root),
+        helper_digest=inventory.helper_digest(root, scope),
         missing_programs=tuple(_missing(root, REQUIRED_PROGRAMS)),
         may_start=verdicts,
         policy_rc_d=policy_rc_d,
         live=live,
-        records=_records(root, installed, recreated),
+        records=_records(root, installed, recreated, scope),
         shown=shown,
+        scope=scope,
+        lingering=systemd.lingering(scope.user_name) if scope.user_name else None,
     )
 
 
 def _records(
-    root: Path, installed: Mapping[str, InstalledUnit], recreated: Iterable[str]
+    root: Path, installed: Mapping[str, InstalledUnit], recreated: Iterable[str], scope: Scope
 ) -> dict[str, tuple[Path, str | None]]:
     """The records of RECREATED and of every installed recreate-mode unit, as found."""
     names = {*recreated, *(u.container for u in installed.values() if u.record and u.container)}
     return {
         name: (path, inventory.read_text(path))
         for name in sorted(names)
-        if (path := record_file(root, name))
+        if (path := record_file(root, name, scope))
     }
 
 

@@ -17,9 +17,13 @@ from unitgen.errors import SystemdFailed
 # ActiveState (with "offline") is the shared vocabulary's (model.py), for plan/ and drift/ below.
 from unitgen.model import ActiveState as ActiveState
 from unitgen.model import active_state
+from unitgen.units.names import unit_dir
+from unitgen.units.scope import SYSTEM, Scope
 
 POLICY_RC_D = Path("usr/sbin/policy-rc.d")
 POLICY_FORBIDDEN = 101
+# logind's record of the users whose manager runs from boot, without a session (lingering).
+LINGER_DIR = Path("/var/lib/systemd/linger")
 
 
 def booted() -> bool:
@@ -29,17 +33,48 @@ def booted() -> bool:
     return os.path.isdir("/run/systemd/system")
 
 
-def is_online(root: Path) -> bool:
-    return root == Path("/") and not os.environ.get("DPKG_ROOT") and booted()
+def is_online(root: Path, scope: Scope = SYSTEM) -> bool:
+    """systemd runs here and is asked; for a user's units, that user's manager runs too (its
+    private socket is there: the user is logged in, or lingering)."""
+    online = root == Path("/") and not os.environ.get("DPKG_ROOT") and booted()
+    if online and scope.runtime_dir is not None:
+        return os.path.exists(scope.runtime_dir / "systemd/private")
+    return online
+
+
+def lingering(user: str) -> bool:
+    """Whether logind starts USER's manager at boot and keeps it without a session (what
+    `loginctl enable-linger USER` turns on): its file in /var/lib/systemd/linger."""
+    return (LINGER_DIR / user).exists()
 
 
 class Systemctl:
-    def __init__(self, root: Path, *, online: bool) -> None:
+    def __init__(self, root: Path, *, online: bool, scope: Scope = SYSTEM) -> None:
         self.root = root
         self.online = online
+        self.scope = scope
+
+    def require_manager(self, verb: str = "enable") -> None:
+        """A user's units are enabled through that user's running manager: `systemctl --user
+        enable` without it fails obscurely ("Unit .../default.target.wants/X does not exist",
+        systemd 257), so a run that would change them is refused first, saying why."""
+        if self.scope.user and not self.online:
+            who = self.scope.user_name
+            raise SystemdFailed(
+                f"cannot run `systemctl --user {verb}`: the user manager of {who} is not "
+                f"running (no {self.scope.runtime_dir}/systemd/private)",
+                f"log in as {who}, or run `loginctl enable-linger {who}` (as root) so that it "
+                "runs from boot; XDG_RUNTIME_DIR must name its runtime directory",
+            )
 
     def _run(self, *args: str) -> str:
-        argv = ["systemctl", *args] if self.online else ["systemctl", f"--root={self.root}", *args]
+        if self.scope.user:
+            self.require_manager(args[0])
+            argv = ["systemctl", "--user", *args]
+        elif self.online:
+            argv = ["systemctl", *args]
+        else:
+            argv = ["systemctl", f"--root={self.root}", *args]
         log.debug("running %s", " ".join(argv))
         try:
             import subprocess  # here: `generate` runs no program, and start-up is a target
@@ -51,7 +86,7 @@ class Systemctl:
             detail = (done.stderr or done.stdout).strip().splitlines()
             raise SystemdFailed(
                 f"`{' '.join(argv)}` failed: {detail[-1] if detail else done.returncode}",
-                "see `journalctl -xe` and `systemctl status` for the units named",
+                f"see `journalctl -xe` and `{self.scope.systemctl} status` for the units named",
             )
         return done.stdout
 
@@ -131,16 +166,16 @@ class Systemctl:
         return done.returncode != POLICY_FORBIDDEN
 
 
-def enabled(root: Path, unit: str, target: str) -> bool:
+def enabled(root: Path, unit: str, target: str, scope: Scope = SYSTEM) -> bool:
     """Whether `unit` is enabled for `target`, read from the symlink systemctl enable makes."""
-    link = root / "etc/systemd/system" / f"{target}.wants" / unit
+    link = unit_dir(root, scope) / f"{target}.wants" / unit
     return link.is_symlink() or link.exists()
 
 
-def wants_links(root: Path) -> dict[str, frozenset[str]]:
+def wants_links(root: Path, scope: Scope = SYSTEM) -> dict[str, frozenset[str]]:
     """Unit -> every unit whose .wants/ under ROOT links it (what `enabled` asks of one
     target, read for all at once)."""
-    base = root / "etc/systemd/system"
+    base = unit_dir(root, scope)
     found: dict[str, set[str]] = {}
     try:
         entries = [e for e in os.scandir(base) if e.name.endswith(".wants") and e.is_dir()]
@@ -171,18 +206,28 @@ def version(root: Path) -> int | None:
     return None
 
 
-def unit_of_pid(pid: int) -> str | None:
+def unit_of_pid(pid: int, scope: Scope = SYSTEM) -> str | None:
     """The service a process runs in, from its cgroup path (`.../system.slice/NAME.service`):
     how the engine's unit is found when no socket unit activates it (snap's
     snap.docker.dockerd.service, a hand-made unit)."""
     try:
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+        text = Path(f"/proc/{pid}/cgroup").read_text()
     except OSError:
         return None
-    for line in lines:
+    return unit_of_cgroup(text, scope)
+
+
+def unit_of_cgroup(text: str, scope: Scope = SYSTEM) -> str | None:
+    """The service of a /proc/PID/cgroup TEXT (the unified or name=systemd line). For a
+    user's units, only a service of that user's manager
+    (`.../user@UID.service/app.slice/NAME.service`, as rootless Docker's docker.service): a
+    system service is one that manager cannot see."""
+    for line in text.splitlines():
         _, _, path = line.partition(":")
         controllers, _, path = path.partition(":")
         if controllers in ("", "name=systemd"):
+            if scope.user and f"/user@{scope.uid}.service/" not in path:
+                continue
             for part in reversed(path.split("/")):
                 if part.endswith(".service"):
                     return part

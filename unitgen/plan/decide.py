@@ -164,7 +164,7 @@ def install(
         )
     rendered = Desired(kept, (), desired.specs, desired.single).units()
     existing = {u.name: host.units[u.name].text for u in rendered}
-    directory = unit_dir(host.root)
+    directory = unit_dir(host.root, host.scope)
     files = [
         *helper_actions(host, needed=True, force=force),
         *file_actions(rendered, directory, host.installed, existing, host.records),
@@ -194,6 +194,8 @@ def install(
         for u in rendered
         if u.container and u.name not in off and not host.enabled(u.name, u.wanted_by)
     ]
+    if host.lingering is False and names:
+        notes.append(linger_note(host))
     starting: list[str] = []
     if not host.online:
         notes.append("systemd is not running here: units enabled, nothing started")
@@ -266,10 +268,21 @@ def _start(
     return starting
 
 
+def linger_note(host: HostState) -> str:
+    """What a user's units do without lingering, said instead of any claim that they survive a
+    reboot: nothing starts that user's manager at boot."""
+    user = host.scope.user_name
+    return (
+        f"lingering is off for {user}: the user manager, and so these units, run only while "
+        f"{user} is logged in, and do not come back after a reboot; "
+        f"run `loginctl enable-linger {user}` (as root) to start them at boot"
+    )
+
+
 def helper_actions(host: HostState, *, needed: bool, force: bool) -> list[FileAction]:
     recorded = {h for u in host.installed.values() if (h := u.helper_hash)}
     action = helper_action(
-        helper_file(host.root), host.helper_digest, recorded, needed=needed, force=force
+        helper_file(host.root, host.scope), host.helper_digest, recorded, needed=needed, force=force
     )
     return [action] if action else []
 

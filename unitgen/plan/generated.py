@@ -11,18 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from unitgen.units.names import HELPER_PATH
+from unitgen.units.scope import SYSTEM, Scope
 
 
 def output_note(
-    directory: Path, written: int, containers: Sequence[str], *, helper_present: bool
+    directory: Path,
+    written: int,
+    containers: Sequence[str],
+    *,
+    helper_present: bool,
+    scope: Scope = SYSTEM,
 ) -> str:
-    """How to use the WRITTEN unit files in DIRECTORY (CONTAINERS: the containers' units)."""
+    """How to use the WRITTEN unit files in DIRECTORY (CONTAINERS: the containers' units);
+    SCOPE: whose manager they are for (--user: the user's own directories and commands)."""
     where = "" if helper_present else ", missing here"
+    flag = " --user" if scope.user else ""
     return (
-        f"wrote {written} units into {directory}. They run {HELPER_PATH}{where}, which "
-        "`unitgen install` and `unitgen sync` write: to use these files, copy them into "
-        "/etc/systemd/system and run `unitgen sync` (it writes the helper, enables the units "
-        "and hands each container over from Docker's restart policy), then "
-        f"`systemctl start {' '.join(containers)}`; or run `unitgen install` for the containers."
+        f"wrote {written} units into {directory}. They run {scope.helper}{where}, which "
+        f"`unitgen install{flag}` and `unitgen sync{flag}` write: to use these files, copy them "
+        f"into {scope.unit_dir} and run `unitgen sync{flag}` (it writes the helper, enables the "
+        "units and hands each container over from Docker's restart policy), then "
+        f"`{scope.systemctl} start {' '.join(containers)}`; or run `unitgen install{flag}` for "
+        "the containers."
     )

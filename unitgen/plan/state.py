@@ -12,6 +12,7 @@ from pathlib import Path
 
 from unitgen.model import ActiveState, ContainerSpec
 from unitgen.units.installed import DropIn, InstalledUnit
+from unitgen.units.scope import SYSTEM, Scope
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class HostState:
     records: Mapping[str, tuple[Path, str | None]] = field(default_factory=dict)
     # `systemctl show` of each unit gathered (empty offline): the properties of SHOWN.
     shown: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Which manager (units/scope.py); for a user's, whether it lingers (runs from boot):
+    # None in the system scope.
+    scope: Scope = SYSTEM
+    lingering: bool | None = None
 
     @property
     def touches_docker(self) -> bool:

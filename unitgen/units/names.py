@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from unitgen.errors import UnsafeValue
 from unitgen.model import CONTAINER_NAME_RE
+from unitgen.units.scope import SYSTEM, Scope
 from unitgen.units.unitfile import check_unit_name, escape_unit_name_part
 
 X_SECTION = "X-Unitgen"
@@ -22,10 +23,11 @@ UNIT_DIR = Path("etc/systemd/system")
 # The helper every unit runs (unitgen/units/helper.sh), at an absolute path on the target system.
 # /var/lib survives `apt remove` (as dpkg's own maintainer scripts in /var/lib/dpkg/info do);
 # the interface version is in the name, so a new interface never breaks an older unit.
-HELPER_PATH = PurePosixPath("/var/lib/unitgen/helper/container-v1")
+# (units/scope.py: a user's units run their own, in $XDG_DATA_HOME.)
+HELPER_PATH = SYSTEM.helper
 # Recreate mode's records: each container's creation request (README, "Recreate mode"), one
 # file per container, readable by root only (it holds the container's environment).
-RECORD_DIR = PurePosixPath("/etc/unitgen/recreate")
+RECORD_DIR = SYSTEM.record_dir
 RECORD_MODE = 0o600
 # The labels a container made by a unit carries: the unit that owns it (for people and other
 # tools), and the same value under the field name journald files a root daemon's lines by
@@ -63,24 +65,29 @@ def is_unitgen_unit_name(name: str) -> bool:
     return name.endswith(".service") and name.startswith((CONTAINER_PREFIX, NETWORK_PREFIX))
 
 
-def unit_dir(root: Path) -> Path:
-    return root / UNIT_DIR
+def under(root: Path, path: PurePosixPath) -> Path:
+    """PATH (absolute on the target system) below ROOT."""
+    return root / path.relative_to("/")
 
 
-def helper_file(root: Path) -> Path:
+def unit_dir(root: Path, scope: Scope = SYSTEM) -> Path:
+    return under(root, scope.unit_dir)
+
+
+def helper_file(root: Path, scope: Scope = SYSTEM) -> Path:
     """Where the helper is written under ROOT."""
-    return root / HELPER_PATH.relative_to("/")
+    return under(root, scope.helper)
 
 
-def record_path(container: str) -> PurePosixPath:
+def record_path(container: str, scope: Scope = SYSTEM) -> PurePosixPath:
     """The record of container NAME on the target system (absolute, as units name it)."""
     container_unit_name(container)  # refuses a name that is not Docker's
-    return RECORD_DIR / f"{container}.json"
+    return scope.record_dir / f"{container}.json"
 
 
-def record_file(root: Path, container: str) -> Path:
+def record_file(root: Path, container: str, scope: Scope = SYSTEM) -> Path:
     """Where the record of NAME is written under ROOT."""
-    return root / record_path(container).relative_to("/")
+    return under(root, record_path(container, scope))
 
 
 def template_cache_dir() -> Path | None:

@@ -20,12 +20,11 @@ from unitgen.errors import TemplateError, UnsafeValue
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, Dependency, Edge, EngineFacts, NetworkSpec
 from unitgen.model import RestartPolicy as Policy
-from unitgen.options import DEFAULT_TARGET, UnitOptions
+from unitgen.options import UnitOptions
 from unitgen.units import helper
 from unitgen.units.names import (
     CONTAINER_KEY,
     HASH_KEY,
-    HELPER_PATH,
     POLICY_KEY,
     X_SECTION,
     container_unit_name,
@@ -41,6 +40,7 @@ from unitgen.units.restart import (
     start_timeout,
     stop_timeout,
 )
+from unitgen.units.scope import SYSTEM, Scope
 from unitgen.units.template_context import ContainerContext, NetworkContext, directive_count
 from unitgen.units.unitfile import (
     UnitFile,
@@ -87,6 +87,9 @@ class RenderOptions:
     # The admins' overrides (None: built-ins only). Read from the module when an instance is
     # made, so that tests can keep this machine's /etc out of every renderer (tests/conftest.py).
     system_templates: Path | None = field(default_factory=lambda: SYSTEM_TEMPLATES)
+    # Which manager the units are for: where the helper and records are, the default target,
+    # the sandbox it can apply (units/scope.py).
+    scope: Scope = SYSTEM
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ def _container_context(
 ) -> ContainerContext:
     what = f"container {spec.name}"
     deps = _Deps()
-    deps.add(*engine_dependency(options.engine))
+    if options.engine.unit:  # a user's units for an engine their manager cannot see: none
+        deps.add(*engine_dependency(options.engine))
     for dep in graph.edges[spec.name]:
         deps.add(REQUIREMENT[dep.kind], dependency_unit(dep))
     for unit in unit_options.requires:
@@ -153,12 +157,13 @@ def _container_context(
     record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()
     image = escape_specifiers(spec.image, f"{what}: image")
     unit_name = container_unit_name(spec.name)
-    steps = _steps(spec.name, stop_after, recreate=recreate)
+    helper_path = str(options.scope.helper)
+    steps = _steps(spec.name, stop_after, recreate=recreate, scope=options.scope)
     return ContainerContext(
         version=__version__,
         container=spec.name,
         unit_name=unit_name,
-        helper=str(HELPER_PATH),
+        helper=helper_path,
         description=f"Docker container {spec.name} ({image})",
         dependencies=tuple(deps.pairs),
         mounts_for=tuple(quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds),
@@ -171,27 +176,34 @@ def _container_context(
         service_restart=tuple(service_restart),
         timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
-        wanted_by=" ".join(wanted_by(unit_options, options.engine)),
+        wanted_by=" ".join(wanted_by(unit_options, options.engine, options.scope)),
         x_unitgen=(
             (CONTAINER_KEY, spec.name),
-            *_origin(spec, image, recreate=recreate),
+            *_origin(spec, image, recreate=recreate, scope=options.scope),
             (POLICY_KEY, str(policy)),
-            ("Engine", options.engine.unit),
+            *_engine_key(options.engine),
             *record,
             *(() if recreate else (("SpecHash", spec.spec_hash),)),
-            ("Helper", str(HELPER_PATH)),
+            ("Helper", helper_path),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
         ),
+        hardening=options.scope.hardening,
     )
 
 
-def _steps(name: str, stop_after: int, *, recreate: bool) -> tuple[list[str], ...]:
+def _engine_key(engine: EngineFacts) -> tuple[tuple[str, str], ...]:
+    return (("Engine", engine.unit),) if engine.unit else ()
+
+
+def _steps(
+    name: str, stop_after: int, *, recreate: bool, scope: Scope = SYSTEM
+) -> tuple[list[str], ...]:
     """ExecStartPre=, ExecStart= and ExecStop=: the helper's verbs (unitgen/units/helper.sh)."""
-    helper_path, stop = str(HELPER_PATH), str(stop_after)
+    helper_path, stop = str(scope.helper), str(stop_after)
     if recreate:
         return (
-            [helper_path, "recreate", name, str(record_path(name)), stop],
+            [helper_path, "recreate", name, str(record_path(name, scope)), stop],
             [helper_path, "wait", name],
             [helper_path, "discard", name, stop],
         )
@@ -202,11 +214,14 @@ def _steps(name: str, stop_after: int, *, recreate: bool) -> tuple[list[str], ..
     )
 
 
-def _origin(spec: ContainerSpec, image: str, *, recreate: bool) -> tuple[tuple[str, str], ...]:
+def _origin(
+    spec: ContainerSpec, image: str, *, recreate: bool, scope: Scope = SYSTEM
+) -> tuple[tuple[str, str], ...]:
     """What the unit was made from. In recreate mode the record is the origin: the container's
     id and image id change at each start and each update, so the unit names neither."""
     if recreate:
-        return (("Mode", "recreate"), ("Record", str(record_path(spec.name))), ("Image", image))
+        record = str(record_path(spec.name, scope))
+        return (("Mode", "recreate"), ("Record", record), ("Image", image))
     image_id = escape_specifiers(spec.image_id, f"container {spec.name}: image id")
     return (("ContainerId", spec.id), ("Image", image), ("ImageId", image_id))
 
@@ -225,25 +240,27 @@ def engine_dependency(engine: EngineFacts) -> tuple[str, str]:
     return ("Wants" if engine.live_restore else "Requires", engine.unit)
 
 
-def install_target(unit_options: UnitOptions, engine: EngineFacts) -> str:
+def install_target(unit_options: UnitOptions, engine: EngineFacts, scope: Scope = SYSTEM) -> str:
     """Where `systemctl enable` links the unit. By default multi-user.target, but not when the
     engine's own unit is ordered after it (a drop-in, a package that starts it late): the
     target would wait for our unit, which waits for the engine, which waits for the target,
     and systemd breaks such a cycle by dropping a job at boot, silently. Then the engine's
-    unit pulls the containers in itself."""
+    unit pulls the containers in itself. A user's manager boots into default.target."""
     if unit_options.wanted_by:
         return unit_options.wanted_by
-    return engine.unit if DEFAULT_TARGET in engine.after else DEFAULT_TARGET
+    return engine.unit if engine.unit and scope.target in engine.after else scope.target
 
 
-def wanted_by(unit_options: UnitOptions, engine: EngineFacts) -> tuple[str, ...]:
+def wanted_by(
+    unit_options: UnitOptions, engine: EngineFacts, scope: Scope = SYSTEM
+) -> tuple[str, ...]:
     """[Install] WantedBy=: the install target first (the one unitgen reads back), then the
     engine's own unit, so that whenever the engine starts, however it is started (the boot,
     `systemctl start docker` after a stop, its socket, a package's postinst), it pulls the
     container units in again, as Docker's own policies bring their containers back. An admin's
     `systemctl disable` removes both links, and the container stays off."""
-    target = install_target(unit_options, engine)
-    return (target,) if target == engine.unit else (target, engine.unit)
+    target = install_target(unit_options, engine, scope)
+    return (target,) if target == engine.unit or not engine.unit else (target, engine.unit)
 
 
 def _docker_host(options: RenderOptions) -> str:
@@ -259,23 +276,25 @@ def _docker_host(options: RenderOptions) -> str:
 
 def _network_context(net: NetworkSpec, options: RenderOptions) -> NetworkContext:
     what = f"network {net.name}"
-    argv = [str(HELPER_PATH), "network", quote(net.name, safe=""), *network_create_members(net)]
+    helper_path = str(options.scope.helper)
+    argv = [helper_path, "network", quote(net.name, safe=""), *network_create_members(net)]
     unit_name = network_unit_name(net.name)
     return NetworkContext(
         version=__version__,
         network=escape_specifiers(net.name, what),
         unit_name=unit_name,
         description=escape_specifiers(f"Docker network {net.name}", what),
-        engine=_Deps().pairs_of(*engine_dependency(options.engine)),
+        engine=_Deps().pairs_of(*engine_dependency(options.engine)) if options.engine.unit else (),
         environment=_docker_host(options),
         syslog_identifier=_syslog_identifier(unit_name),
         exec_start=exec_line_continued(argv, what, head=3),
+        hardening=options.scope.hardening,
         x_unitgen=(
             ("Network", escape_specifiers(net.name, what)),
             ("NetworkId", net.id),
             ("Driver", escape_specifiers(net.driver, what)),
-            ("Engine", options.engine.unit),
-            ("Helper", str(HELPER_PATH)),
+            *_engine_key(options.engine),
+            ("Helper", helper_path),
             ("HelperHash", helper.digest()),
             ("Generator", f"unitgen {__version__}"),
         ),
@@ -371,7 +390,7 @@ class Renderer:
         name = context.unit_name
         text = self._env.get_template("container.service.j2").render(u=context)
         text = _finish(text, name, directive_count(context))
-        wanted = wanted_by(chosen, self.options.engine)
+        wanted = wanted_by(chosen, self.options.engine, self.options.scope)
         return RenderedUnit(name, text, container=spec.name, wanted_by=wanted)
 
     def network(self, net: NetworkSpec) -> RenderedUnit:

@@ -27,6 +27,7 @@ from unitgen.errors import (
 )
 from unitgen.model import ContainerSpec, ContainerState, Image, ImageName
 from unitgen.units.names import UNIT_LABEL
+from unitgen.units.scope import SYSTEM, Scope
 from unitgen.update.decide import (
     AUTO_UPDATE_LABEL,
     DEFAULT_TIMEOUT,
@@ -72,12 +73,18 @@ class Units(Protocol):
     def restart_queued(self, unit: str) -> None: ...
 
 
-def connect() -> tuple[Engine, Units]:
-    """This host's engine and systemd."""
+def connect(scope: Scope = SYSTEM) -> tuple[Engine, Units]:
+    """This host's engine and systemd (SCOPE: the system's, or a user's own manager and
+    rootless engine)."""
     from unitgen.engine.source import DockerSource
     from unitgen.host.systemd import Systemctl, is_online
 
-    return DockerSource(), Systemctl(Path("/"), online=is_online(Path("/")))
+    root = Path("/")
+    online = is_online(root, scope)
+    return (
+        DockerSource(default_socket=scope.default_socket),
+        Systemctl(root, online=online, scope=scope),
+    )
 
 
 def _quiet(_line: str) -> None:
