@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import socketserver
 import subprocess
 import threading
@@ -379,6 +380,48 @@ def encode_reply(reply: Reply) -> bytes:
 HELPER = REPO / "unitgen/units/helper.sh"
 NC = Path("/bin/nc.openbsd")
 HELPER_TIMEOUT = 5  # seconds: a hung helper fails its test instead of hanging the suite
+
+
+class FakeNotify:
+    """systemd's notification socket (NOTIFY_SOCKET) for the helper's `run`: records each
+    datagram's text and how many requests ENGINE had received when it came, and closes the
+    file descriptors a BARRIER=1 passes, as PID 1 does once it has read what came before."""
+
+    def __init__(self, path: Path, engine: FakeEngine) -> None:
+        self.path, self.engine = path, engine
+        self.messages: list[tuple[str, int]] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.1)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._done.is_set():
+            try:
+                data, ancillary, _, _ = self._sock.recvmsg(4096, socket.CMSG_SPACE(64))
+            except TimeoutError:
+                continue
+            seen = len(self.engine.requests)
+            for level, kind, payload in ancillary:
+                if (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS):
+                    usable = len(payload) - len(payload) % 4
+                    for fd in memoryview(payload)[:usable].cast("i"):
+                        os.close(fd)
+            text = data.decode()
+            if text.strip() != "BARRIER=1":
+                self.messages.append((text.strip(), seen))
+
+    @property
+    def ready(self) -> list[int]:
+        """For each READY=1: the number of engine requests made before it."""
+        return [seen for text, seen in self.messages if "READY=1" in text.split("\n")]
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+        self._sock.close()
 
 
 def helper_env(socket: Path) -> dict[str, str]:

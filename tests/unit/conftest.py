@@ -8,13 +8,14 @@ tests that pin stderr exactly."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import need
-from tests.fakes import NC, FakeEngine, FakeSource, cli_over, image_root
+from tests.fakes import NC, FakeEngine, FakeNotify, FakeSource, cli_over, image_root
 
 
 @pytest.fixture(autouse=True)
@@ -39,5 +40,14 @@ def engine(tmp_path: Path) -> Iterator[FakeEngine]:
     """A fake Docker engine for the unit helper, on a socket in tmp_path."""
     need("netcat-openbsd (/bin/nc.openbsd)", os.access(NC, os.X_OK))
     fake = FakeEngine(tmp_path / "docker.sock").start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def notify(tmp_path: Path, engine: FakeEngine) -> Iterator[FakeNotify]:
+    """systemd's notification socket for the helper's `run`, beside the fake engine."""
+    need("systemd-notify", shutil.which("systemd-notify") is not None)
+    fake = FakeNotify(tmp_path / "notify", engine)
     yield fake
     fake.stop()

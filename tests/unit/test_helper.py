@@ -413,9 +413,9 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
     done = run_helper(engine, "restart", "web")
     assert done.returncode == 1
     assert done.stderr == (
-        f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS"
-        " | network PATHNAME MEMBER... | policy NAME POLICY"
-        " | recreate NAME RECORD SECONDS | discard NAME SECONDS\n"
+        f"usage: {HELPER} run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS"
+        " | network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS"
+        " | discard NAME SECONDS\n"
     )
     assert engine.requests == []
 
@@ -424,6 +424,7 @@ def test_help_prints_the_usage_lines(engine: FakeEngine) -> None:
     done = run_helper(engine, "--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert [line.split()[:2] for line in done.stdout.splitlines()] == [
+        ["container-v1", "run"],
         ["container-v1", "start"],
         ["container-v1", "wait"],
         ["container-v1", "stop"],

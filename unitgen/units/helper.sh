@@ -1,6 +1,7 @@
 #!/bin/sh
 # unitgen's unit helper, interface version 1: what every unit unitgen writes runs.
 #
+#   container-v1 run NAME [RECORD SECONDS]    start NAME, tell systemd once it is up, wait
 #   container-v1 start NAME                   start container NAME and wait until it is up
 #   container-v1 wait NAME                    block until NAME stops; exit with its status
 #   container-v1 stop NAME SECONDS            stop NAME, giving it SECONDS before SIGKILL
@@ -17,8 +18,17 @@
 # talks to the Docker engine over its Unix socket (DOCKER_HOST=unix://PATH, as the unit sets
 # it) with netcat-openbsd, one HTTP/1.0 request per step: no docker CLI, no unitgen, so the
 # units keep working after `apt remove unitgen`. A later unitgen may change this file and add
-# verbs (recreate and discard came with recreate mode) but never change the verbs and
-# arguments it has: a new interface gets a new name (container-v2).
+# verbs (recreate and discard came with recreate mode, run with Type=notify units) but never
+# change the verbs and arguments it has: a new interface gets a new name (container-v2).
+#
+# run is the main process of a Type=notify unit: one process per start, where units written
+# before it spawn two (ExecStartPre= start, ExecStart= wait), each paying for its sandbox. It
+# starts the container (with RECORD and SECONDS, recreated first, as recreate does), says
+# READY=1 with systemd-notify once it is up, then does what wait does. systemd-notify, not a
+# datagram from nc: a message from a process that has exited may find no unit (systemd looks
+# the sender's cgroup up when it reads the message), and systemd-notify waits until systemd
+# has read it (BARRIER=1, with a file descriptor nc cannot pass); the sender is a child, so
+# the unit says NotifyAccess=all (main would need CAP_SYS_ADMIN to send as the main PID).
 #
 # recreate reads RECORD (/etc/unitgen/recreate/NAME.json, written by `unitgen install
 # --recreate`) line by line, without a JSON parser: unitgen writes one top-level member a
@@ -42,11 +52,21 @@ say() { printf '%s\n' "$*" >&2; }
 # 0, so the wait verb finds no container and the unit fails and restarts as after a crash,
 # with Docker's back-off, while the boot goes on (a failing start would hold the boot's start
 # job under RestartMode=direct, as in start's 404 case).
+# SOFT=2 is the same for run: ready (the start job ends), then failed as after a crash.
 SOFT=0
 die() {
     say "$*"
-    [ "$SOFT" = 0 ] || exit 0
+    case $SOFT in
+    1) exit 0 ;;
+    2) notify_ready && exit 1 ;;
+    esac
     exit 1
+}
+
+# notify_ready: READY=1 to systemd, when a Type=notify unit runs this (NOTIFY_SOCKET set).
+notify_ready() {
+    [ -n "${NOTIFY_SOCKET:-}" ] || return 0
+    systemd-notify --ready || say "could not tell systemd that $name is up"
 }
 
 HOST=${DOCKER_HOST:-unix:///run/docker.sock}
@@ -194,7 +214,7 @@ number_of() {
     printf '%s' "${n%%[!0-9]*}"
 }
 
-# up NAME GONE: start NAME, wait until it is up and exit 0: how start and recreate end. GONE
+# up NAME GONE: start NAME and return once it is up: how run, start and recreate end. GONE
 # says what to do when there is no container NAME.
 up() {
     name=$1
@@ -206,7 +226,7 @@ up() {
         # fails and restarts as after a crash, with Docker's back-off, while the boot goes on
         # (a failing start would hold the boot's start job under RestartMode=direct).
         say "no container named $name: $2"
-        exit 0
+        return 0
         ;;
     *) die "could not start container $name (HTTP $STATUS): $(message)" ;;
     esac
@@ -217,17 +237,17 @@ up() {
     while :; do
         # Running with no health check, or healthy: one listing in the usual case, since a
         # start at boot runs beside every other unit's and each request costs the engine.
-        listed "$ready" && exit 0
+        listed "$ready" && return 0
         if listed "$running"; then
             listed "$running%2C%22health%22%3A%5B%22starting%22%5D" || {
                 listed "$running%2C%22health%22%3A%5B%22unhealthy%22%5D" &&
                     die "container $name is unhealthy"
-                exit 0
+                return 0
             }
         elif listed "%2C%22status%22%3A%5B%22exited%22%2C%22dead%22%5D"; then
             # A one-shot job that already finished with 0 counts as started; the wait verb
             # then returns at once with that 0.
-            listed "%2C%22exited%22%3A%5B%220%22%5D" && exit 0
+            listed "%2C%22exited%22%3A%5B%220%22%5D" && return 0
             request GET "/containers/$name/json"
             die "container $name stopped while starting, exit status $(number_of ExitCode)"
         fi
@@ -238,14 +258,39 @@ up() {
 start() {
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     up "$1" "recreate it, then run: unitgen install $1"
+    exit 0
+}
+
+# run NAME [RECORD SECONDS]: ExecStart= of a Type=notify unit. A container that is gone, or
+# (with RECORD) could not be made, is said and the unit is ready, then fails in the wait as
+# after a crash: under RestartMode=direct a failing start would hold the boot's start job.
+run() {
+    name=$1 stopping=0
+    trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
+    if [ $# = 3 ]; then
+        SOFT=2
+        recreate_ "$1" "$2" "$3"
+        SOFT=0
+    else
+        negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+        up "$1" "recreate it, then run: unitgen install $1"
+    fi
+    notify_ready
+    wait_for "$1"
 }
 
 wait_() {
-    name=$1 stopping=0 lost=0
+    name=$1 stopping=0
     # The stop verb sends USR1 first: a stop that systemd asked for ends in a clean exit 0,
     # not the container's 143 or 137.
     trap 'stopping=1' USR1
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+    wait_for "$1"
+}
+
+# wait_for NAME: the wait of wait and run, once the engine answered.
+wait_for() {
+    name=$1 lost=0
     while :; do
         request POST "/containers/$name/wait" ""
         [ "$stopping" = 1 ] && exit 0
@@ -510,6 +555,13 @@ CONNECTS
 # recreate NAME RECORD SECONDS: ExecStartPre of a unit that owns its container (recreate mode).
 recreate() {
     SOFT=1
+    recreate_ "$1" "$2" "$3"
+    exit 0
+}
+
+# recreate_ NAME RECORD SECONDS: what recreate and `run NAME RECORD SECONDS` do, SOFT (set by
+# the caller) until the container exists.
+recreate_() {
     read_record "$1" "$2"
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     clear_name "$1" "$3"
@@ -561,6 +613,7 @@ network() {
 verb=${1:-}
 [ $# -gt 0 ] && shift
 case $verb/$# in
+run/1 | run/3) run "$@" ;;
 start/1) start "$1" ;;
 wait/1) wait_ "$1" ;;
 stop/2) stop "$1" "$2" ;;
@@ -568,9 +621,10 @@ network/[2-9] | network/[1-9][0-9]) network "$@" ;;
 policy/2) policy "$1" "$2" ;;
 recreate/3) recreate "$1" "$2" "$3" ;;
 discard/2) discard "$1" "$2" ;;
---help/0 | -h/0) sed -n '4,10s/^# *//p' "$0" ;; # the usage lines at the top
+--help/0 | -h/0) sed -n '4,11s/^# *//p' "$0" ;; # the usage lines at the top
 *)
-    die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME MEMBER..." \
-        "| policy NAME POLICY | recreate NAME RECORD SECONDS | discard NAME SECONDS"
+    die "usage: $0 run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS" \
+        "| network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS" \
+        "| discard NAME SECONDS"
     ;;
 esac

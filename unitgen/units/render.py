@@ -163,11 +163,10 @@ def _container_context(
         dependencies=tuple(deps.pairs),
         mounts_for=tuple(quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds),
         unit_limits=tuple(unit_limits),
-        environment=_docker_host(options),
+        environment=(_docker_host(options),),
         syslog_identifier=_syslog_identifier(unit_name),
-        exec_start_pre=exec_line(steps[0], what),
-        exec_start=exec_line(steps[1], what),
-        exec_stop=exec_line(steps[2], what),
+        exec_start=exec_line(steps[0], what),
+        exec_stop=exec_line(steps[1], what),
         service_restart=tuple(service_restart),
         timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
@@ -186,20 +185,17 @@ def _container_context(
     )
 
 
-def _steps(name: str, stop_after: int, *, recreate: bool) -> tuple[list[str], ...]:
-    """ExecStartPre=, ExecStart= and ExecStop=: the helper's verbs (unitgen/units/helper.sh)."""
+def _steps(name: str, stop_after: int, *, recreate: bool) -> tuple[list[str], list[str]]:
+    """ExecStart= and ExecStop=: the helper's verbs (unitgen/units/helper.sh). One process per
+    start: `run` starts (in recreate mode: makes) the container, says READY=1 once it is up
+    and waits for it; each spawn pays for the unit's sandbox, ten or more at once at boot."""
     helper_path, stop = str(HELPER_PATH), str(stop_after)
     if recreate:
         return (
-            [helper_path, "recreate", name, str(record_path(name)), stop],
-            [helper_path, "wait", name],
+            [helper_path, "run", name, str(record_path(name)), stop],
             [helper_path, "discard", name, stop],
         )
-    return (
-        [helper_path, "start", name],
-        [helper_path, "wait", name],
-        [helper_path, "stop", name, stop],
-    )
+    return ([helper_path, "run", name], [helper_path, "stop", name, stop])
 
 
 def _origin(spec: ContainerSpec, image: str, *, recreate: bool) -> tuple[tuple[str, str], ...]:

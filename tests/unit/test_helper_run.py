@@ -1,0 +1,130 @@
+"""The helper's `run`, the main process of a Type=notify unit, against a fake engine and a fake
+NOTIFY_SOCKET (tests/fakes.py): one process per start, READY=1 only once the container is up,
+then the container's exit status, as `start` and `wait` give it in two."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+
+from tests.fakes import (
+    HELPER,
+    HELPER_TIMEOUT,
+    FakeEngine,
+    FakeNotify,
+    Lifecycle,
+    Reply,
+    State,
+    helper_env,
+    run_helper,
+)
+
+NOT_FOUND = Reply(404, '{"message":"No such container: web"}')
+STARTED = Reply(204)
+
+
+def run(
+    engine: FakeEngine, notify: FakeNotify, *args: str, name: str = "web"
+) -> subprocess.CompletedProcess[str]:
+    return run_helper(engine, "run", name, *args, env={"NOTIFY_SOCKET": str(notify.path)})
+
+
+def serve(engine: FakeEngine, lifecycle: Lifecycle, wait: Reply, start: Reply = STARTED) -> None:
+    engine.on("POST", f"/containers/{lifecycle.name}/start", start)
+    engine.serve("GET", "/containers/json", lifecycle)
+    engine.on("POST", f"/containers/{lifecycle.name}/wait", wait)
+
+
+def test_run_says_ready_only_once_the_container_is_up_then_exits_with_its_status(
+    engine: FakeEngine, notify: FakeNotify
+) -> None:
+    lifecycle = Lifecycle("web", State("created"), State("running"), polls=2)
+    serve(engine, lifecycle, Reply(200, '{"StatusCode":3}'))
+    done = run(engine, notify)
+    assert done.returncode == 3, done.stderr
+    [seen] = notify.ready
+    before = [r.path for r in engine.requests[:seen]]
+    # ping, start, the listings until running: READY=1 came after the last, before the wait.
+    assert before[:2] == ["/_ping", "/containers/web/start"]
+    assert before[2:] == ["/containers/json"] * lifecycle.listings
+    assert [r.path for r in engine.requests[seen:]] == ["/containers/web/wait"]
+
+
+def test_run_waits_for_the_health_check_before_it_says_ready(
+    engine: FakeEngine, notify: FakeNotify
+) -> None:
+    lifecycle = Lifecycle("web", State(health="starting"), State(health="healthy"), polls=3)
+    serve(engine, lifecycle, Reply(200, '{"StatusCode":0}'))
+    assert run(engine, notify).returncode == 0
+    [seen] = notify.ready
+    assert engine.requests[seen].path == "/containers/web/wait"
+    assert lifecycle.reached_last
+
+
+def test_run_of_an_unhealthy_container_fails_the_start_without_saying_ready(
+    engine: FakeEngine, notify: FakeNotify
+) -> None:
+    serve(engine, Lifecycle("web", State(health="unhealthy")), Reply(200, '{"StatusCode":0}'))
+    done = run(engine, notify)
+    assert (done.returncode, done.stderr) == (1, "container web is unhealthy\n")
+    assert notify.ready == []
+
+
+def test_run_of_a_missing_container_is_ready_then_fails_as_after_a_crash(
+    engine: FakeEngine, notify: FakeNotify
+) -> None:
+    """The boot's start job ends (a failing start would hold it under RestartMode=direct);
+    the unit then fails in its wait and restarts with the back-off."""
+    serve(engine, Lifecycle("web", State("running")), NOT_FOUND, start=NOT_FOUND)
+    done = run(engine, notify)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "no container named web: recreate it, then run: unitgen install web\n"
+        "container web no longer exists\n",
+    )
+    assert len(notify.ready) == 1
+
+
+def test_run_from_a_record_that_cannot_serve_is_ready_then_fails(
+    engine: FakeEngine, notify: FakeNotify
+) -> None:
+    done = run(engine, notify, "/nonexistent/web.json", "10")
+    assert done.returncode == 1
+    assert done.stderr.startswith("cannot read /nonexistent/web.json")
+    assert len(notify.ready) == 1
+    assert engine.requests == []
+
+
+def test_run_exits_0_when_systemd_stops_the_unit(engine: FakeEngine, notify: FakeNotify) -> None:
+    stopped = threading.Event()
+    serve(
+        engine,
+        Lifecycle("web", State("running")),
+        Reply(200, '{"StatusCode":143}', after=stopped),
+    )
+    engine.on("POST", "/containers/web/stop", Reply(204))
+    proc = subprocess.Popen(
+        ["/bin/sh", str(HELPER), "run", "web"],
+        env={**helper_env(engine.socket), "NOTIFY_SOCKET": str(notify.path)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not any(r.path == "/containers/web/wait" for r in engine.requests):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.01)
+        stop = run_helper(engine, "stop", "web", "10", env={"MAINPID": str(proc.pid)})
+        stopped.set()
+        _, err = proc.communicate(timeout=HELPER_TIMEOUT)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+    assert stop.returncode == 0, stop.stderr
+    assert proc.returncode == 0, err
+
+
+def test_run_without_a_notify_socket_still_runs_the_container(engine: FakeEngine) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":4}'))
+    done = run_helper(engine, "run", "web")
+    assert done.returncode == 4, done.stderr
