@@ -4,10 +4,12 @@ then the container's exit status, as `start` and `wait` give it in two."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from tests.fakes import (
     HELPER,
@@ -97,7 +99,12 @@ def test_run_from_a_record_that_cannot_serve_is_ready_then_fails(
     assert engine.requests == []
 
 
-def test_run_exits_0_when_systemd_stops_the_unit(engine: FakeEngine, notify: FakeNotify) -> None:
+def test_run_exits_0_when_systemd_stops_the_unit_and_forgets_the_back_off(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    state = tmp_path / "backoff" / "web"
+    state.parent.mkdir()
+    state.write_text("20 0\n")  # long over
     stopped = threading.Event()
     serve(
         engine,
@@ -107,7 +114,12 @@ def test_run_exits_0_when_systemd_stops_the_unit(engine: FakeEngine, notify: Fak
     engine.on("POST", "/containers/web/stop", Reply(204))
     proc = subprocess.Popen(
         ["/bin/sh", str(HELPER), "run", "web"],
-        env={**helper_env(engine.socket), "NOTIFY_SOCKET": str(notify.path)},
+        env={
+            **helper_env(engine.socket),
+            "NOTIFY_SOCKET": str(notify.path),
+            "UNITGEN_BACKOFF": "1",
+            "UNITGEN_BACKOFF_DIR": str(state.parent),
+        },
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -122,9 +134,83 @@ def test_run_exits_0_when_systemd_stops_the_unit(engine: FakeEngine, notify: Fak
         proc.send_signal(signal.SIGKILL)
     assert stop.returncode == 0, stop.stderr
     assert proc.returncode == 0, err
+    assert not state.exists()
 
 
 def test_run_without_a_notify_socket_still_runs_the_container(engine: FakeEngine) -> None:
     serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":4}'))
     done = run_helper(engine, "run", "web")
     assert done.returncode == 4, done.stderr
+
+
+# Docker's back-off where systemd has none (before 254): the unit sets UNITGEN_BACKOFF=1.
+
+
+def uptime_cs() -> int:
+    return round(float(Path("/proc/uptime").read_text().split()[0]) * 100)
+
+
+def run_backing_off(
+    engine: FakeEngine, notify: FakeNotify, state: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        "NOTIFY_SOCKET": str(notify.path),
+        "UNITGEN_BACKOFF": "1",
+        "UNITGEN_BACKOFF_DIR": str(state.parent),
+    }
+    return run_helper(engine, "run", "web", env=env)
+
+
+def test_a_first_crash_is_noted_for_a_restart_after_docker_s_first_delay(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":1}'))
+    state = tmp_path / "backoff" / "web"
+    before = uptime_cs()
+    assert run_backing_off(engine, notify, state).returncode == 1
+    delay, at = map(int, state.read_text().split())
+    assert delay == 10  # centiseconds: 100 ms, Docker's first delay
+    assert before <= at <= uptime_cs()
+
+
+def test_a_crash_soon_after_the_last_doubles_the_delay_and_the_next_run_sleeps_it_out(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":1}'))
+    state = tmp_path / "backoff" / "web"
+    state.parent.mkdir()
+    state.write_text(f"40 {uptime_cs()}\n")  # failed just now, 400 ms to wait
+    done = run_backing_off(engine, notify, state)
+    assert done.returncode == 1
+    assert re.search(r"failed 0\.\d\d s ago: starting it in 0\.[1-4]\d s \(back-off\)", done.stderr)
+    assert state.read_text().split()[0] == "80"
+
+
+def test_the_delay_stops_doubling_at_a_minute(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":1}'))
+    state = tmp_path / "backoff" / "web"
+    state.parent.mkdir()
+    state.write_text(f"5120 {uptime_cs() - 6000}\n")  # its 51.2 s are over
+    done = run_backing_off(engine, notify, state)
+    assert "back-off" not in done.stderr
+    assert state.read_text().split()[0] == "6000"
+
+
+def test_a_start_that_fails_counts_as_a_crash(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State(health="unhealthy")), Reply(200, '{"StatusCode":0}'))
+    state = tmp_path / "backoff" / "web"
+    assert run_backing_off(engine, notify, state).returncode == 1
+    assert state.read_text().split()[0] == "10"
+
+
+def test_without_unitgen_backoff_nothing_is_noted(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":1}'))
+    env = {"NOTIFY_SOCKET": str(notify.path), "UNITGEN_BACKOFF_DIR": str(tmp_path / "b")}
+    assert run_helper(engine, "run", "web", env=env).returncode == 1
+    assert not (tmp_path / "b").exists()

@@ -33,28 +33,32 @@ def render(name: str, policy: RestartPolicy | None = None) -> UnitFile:
     ("docker", "unit", "service"),
     [
         ("no", [], [("Restart", "no")]),
-        ("always", [("StartLimitIntervalSec", "0")], [("Restart", "always"), ("RestartSec", "1s")]),
+        (
+            "always",
+            [("StartLimitIntervalSec", "0")],
+            [("Restart", "always"), ("RestartSec", "100ms")],
+        ),
         (
             "unless-stopped",
             [("StartLimitIntervalSec", "0")],
-            [("Restart", "always"), ("RestartSec", "1s")],
+            [("Restart", "always"), ("RestartSec", "100ms")],
         ),
         (
             "on-failure",
             [("StartLimitIntervalSec", "0")],
-            [("Restart", "on-failure"), ("RestartSec", "1s")],
+            [("Restart", "on-failure"), ("RestartSec", "100ms")],
         ),
         (
             "on-failure:3",
             [("StartLimitIntervalSec", "infinity"), ("StartLimitBurst", "4")],
-            [("Restart", "on-failure"), ("RestartSec", "1s")],
+            [("Restart", "on-failure"), ("RestartSec", "100ms")],
         ),
     ],
 )
 def test_docker_restart_policies_map_to_restart_and_start_limits(
     docker: str, unit: list[tuple[str, str]], service: list[tuple[str, str]]
 ) -> None:
-    assert restart_settings(RestartPolicy.parse(docker)) == (unit, service)
+    assert restart_settings(RestartPolicy.parse(docker), helper_backoff=True) == (unit, service)
 
 
 @pytest.mark.parametrize("text", ["sometimes", "always:3", "on-failure:x", "No"])
@@ -215,9 +219,8 @@ def test_systemd_254_restarts_directly_with_dockers_back_off_except_a_netns_owne
     assert render("seed-unless", RestartPolicy("always")).get("Service", "RestartMode") is None
 
 
-RELEASE_DIFFERENCE = {  # README, "Restart policies": what systemd 254+ gets instead of 1 s
-    ("Service", "RestartSec", "1s"),
-    ("Service", "RestartSec", "100ms"),
+RELEASE_DIFFERENCE = {  # README, "Restart policies": systemd's back-off on 254+, the helper's
+    ("Service", "Environment", "UNITGEN_BACKOFF=1"),  # before (RestartSec=100ms on both)
     ("Service", "RestartSteps", "10"),
     ("Service", "RestartMaxDelaySec", "1min"),
     ("Service", "RestartMode", "direct"),

@@ -261,12 +261,63 @@ start() {
     exit 0
 }
 
+# Docker's restart back-off, for systemd before 254 (no RestartSteps=), whose units set
+# UNITGEN_BACKOFF=1 and a short RestartSec=: every end of a run that systemd did not ask for
+# is noted in /run/unitgen/backoff/NAME as `DELAY AT` (centiseconds of /proc/uptime), DELAY
+# 100 ms after a run that was up 10 s or more, else twice the last, 1 min at most (moby's
+# restartmanager); the next run sleeps until DELAY after AT before it starts the container.
+# /run is empty at boot: a boot never waits.
+BACKOFF=${UNITGEN_BACKOFF_DIR:-/run/unitgen/backoff} # another only for tests
+UP_AT=''
+
+# now_cs: NOW, centiseconds since boot, without a fork.
+now_cs() {
+    read -r up _ </proc/uptime
+    f=${up#*.}
+    NOW=$((${up%.*} * 100 + ${f#0}))
+}
+
+backoff_wait() {
+    [ -n "${UNITGEN_BACKOFF:-}" ] && [ -f "$BACKOFF/$1" ] || return 0
+    read -r delay at _ <"$BACKOFF/$1" || return 0
+    now_cs
+    left=$((at + delay - NOW))
+    [ "$left" -gt 0 ] || return 0
+    say "container $1 failed $(printf '%d.%02d' $(((NOW - at) / 100)) $(((NOW - at) % 100))) s ago:" \
+        "starting it in $(printf '%d.%02d' $((left / 100)) $((left % 100))) s (back-off)"
+    sleep "$(printf '%d.%02d' $((left / 100)) $((left % 100)))"
+}
+
+# backoff_note NAME: the EXIT trap of run.
+backoff_note() {
+    [ -n "${UNITGEN_BACKOFF:-}" ] || return 0
+    if [ "$stopping" = 1 ]; then
+        rm -f "$BACKOFF/$1" # a stop systemd asked for forgets the back-off
+        return 0
+    fi
+    now_cs
+    delay=0
+    [ -f "$BACKOFF/$1" ] && read -r delay _ <"$BACKOFF/$1"
+    if [ -n "$UP_AT" ] && [ $((NOW - UP_AT)) -ge 1000 ]; then
+        delay=10
+    elif [ "${delay:-0}" -gt 0 ] 2>/dev/null; then
+        delay=$((delay * 2))
+        [ "$delay" -le 6000 ] || delay=6000
+    else
+        delay=10
+    fi
+    [ -d "$BACKOFF" ] || mkdir -p "$BACKOFF"
+    printf '%s %s\n' "$delay" "$NOW" >"$BACKOFF/$1"
+}
+
 # run NAME [RECORD SECONDS]: ExecStart= of a Type=notify unit. A container that is gone, or
 # (with RECORD) could not be made, is said and the unit is ready, then fails in the wait as
 # after a crash: under RestartMode=direct a failing start would hold the boot's start job.
 run() {
     name=$1 stopping=0
     trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
+    trap 'backoff_note "$name"' EXIT
+    backoff_wait "$1"
     if [ $# = 3 ]; then
         SOFT=2
         recreate_ "$1" "$2" "$3"
@@ -276,6 +327,10 @@ run() {
         up "$1" "recreate it, then run: unitgen install $1"
     fi
     notify_ready
+    [ -z "${UNITGEN_BACKOFF:-}" ] || {
+        now_cs
+        UP_AT=$NOW
+    }
     wait_for "$1"
 }
 

@@ -35,8 +35,10 @@ from unitgen.units.names import (
 )
 from unitgen.units.network_body import network_create_members
 from unitgen.units.restart import (
+    HELPER_BACKOFF,
     PULL_SECONDS,
     STOP_MARGIN,
+    helper_backs_off,
     restart_settings,
     start_timeout,
     stop_timeout,
@@ -148,6 +150,7 @@ def _container_context(
             for d in deps
         ),
         start_seconds=start_seconds,
+        helper_backoff=True,
     )
     stop_after = stop_timeout(spec, unit_options.stop_timeout)
     record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()
@@ -163,7 +166,16 @@ def _container_context(
         dependencies=tuple(deps.pairs),
         mounts_for=tuple(quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds),
         unit_limits=tuple(unit_limits),
-        environment=(_docker_host(options),),
+        environment=(
+            _docker_host(options),
+            *(
+                (HELPER_BACKOFF,)
+                if helper_backs_off(
+                    policy, unit_options.restart_sec, systemd_version=options.systemd_version
+                )
+                else ()
+            ),
+        ),
         syslog_identifier=_syslog_identifier(unit_name),
         exec_start=exec_line(steps[0], what),
         exec_stop=exec_line(steps[1], what),

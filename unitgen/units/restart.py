@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from unitgen.model import ContainerSpec, RestartPolicy
 
-RESTART_SEC = "1s"
+# Before 254 the helper backs off itself (UNITGEN_BACKOFF, README "Restart policies"): the
+# unit's own delay is Docker's first one, so the first restart is as quick as Docker's.
+HELPER_BACKOFF_RESTART_SEC = "100ms"
+RESTART_SEC = "1s"  # before 254 where no helper backs off (a Quadlet export)
+HELPER_BACKOFF = "UNITGEN_BACKOFF=1"
 STOP_MARGIN = 15  # seconds above the container's own stop timeout
 START_TIMEOUT = 120  # seconds for `docker start` plus readiness without a health check
 # Recreate mode may pull the image first (an engine whose storage was wiped): time for that.
@@ -25,6 +29,7 @@ def restart_settings(
     systemd_version: int | None = None,
     shares_netns: bool = False,
     start_seconds: int = START_TIMEOUT,
+    helper_backoff: bool = False,
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Docker restart policy -> ([Unit] settings, [Service] settings). README has the table.
     A container whose network namespace others join keeps the classic restart mode: those
@@ -33,14 +38,18 @@ def restart_settings(
     Under RestartMode=direct a start that fails and restarts keeps its start job running,
     so the boot (multi-user.target is ordered after the unit) would wait for it for ever;
     JobRunningTimeoutSec= ends the job after START_SECONDS (the unit's TimeoutStartSec=)
-    and the unit goes on restarting, as Docker goes on restarting, without holding the boot."""
+    and the unit goes on restarting, as Docker goes on restarting, without holding the boot.
+
+    Before 254 a unit whose helper backs off (HELPER_BACKOFF) restarts after Docker's first
+    delay, 100 ms, and the helper waits out the rest; other units (a Quadlet export, which
+    runs no helper) restart every second."""
     modern = (systemd_version or 0) >= DIRECT_RESTART_SINCE
     if restart_sec is not None:
         pace = [("RestartSec", f"{restart_sec}s")]
     elif modern:
         pace = [("RestartSec", "100ms"), ("RestartSteps", "10"), ("RestartMaxDelaySec", "1min")]
     else:
-        pace = [("RestartSec", RESTART_SEC)]
+        pace = [("RestartSec", HELPER_BACKOFF_RESTART_SEC if helper_backoff else RESTART_SEC)]
     job: list[tuple[str, str]] = []
     if modern and not shares_netns:
         pace.append(("RestartMode", "direct"))
@@ -58,6 +67,15 @@ def restart_settings(
         )
         return [*limits, *job], [("Restart", "on-failure"), *pace]
     return [], [("Restart", "no")]
+
+
+def helper_backs_off(
+    policy: RestartPolicy, restart_sec: int | None = None, *, systemd_version: int | None = None
+) -> bool:
+    """Whether the unit asks the helper for Docker's back-off: a restarting policy on a
+    systemd without RestartSteps= (before 254), unless --restart-sec sets a fixed pace."""
+    modern = (systemd_version or 0) >= DIRECT_RESTART_SINCE
+    return not modern and restart_sec is None and policy.name != "no"
 
 
 def start_timeout(spec: ContainerSpec) -> int:
