@@ -182,8 +182,8 @@ def drift_kinds() -> list[tuple[str, str, str, str]]:
 RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure", "on-failure:3")
 _RESTART_NOTES = {
     "no": "the unit fails (or ends) with the container",
-    "always": "Docker's back-off, 100 ms doubling to 1 min (before 254 the helper's: "
-    "UNITGEN_BACKOFF=1)",
+    "always": "Docker's back-off, 100 ms doubling to 1 min, reset after 10 s up: the "
+    "helper's (UNITGEN_BACKOFF=1)",
     "unless-stopped": "as always; systemctl disable --now keeps it stopped across boots",
     "on-failure": "restart on a non-zero exit, as Docker",
     "on-failure:3": "3 restarts after the first start, then the unit stays failed until "

@@ -261,8 +261,9 @@ start() {
     exit 0
 }
 
-# Docker's restart back-off, for systemd before 254 (no RestartSteps=), whose units set
-# UNITGEN_BACKOFF=1 and a short RestartSec=: every end of a run that systemd did not ask for
+# Docker's restart back-off, which systemd lacks (252 has no RestartSteps=; 254's never
+# resets its step), for units that set UNITGEN_BACKOFF=1 and a short RestartSec=: every end
+# of a run that systemd did not ask for
 # is noted in /run/unitgen/backoff/NAME as `DELAY AT` (centiseconds of /proc/uptime), DELAY
 # 100 ms after a run that was up 10 s or more, else twice the last, 1 min at most (moby's
 # restartmanager); the next run sleeps until DELAY after AT before it starts the container.

@@ -168,13 +168,7 @@ def _container_context(
         unit_limits=tuple(unit_limits),
         environment=(
             _docker_host(options),
-            *(
-                (HELPER_BACKOFF,)
-                if helper_backs_off(
-                    policy, unit_options.restart_sec, systemd_version=options.systemd_version
-                )
-                else ()
-            ),
+            *((HELPER_BACKOFF,) if helper_backs_off(policy, unit_options.restart_sec) else ()),
         ),
         syslog_identifier=_syslog_identifier(unit_name),
         exec_start=exec_line(steps[0], what),
