@@ -425,7 +425,12 @@ class FakeNotify:
 
 
 def helper_env(socket: Path) -> dict[str, str]:
-    return {"DOCKER_HOST": f"unix://{socket}", "PATH": os.environ["PATH"]}
+    """The engine at SOCKET; the helper's state under /run/unitgen kept beside it."""
+    return {
+        "DOCKER_HOST": f"unix://{socket}",
+        "PATH": os.environ["PATH"],
+        "UNITGEN_RUN_DIR": str(socket.parent / "run-unitgen"),
+    }
 
 
 def run_helper(

@@ -118,7 +118,7 @@ def test_run_exits_0_when_systemd_stops_the_unit_and_forgets_the_back_off(
             **helper_env(engine.socket),
             "NOTIFY_SOCKET": str(notify.path),
             "UNITGEN_BACKOFF": "1",
-            "UNITGEN_BACKOFF_DIR": str(state.parent),
+            "UNITGEN_RUN_DIR": str(state.parent.parent),
         },
         stderr=subprocess.PIPE,
         text=True,
@@ -156,7 +156,7 @@ def run_backing_off(
     env = {
         "NOTIFY_SOCKET": str(notify.path),
         "UNITGEN_BACKOFF": "1",
-        "UNITGEN_BACKOFF_DIR": str(state.parent),
+        "UNITGEN_RUN_DIR": str(state.parent.parent),
     }
     return run_helper(engine, "run", "web", env=env)
 
@@ -211,6 +211,44 @@ def test_without_unitgen_backoff_nothing_is_noted(
     engine: FakeEngine, notify: FakeNotify, tmp_path: Path
 ) -> None:
     serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":1}'))
-    env = {"NOTIFY_SOCKET": str(notify.path), "UNITGEN_BACKOFF_DIR": str(tmp_path / "b")}
+    env = {"NOTIFY_SOCKET": str(notify.path), "UNITGEN_RUN_DIR": str(tmp_path / "b")}
     assert run_helper(engine, "run", "web", env=env).returncode == 1
-    assert not (tmp_path / "b").exists()
+    assert not (tmp_path / "b" / "backoff").exists()
+
+
+# After a container stopped by itself, the ExecStop= systemd runs next asks the engine nothing.
+
+
+def test_after_runs_container_exited_the_stop_asks_the_engine_nothing(
+    engine: FakeEngine, notify: FakeNotify, tmp_path: Path
+) -> None:
+    serve(engine, Lifecycle("web", State("running")), Reply(200, '{"StatusCode":137}'))
+    env = {"NOTIFY_SOCKET": str(notify.path), "UNITGEN_RUN_DIR": str(tmp_path)}
+    assert run_helper(engine, "run", "web", env=env).returncode == 137
+    asked = len(engine.requests)
+    stop = run_helper(engine, "stop", "web", "10", env={"UNITGEN_RUN_DIR": str(tmp_path)})
+    assert (stop.returncode, stop.stderr) == (0, "")
+    assert len(engine.requests) == asked
+    assert not (tmp_path / "exited" / "web").exists()
+
+
+def test_a_stop_with_a_main_process_still_stops_the_container(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    (tmp_path / "exited").mkdir()
+    (tmp_path / "exited" / "web").touch()  # stale, but the unit's main process runs
+    engine.on("POST", "/containers/web/stop", Reply(204))
+    env = {"UNITGEN_RUN_DIR": str(tmp_path), "MAINPID": "999999"}
+    assert run_helper(engine, "stop", "web", "10", env=env).returncode == 0
+    assert engine.paths("POST") == ["/v1.41/containers/web/stop?t=10"]
+
+
+def test_discard_after_an_exit_still_removes_the_container(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    (tmp_path / "exited").mkdir()
+    (tmp_path / "exited" / "web").touch()
+    engine.on("DELETE", "/containers/web", Reply(204))
+    env = {"UNITGEN_RUN_DIR": str(tmp_path)}
+    assert run_helper(engine, "discard", "web", "10", env=env).returncode == 0
+    assert engine.paths() == ["/_ping", "/v1.41/containers/web?force=1"]

@@ -268,7 +268,8 @@ start() {
 # 100 ms after a run that was up 10 s or more, else twice the last, 1 min at most (moby's
 # restartmanager); the next run sleeps until DELAY after AT before it starts the container.
 # /run is empty at boot: a boot never waits.
-BACKOFF=${UNITGEN_BACKOFF_DIR:-/run/unitgen/backoff} # another only for tests
+RUN_DIR=${UNITGEN_RUN_DIR:-/run/unitgen} # another only for tests
+BACKOFF=$RUN_DIR/backoff
 UP_AT=''
 
 # now_cs: NOW, centiseconds since boot, without a fork.
@@ -315,9 +316,10 @@ backoff_note() {
 # (with RECORD) could not be made, is said and the unit is ready, then fails in the wait as
 # after a crash: under RestartMode=direct a failing start would hold the boot's start job.
 run() {
-    name=$1 stopping=0
+    name=$1 stopping=0 RUN=1
     trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
     trap 'backoff_note "$name"' EXIT
+    [ ! -e "$RUN_DIR/exited/$1" ] || rm -f "$RUN_DIR/exited/$1"
     backoff_wait "$1"
     if [ $# = 3 ]; then
         SOFT=2
@@ -344,6 +346,15 @@ wait_() {
     wait_for "$1"
 }
 
+# exited NAME: run's word to the ExecStop= that systemd runs next, that the container has
+# stopped by itself: the stop then has nothing to ask the engine (a crash's restart waits
+# for it). wait, of units before run, says nothing, and their stop asks as it always did.
+RUN=0
+exited() {
+    [ -d "$RUN_DIR/exited" ] || mkdir -p "$RUN_DIR/exited"
+    : >"$RUN_DIR/exited/$1"
+}
+
 # wait_for NAME: the wait of wait and run, once the engine answered.
 wait_for() {
     name=$1 lost=0
@@ -362,6 +373,7 @@ wait_for() {
             [ -n "$code" ] || die "the engine's answer to wait for $name has no StatusCode: $BODY"
             [ "$code" -le 255 ] || code=255
             say "container $name exited with status $code"
+            [ "$RUN" = 0 ] || exited "$name"
             exit "$code"
             ;;
         404) die "container $name no longer exists" ;;
@@ -385,6 +397,12 @@ stop() {
         say "container $name handed back to Docker: left running"
         exit 0 # systemd ends the waiter; the container is not in this unit's cgroup
     fi
+    # After run's container stopped by itself (systemd runs ExecStop= then too, without a
+    # MAINPID): stopped already. discard goes on to remove it.
+    if [ -z "${MAINPID:-}" ] && [ -e "$RUN_DIR/exited/$name" ]; then
+        rm -f "$RUN_DIR/exited/$name"
+        return 0
+    fi
     negotiate 5 || die "cannot reach the Docker engine at $SOCK to stop $name"
     request POST "/containers/$name/stop?t=$seconds" ""
     case $STATUS in
@@ -398,6 +416,7 @@ stop() {
 # creates it afresh from its record.
 discard() {
     stop "$1" "$2"
+    [ -n "$API" ] || negotiate 5 || die "cannot reach the Docker engine at $SOCK to remove $1"
     remove "$1"
 }
 
