@@ -236,17 +236,26 @@ class State:
 
 
 class Lifecycle:
-    """A container going through STATES, each for POLLS listings (the last one for good),
-    answering listings with Docker's filter rules: members ANDed, values within one ORed,
-    `name` a regex searched in `/NAME`. LISTED and EMPTY are the bodies of the answers."""
+    """A container going through STATES, each for POLLS questions (the last one for good).
+    Answers its inspect (`GET /containers/NAME/json`, what the helper asks: State.Status,
+    State.Health only with a health check, State.ExitCode; INDENT pretty-prints it) and
+    listings with Docker's filter rules (members ANDed, values within one ORed, `name` a
+    regex searched in `/NAME`; LISTED and EMPTY are the bodies of the answers)."""
 
     def __init__(
-        self, name: str, *states: State, polls: int = 1, listed: str = "", empty: str = "[]"
+        self,
+        name: str,
+        *states: State,
+        polls: int = 1,
+        listed: str = "",
+        empty: str = "[]",
+        indent: int | None = None,
     ) -> None:
         self.name, self.states, self.polls = name, states, polls
         self.listed = listed or json.dumps([{"Names": [f"/{name}"]}])
         self.empty = empty
-        self.listings = 0
+        self.indent = indent
+        self.listings = 0  # questions of either kind
 
     @property
     def state(self) -> State:
@@ -266,10 +275,45 @@ class Lifecycle:
         }
         return all(checks[key](values) for key, values in filters.items())
 
+    def inspect(self) -> str:
+        state = self.state
+        doc: dict[str, object] = {
+            "Id": "0123",
+            "Created": "2026-11-29T10:00:00Z",
+            "Path": "sh",
+            "Args": ["-c", '"Status":"exited" "ExitCode":9'],  # not the state's
+            "State": {
+                "Status": state.status,
+                "Running": state.status == "running",
+                "ExitCode": state.exit_code,
+                **(
+                    {}
+                    if state.health == "none"
+                    else {
+                        "Health": {
+                            "Status": state.health,
+                            "FailingStreak": 0,
+                            "Log": [{"ExitCode": 1, "Output": "Status: exited ]}"}],
+                        }
+                    }
+                ),
+            },
+            "Name": f"/{self.name}",
+            "Config": {"Healthcheck": {"Test": ["CMD", "true"]}},
+        }
+        return json.dumps(doc, indent=self.indent)
+
     def __call__(self, request: Request) -> Reply:
-        found = self.matches(request.filters)
+        if request.path == f"/containers/{self.name}/json":
+            body = self.inspect()
+        else:
+            body = self.listed if self.matches(request.filters) else self.empty
         self.listings += 1
-        return Reply(200, self.listed if found else self.empty)
+        return Reply(200, body)
+
+    def serve_on(self, engine: FakeEngine) -> None:
+        """Answer ENGINE's inspects of the container."""
+        engine.serve("GET", f"/containers/{self.name}/json", self)
 
 
 class FakeEngine:

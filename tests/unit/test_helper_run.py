@@ -35,7 +35,7 @@ def run(
 
 def serve(engine: FakeEngine, lifecycle: Lifecycle, wait: Reply, start: Reply = STARTED) -> None:
     engine.on("POST", f"/containers/{lifecycle.name}/start", start)
-    engine.serve("GET", "/containers/json", lifecycle)
+    lifecycle.serve_on(engine)
     engine.on("POST", f"/containers/{lifecycle.name}/wait", wait)
 
 
@@ -50,7 +50,7 @@ def test_run_says_ready_only_once_the_container_is_up_then_exits_with_its_status
     before = [r.path for r in engine.requests[:seen]]
     # ping, start, the listings until running: READY=1 came after the last, before the wait.
     assert before[:2] == ["/_ping", "/containers/web/start"]
-    assert before[2:] == ["/containers/json"] * lifecycle.listings
+    assert before[2:] == ["/containers/web/json"] * lifecycle.listings
     assert [r.path for r in engine.requests[seen:]] == ["/containers/web/wait"]
 
 

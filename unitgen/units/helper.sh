@@ -36,8 +36,8 @@
 # /containers/create) and one "connect NET":BODY per further network (of POST
 # /networks/NET/connect, without "Container").
 #
-# The engine's answers are read without relying on field order or whitespace: readiness is
-# asked with filtered container listings, which answer `[]` (no) or a list (yes).
+# The engine's answers are read without relying on field order or whitespace: readiness
+# from one inspect of the container (its "State" member), not a listing of them all.
 set -u
 LC_ALL=C # ${#body} must count bytes, for Content-Length
 export LC_ALL
@@ -175,31 +175,6 @@ $HEAD
 EOF
 }
 
-# A filter on exactly one container name, URL-encoded: {"name":["^/NAME$"],...}. Names are
-# [a-zA-Z0-9][a-zA-Z0-9_.-]* (Docker's rule); `.` is the one regex character, escaped.
-name_filter() {
-    rest=$1 esc=
-    while [ -n "$rest" ]; do
-        c=${rest%"${rest#?}"}
-        case $c in
-        .) esc="$esc%5C%5C." ;;
-        *) esc="$esc$c" ;;
-        esac
-        rest=${rest#?}
-    done
-    FILTER="%22name%22%3A%5B%22%5E%2F$esc%24%22%5D"
-}
-
-# listed EXTRA: does a container match the name filter and EXTRA (more filter members)?
-listed() {
-    request GET "/containers/json?all=1&filters=%7B$FILTER$1%7D"
-    [ "$STATUS" = 200 ] || die "cannot list containers (HTTP $STATUS): $(message)"
-    case $BODY in
-    *"{"*) return 0 ;; # a list of objects, however spaced
-    *) return 1 ;;     # [] (or [ ])
-    esac
-}
-
 # The number after "KEY": in BODY, whatever the spacing and the order of fields; else empty.
 number_of() {
     n=${BODY#*\""$1"\"}
@@ -231,28 +206,69 @@ up() {
     *) die "could not start container $name (HTTP $STATUS): $(message)" ;;
     esac
     # Up means running, and healthy when it has a health check; TimeoutStartSec= bounds this.
-    name_filter "$name"
-    running=%2C%22status%22%3A%5B%22running%22%5D
-    ready=$running%2C%22health%22%3A%5B%22none%22%2C%22healthy%22%5D
+    # One inspect of NAME a round: a filtered listing would walk every container the engine
+    # has, and at boot every unit of a level asks at once.
     while :; do
-        # Running with no health check, or healthy: one listing in the usual case, since a
-        # start at boot runs beside every other unit's and each request costs the engine.
-        listed "$ready" && return 0
-        if listed "$running"; then
-            listed "$running%2C%22health%22%3A%5B%22starting%22%5D" || {
-                listed "$running%2C%22health%22%3A%5B%22unhealthy%22%5D" &&
-                    die "container $name is unhealthy"
-                return 0
-            }
-        elif listed "%2C%22status%22%3A%5B%22exited%22%2C%22dead%22%5D"; then
-            # A one-shot job that already finished with 0 counts as started; the wait verb
+        state_of "$name"
+        case $RUNSTATE/$HEALTH in
+        running/none | running/healthy) return 0 ;;
+        running/unhealthy) die "container $name is unhealthy" ;;
+        running/starting) ;;
+        running/*) return 0 ;; # a health status this helper does not know: up
+        exited/* | dead/*)
+            # A one-shot job that already finished with 0 counts as started; the wait
             # then returns at once with that 0.
-            listed "%2C%22exited%22%3A%5B%220%22%5D" && return 0
-            request GET "/containers/$name/json"
-            die "container $name stopped while starting, exit status $(number_of ExitCode)"
-        fi
+            [ "$CODE" = 0 ] && return 0
+            die "container $name stopped while starting, exit status $CODE"
+            ;;
+        gone/*) return 0 ;; # removed meanwhile: the wait finds no container and fails
+        esac
         sleep 0.2
     done
+}
+
+# state_of NAME: from one GET /containers/NAME/json, RUNSTATE (Docker's State.Status:
+# running, exited, dead, created, restarting, ...; gone when there is no NAME), HEALTH
+# (State.Health.Status, none without a health check) and CODE (State.ExitCode). Read within
+# the "State" member whatever the spacing; its own members are read before its Health member,
+# which Docker writes last (Go keeps a struct's order; so since health checks came, 1.12), so
+# that the log's ExitCode is not taken for the state's.
+state_of() {
+    request GET "/containers/$1/json"
+    case $STATUS in
+    200) ;;
+    404)
+        RUNSTATE=gone HEALTH=none CODE=''
+        return 0
+        ;;
+    *) die "cannot inspect container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+    st=${BODY#*\"State\"}
+    HEALTH=none
+    case $st in
+    *\"Health\":null* | *\"Health\":\ null*) st=${st%%\"Health\"*} ;;
+    *\"Health\"*)
+        h=${st#*\"Health\"}
+        h=${h#*\"Status\"}
+        h=${h#*:}
+        h=${h#*\"}
+        HEALTH=${h%%\"*}
+        st=${st%%\"Health\"*}
+        ;;
+    esac
+    s=${st#*\"Status\"}
+    s=${s#*:}
+    s=${s#*\"}
+    RUNSTATE=${s%%\"*}
+    c=${st#*\"ExitCode\"}
+    c=${c#*:}
+    while :; do
+        case $c in
+        [\ "$CR$NL$TAB"]*) c=${c#?} ;;
+        *) break ;;
+        esac
+    done
+    CODE=${c%%[!0-9]*}
 }
 
 start() {
