@@ -250,8 +250,10 @@ class Lifecycle:
         listed: str = "",
         empty: str = "[]",
         indent: int | None = None,
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.name, self.states, self.polls = name, states, polls
+        self.labels = labels or {}
         self.listed = listed or json.dumps([{"Names": [f"/{name}"]}])
         self.empty = empty
         self.indent = indent
@@ -299,7 +301,7 @@ class Lifecycle:
                 ),
             },
             "Name": f"/{self.name}",
-            "Config": {"Healthcheck": {"Test": ["CMD", "true"]}},
+            "Config": {"Healthcheck": {"Test": ["CMD", "true"]}, "Labels": self.labels},
         }
         return json.dumps(doc, indent=self.indent)
 

@@ -207,6 +207,14 @@ def test_start_reads_the_inspect_whatever_its_spacing(engine: FakeEngine, health
     assert lifecycle.reached_last
 
 
+def test_a_label_named_health_is_no_health_check(engine: FakeEngine) -> None:
+    labels = {"Health": '{"Status":"starting"}'}
+    starting(engine, Lifecycle("web", State("running"), labels=labels))
+    done = run_helper(engine, "start", "web")
+    assert done.returncode == 0, done.stderr
+    assert [r.path for r in engine.requests].count("/containers/web/json") == 1
+
+
 def test_start_waits_while_the_health_check_is_starting_then_exits_0(engine: FakeEngine) -> None:
     lifecycle = listing_of(State(health="starting"), State(health="healthy"), polls=4)
     starting(engine, lifecycle)

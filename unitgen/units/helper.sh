@@ -36,8 +36,9 @@
 # /containers/create) and one "connect NET":BODY per further network (of POST
 # /networks/NET/connect, without "Container").
 #
-# The engine's answers are read without relying on field order or whitespace: readiness
-# from one inspect of the container (its "State" member), not a listing of them all.
+# The engine's answers are read without relying on whitespace, nor on field order but where
+# state_of says: readiness comes from one inspect of the container (its "State" member), not
+# a listing of them all.
 set -u
 LC_ALL=C # ${#body} must count bytes, for Content-Length
 export LC_ALL
@@ -246,8 +247,7 @@ state_of() {
     st=${BODY#*\"State\"}
     HEALTH=none
     case $st in
-    *\"Health\":null* | *\"Health\":\ null*) st=${st%%\"Health\"*} ;;
-    *\"Health\"*)
+    *\"Health\":\{* | *\"Health\":\ \{*) # an object: not null, not a label named so
         h=${st#*\"Health\"}
         h=${h#*\"Status\"}
         h=${h#*:}
