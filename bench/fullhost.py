@@ -1,11 +1,13 @@
 """Full host: unitgen against Docker's own restart policies, on one machine with its own engine
 (tests/fullhost: systemd as PID 1 and a real dockerd inside), both in the same run.
 
-    python -m bench.fullhost [--count 50] [--depth 5] [--runs 3] [--crashes 5]
-                             [--release bookworm] [--only boot,crash,engine]
+    python -m bench.fullhost [--sizes 20,100] [--depth 5] [--runs 3] [--crashes 5]
+                             [--loop-seconds 120] [--release bookworm]
+                             [--only boot,crash,loop,engine]
 
-1. Boot: N containers in D levels, each above the first linked (``--link``) to two of the level
-   below, so both sides must keep an order (Docker starts a container's link targets first).
+1. Boot, for each N of --sizes: N containers in N/D chains of depth D, each but a chain's first
+   linked (``--link``) to the one before it in its chain, so both sides must keep an order
+   (Docker starts a container's link targets first) and D levels start one after the other.
    A: all ``--restart always``, no units. B: the same containers after ``unitgen install`` of
    the leaves (their policy becomes ``no``). Between runs ``unitgen uninstall --keep-running``
    hands them back to Docker, as an admin would; A and B take turns (A B, B A, ...) so a slow
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shlex
 import statistics
 import subprocess
@@ -53,7 +54,8 @@ from tests.topology import IMAGE, SERVE
 
 HOST = "unitgen-fh-bench"
 BOOT_TARGET = 1.1
-CRASH_FLOOR_S, CRASH_TARGET = 2.0, 3.0
+CRASH_FLOOR_S, CRASH_TARGET = 0.5, 1.5
+LOOP_TOLERANCE = 0.3
 BOOT_DEADLINE = 300.0  # power-on -> all running, or the run is a failure
 STOP_TIMEOUT = 120
 BACKOFF_RESET = 11.0  # Docker resets its restart delay after 10 s of running
@@ -100,28 +102,27 @@ def policies(host: FullHost, names: list[str]) -> set[str]:
 # -- 1. boot ------------------------------------------------------------------------------------
 
 
-def build_dag(
+def build_chains(
     host: FullHost, count: int, depth: int
 ) -> tuple[list[list[str]], list[tuple[str, str]]]:
-    """Run COUNT containers in DEPTH levels under ``--restart always``; each above level 0
-    links to two of the level below. Returns the levels and the (dependency, dependant) edges."""
-    rng = random.Random(5)
-    width = max(count // depth, 1)
-    layers: list[list[str]] = []
+    """Run COUNT containers in COUNT/DEPTH chains of DEPTH under ``--restart always``; each but
+    a chain's first links to the one before it. Returns the levels (the chains' first
+    containers, then their second, ...) and the (dependency, dependant) edges."""
+    chains = max(count // depth, 1)
+    layers: list[list[str]] = [[] for _ in range(depth)]
     edges: list[tuple[str, str]] = []
     script = ["set -e"]
-    for level in range(depth):
-        layer = []
-        for i in range(width):
-            name = f"fb-l{level}c{i}"
-            needs = rng.sample(layers[-1], min(2, len(layers[-1]))) if layers else []
-            links = [a for dep in needs for a in ("--link", dep)]
+    for chain in range(chains):
+        for level in range(depth):
+            name = f"fb{count}-c{chain}l{level}"
+            before = f"fb{count}-c{chain}l{level - 1}"
+            links = ["--link", before] if level else []
             argv = ["docker", "run", "-d", "--name", name, "--restart", "always"]
             script.append(shlex.join([*argv, *links, IMAGE, *SERVE]) + " >/dev/null")
-            layer.append(name)
-            edges += [(dep, name) for dep in needs]
-        layers.append(layer)
-    host.run("sh", "-c", "\n".join(script), timeout=600)
+            layers[level].append(name)
+            if level:
+                edges.append((before, name))
+    host.run("sh", "-c", "\n".join(script), timeout=900)
     return layers, edges
 
 
@@ -214,8 +215,10 @@ def unit_phases(
     }
 
 
-def bench_boot(host: FullHost, unitgen: str, args: argparse.Namespace) -> dict[str, Any]:
-    layers, edges = build_dag(host, args.count, args.depth)
+def bench_boot(
+    host: FullHost, unitgen: str, args: argparse.Namespace, count: int
+) -> dict[str, Any]:
+    layers, edges = build_chains(host, count, args.depth)
     names = [n for layer in layers for n in layer]
     leaves = [n for n in names if n not in {dep for dep, _ in edges}]
 
@@ -247,7 +250,7 @@ def bench_boot(host: FullHost, unitgen: str, args: argparse.Namespace) -> dict[s
                 (min(started[n] for n in layer), max(started[n] for n in layer)) for layer in layers
             ]
             runs[variant].append(result)
-            print(f"  boot {variant:7} {result['boot_s']:6.2f} s", flush=True)
+            print(f"  boot {count:3} {variant:7} {result['boot_s']:6.2f} s", flush=True)
     to_docker()
     host.sh(f"docker rm -f {' '.join(names)} >/dev/null")
     return {"edges": len(edges), "leaves": len(leaves), "runs": runs}
@@ -331,6 +334,36 @@ def bench_crash(host: FullHost, unitgen: str, crashes: int) -> dict[str, Any]:
     }
 
 
+# -- 4. crash loop --------------------------------------------------------------------------------
+
+
+def bench_loop(host: FullHost, unitgen: str, seconds: float) -> dict[str, Any]:
+    """A container that exits 1 at once, under Docker's always and under unitgen, for SECONDS
+    side by side: how often each is started again."""
+    crash = ("sh", "-c", "exit 1")
+    host.docker("create", "--name", "dk-loop", "--restart", "always", IMAGE, *crash)
+    host.docker("create", "--name", "ug-loop", "--restart", "always", IMAGE, *crash)
+    host.run(unitgen, "install", "--no-start", "ug-loop", check=False, timeout=300)
+    host.run("systemctl", "reset-failed", unit("ug-loop"), check=False)
+    began = time.monotonic()
+    host.docker("start", "dk-loop")
+    host.run("systemctl", "start", "--no-block", unit("ug-loop"))
+    time.sleep(seconds)
+    took = time.monotonic() - began
+    docker_count = int(host.docker("inspect", "-f", "{{.RestartCount}}", "dk-loop"))
+    unit_count = int(shows(host, [unit("ug-loop")], "NRestarts")[unit("ug-loop")]["NRestarts"])
+    host.run("systemctl", "stop", unit("ug-loop"), check=False)
+    host.run(unitgen, "uninstall", "ug-loop", check=False, timeout=300)
+    host.sh("docker rm -f dk-loop ug-loop >/dev/null")
+    return {
+        "seconds": took,
+        "docker_restarts": docker_count,
+        "unitgen_restarts": unit_count,
+        "docker_per_min": docker_count * 60 / took,
+        "unitgen_per_min": unit_count * 60 / took,
+    }
+
+
 # -- 3. engine restart with live-restore -------------------------------------------------------
 
 
@@ -378,14 +411,15 @@ def bench_engine(host: FullHost, unitgen: str, restarts: int) -> dict[str, Any]:
 
 def report(args: argparse.Namespace, results: dict[str, Any]) -> list[list[str]]:
     rows: list[list[str]] = []
-    if "boot" in results:
-        runs = results["boot"]["runs"]
+    for count, boot in results.get("boot", {}).items():
+        runs = boot["runs"]
         a = statistics.median(r["boot_s"] for r in runs["docker"])
         b = statistics.median(r["boot_s"] for r in runs["unitgen"])
-        results["boot"].update(docker_median_s=a, unitgen_median_s=b, ratio=b / a)
+        boot.update(docker_median_s=a, unitgen_median_s=b, ratio=b / a)
+        chains = max(count // args.depth, 1)
         rows.append(
             [
-                f"boot, {args.count} in depth {args.depth}: power-on -> all running (s)",
+                f"boot, {count} in {chains} chains of {args.depth}: power-on -> all running (s)",
                 f"{a:.2f}",
                 f"{b:.2f}",
                 f"{b / a:.2f} x",
@@ -437,6 +471,20 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> list[list[str]]
                 "0",
             ]
         )
+    if "loop" in results:
+        loop = results["loop"]
+        a, b = loop["docker_per_min"], loop["unitgen_per_min"]
+        ratio = b / a if a else float("inf")
+        ok = abs(ratio - 1) <= LOOP_TOLERANCE
+        rows.append(
+            [
+                f"crash loop: restarts per minute over {loop['seconds']:.0f} s",
+                f"{a:.1f}",
+                f"{b:.1f}",
+                f"{ratio:.2f} x",
+                f"1 +- {LOOP_TOLERANCE} {'met' if ok else 'missed'}",
+            ]
+        )
     if "engine" in results:
         runs = results["engine"]["restarts"]
         rows.append(
@@ -463,12 +511,13 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> list[list[str]]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--sizes", default="20,100", help="containers per boot, comma-separated")
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3, help="boots and engine restarts")
     parser.add_argument("--crashes", type=int, default=5)
+    parser.add_argument("--loop-seconds", type=float, default=120)
     parser.add_argument("--release", default="bookworm", choices=("bookworm", "trixie"))
-    parser.add_argument("--only", default="boot,crash,engine")
+    parser.add_argument("--only", default="boot,crash,loop,engine")
     args = parser.parse_args()
     parts = args.only.split(",")
     began = time.monotonic()
@@ -482,9 +531,13 @@ def main() -> int:
         systemd = host.run("systemctl", "--version").stdout.split("\n")[0]
         engine = host.docker("version", "-f", "{{.Server.Version}}")
         if "boot" in parts:
-            results["boot"] = bench_boot(host, unitgen, args)
+            results["boot"] = {
+                n: bench_boot(host, unitgen, args, n) for n in map(int, args.sizes.split(","))
+            }
         if "crash" in parts:
             results["crash"] = bench_crash(host, unitgen, args.crashes)
+        if "loop" in parts:
+            results["loop"] = bench_loop(host, unitgen, args.loop_seconds)
         if "engine" in parts:
             results["engine"] = bench_engine(host, unitgen, args.runs)
     finally:
@@ -502,9 +555,9 @@ def main() -> int:
             **results,
         },
     )
-    if "boot" in results:
-        print("per DAG level, last run (s after power-on): first container up .. last up")
-        last = {v: r[-1]["levels_s"] for v, r in results["boot"]["runs"].items()}
+    for count, boot in results.get("boot", {}).items():
+        print(f"{count}: per chain level, last run (s after power-on): first up .. last up")
+        last = {v: r[-1]["levels_s"] for v, r in boot["runs"].items()}
         for i, (a, b) in enumerate(zip(last["docker"], last["unitgen"], strict=True)):
             spans = [f"{v} {s[0]:6.2f} .. {s[1]:6.2f}" for v, s in (("docker", a), ("unitgen", b))]
             print(f"  level {i}: " + "   ".join(spans))

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import socketserver
 import subprocess
 import threading
@@ -243,17 +244,28 @@ class State:
 
 
 class Lifecycle:
-    """A container going through STATES, each for POLLS listings (the last one for good),
-    answering listings with Docker's filter rules: members ANDed, values within one ORed,
-    `name` a regex searched in `/NAME`. LISTED and EMPTY are the bodies of the answers."""
+    """A container going through STATES, each for POLLS questions (the last one for good).
+    Answers its inspect (`GET /containers/NAME/json`, what the helper asks: State.Status,
+    State.Health only with a health check, State.ExitCode; INDENT pretty-prints it) and
+    listings with Docker's filter rules (members ANDed, values within one ORed, `name` a
+    regex searched in `/NAME`; LISTED and EMPTY are the bodies of the answers)."""
 
     def __init__(
-        self, name: str, *states: State, polls: int = 1, listed: str = "", empty: str = "[]"
+        self,
+        name: str,
+        *states: State,
+        polls: int = 1,
+        listed: str = "",
+        empty: str = "[]",
+        indent: int | None = None,
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.name, self.states, self.polls = name, states, polls
+        self.labels = labels or {}
         self.listed = listed or json.dumps([{"Names": [f"/{name}"]}])
         self.empty = empty
-        self.listings = 0
+        self.indent = indent
+        self.listings = 0  # questions of either kind
 
     @property
     def state(self) -> State:
@@ -273,10 +285,45 @@ class Lifecycle:
         }
         return all(checks[key](values) for key, values in filters.items())
 
+    def inspect(self) -> str:
+        state = self.state
+        doc: dict[str, object] = {
+            "Id": "0123",
+            "Created": "2026-11-29T10:00:00Z",
+            "Path": "sh",
+            "Args": ["-c", '"Status":"exited" "ExitCode":9'],  # not the state's
+            "State": {
+                "Status": state.status,
+                "Running": state.status == "running",
+                "ExitCode": state.exit_code,
+                **(
+                    {}
+                    if state.health == "none"
+                    else {
+                        "Health": {
+                            "Status": state.health,
+                            "FailingStreak": 0,
+                            "Log": [{"ExitCode": 1, "Output": "Status: exited ]}"}],
+                        }
+                    }
+                ),
+            },
+            "Name": f"/{self.name}",
+            "Config": {"Healthcheck": {"Test": ["CMD", "true"]}, "Labels": self.labels},
+        }
+        return json.dumps(doc, indent=self.indent)
+
     def __call__(self, request: Request) -> Reply:
-        found = self.matches(request.filters)
+        if request.path == f"/containers/{self.name}/json":
+            body = self.inspect()
+        else:
+            body = self.listed if self.matches(request.filters) else self.empty
         self.listings += 1
-        return Reply(200, self.listed if found else self.empty)
+        return Reply(200, body)
+
+    def serve_on(self, engine: FakeEngine) -> None:
+        """Answer ENGINE's inspects of the container."""
+        engine.serve("GET", f"/containers/{self.name}/json", self)
 
 
 class FakeEngine:
@@ -405,8 +452,55 @@ NC = Path("/bin/nc.openbsd")
 HELPER_TIMEOUT = 5  # seconds: a hung helper fails its test instead of hanging the suite
 
 
+class FakeNotify:
+    """systemd's notification socket (NOTIFY_SOCKET) for the helper's `run`: records each
+    datagram's text and how many requests ENGINE had received when it came, and closes the
+    file descriptors a BARRIER=1 passes, as PID 1 does once it has read what came before."""
+
+    def __init__(self, path: Path, engine: FakeEngine) -> None:
+        self.path, self.engine = path, engine
+        self.messages: list[tuple[str, int]] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.1)
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._done.is_set():
+            try:
+                data, ancillary, _, _ = self._sock.recvmsg(4096, socket.CMSG_SPACE(64))
+            except TimeoutError:
+                continue
+            seen = len(self.engine.requests)
+            for level, kind, payload in ancillary:
+                if (level, kind) == (socket.SOL_SOCKET, socket.SCM_RIGHTS):
+                    usable = len(payload) - len(payload) % 4
+                    for fd in memoryview(payload)[:usable].cast("i"):
+                        os.close(fd)
+            text = data.decode()
+            if text.strip() != "BARRIER=1":
+                self.messages.append((text.strip(), seen))
+
+    @property
+    def ready(self) -> list[int]:
+        """For each READY=1: the number of engine requests made before it."""
+        return [seen for text, seen in self.messages if "READY=1" in text.split("\n")]
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+        self._sock.close()
+
+
 def helper_env(socket: Path) -> dict[str, str]:
-    return {"DOCKER_HOST": f"unix://{socket}", "PATH": os.environ["PATH"]}
+    """The engine at SOCKET; the helper's state under /run/unitgen kept beside it."""
+    return {
+        "DOCKER_HOST": f"unix://{socket}",
+        "PATH": os.environ["PATH"],
+        "UNITGEN_RUN_DIR": str(socket.parent / "run-unitgen"),
+    }
 
 
 def run_helper(

@@ -49,7 +49,7 @@ class UnitOptions:
 
     wanted_by: str | None = None  # [Install] WantedBy=
     stop_timeout: int | None = None  # seconds; the container's own stop timeout otherwise
-    restart_sec: int | None = None  # seconds; RestartSec=1s otherwise
+    restart_sec: int | None = None  # seconds; otherwise 100ms and the helper's back-off
     after: tuple[str, ...] = ()  # extra units (a mount, another service)
     wants: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()

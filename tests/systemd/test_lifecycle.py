@@ -305,5 +305,7 @@ def test_the_units_own_processes_are_hardened_as_far_as_the_job_allows(
     harness.unitgen("install", web)
     report = harness.run("systemd-analyze", "security", "--no-pager", unit_of(web)).stdout
     score = float(report.rsplit("Overall exposure level for", 1)[1].split(":")[1].split()[0])
-    assert score <= 1.0, report  # 9.6 (UNSAFE) without the hardening; 0.8 with it
+    # 9.6 (UNSAFE) without the hardening; 0.8 with the namespaces it dropped for the boot's
+    # sake (issue 24, README "Hardening"); 3.1-3.3 (OK) with what costs nothing at spawn.
+    assert score <= 3.5, report
     assert show(harness, unit_of(web), "ActiveState")["ActiveState"] == "active"

@@ -53,7 +53,7 @@ def test_install_recreate_replaces_the_container_with_one_made_from_the_record(
     mode = harness.run("stat", "-c", "%a", f"/etc/unitgen/recreate/{web}.json").stdout.strip()
     assert mode == "600"
     shown = harness.run("systemctl", "cat", unit_of(web)).stdout
-    assert f"container-v1 recreate {web} /etc/unitgen/recreate/{web}.json" in shown
+    assert f"container-v1 run {web} /etc/unitgen/recreate/{web}.json" in shown
     # The container the unit made gives the same unit and the same record: no drift at all.
     clean = harness.run("unitgen", "drift", web, check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -8,13 +8,14 @@ tests that pin stderr exactly."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import need
-from tests.fakes import NC, FakeEngine, FakeSource, cli_over, image_root
+from tests.fakes import NC, FakeEngine, FakeNotify, FakeSource, cli_over, image_root
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +42,15 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngi
     need("netcat-openbsd (/bin/nc.openbsd)", os.access(NC, os.X_OK))
     fake = FakeEngine(tmp_path / "docker.sock").start()
     monkeypatch.setenv("DOCKER_HOST", f"unix://{fake.socket}")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def notify(tmp_path: Path, engine: FakeEngine) -> Iterator[FakeNotify]:
+    """systemd's notification socket for the helper's `run`, beside the fake engine."""
+    need("systemd-notify", shutil.which("systemd-notify") is not None)
+    fake = FakeNotify(tmp_path / "notify", engine)
     yield fake
     fake.stop()
 

@@ -64,7 +64,7 @@ def test_a_hand_edit_is_reported_as_edited(installed: tuple[Path, FakeSource]) -
         source.containers["seed-vpn"], restart_policy=RestartPolicy()
     )
     path = root / "etc/systemd/system/docker-seed-vpn.service"
-    path.write_text(path.read_text().replace("RestartSec=1s", "RestartSec=5s"))
+    path.write_text(path.read_text().replace("RestartSec=100ms", "RestartSec=5s"))
     assert kinds(root, source) == ["edited"]
 
 
@@ -195,7 +195,7 @@ def test_a_hand_edit_is_still_edited_when_the_unit_also_has_a_drop_in(
     root, source = calm(installed)
     drop_in(root, "docker-seed-vpn.service")
     path = root / "etc/systemd/system/docker-seed-vpn.service"
-    path.write_text(path.read_text().replace("RestartSec=1s", "RestartSec=5s"))
+    path.write_text(path.read_text().replace("RestartSec=100ms", "RestartSec=5s"))
     assert kinds(root, source) == ["edited", "drop-in"]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -58,7 +57,7 @@ def listing_of(*states: State, polls: int = 1, name: str = "web") -> Lifecycle:
 
 def starting(engine: FakeEngine, lifecycle: Lifecycle, reply: Reply = OK) -> None:
     engine.on("POST", f"/containers/{lifecycle.name}/start", reply)
-    engine.serve("GET", "/containers/json", lifecycle)
+    lifecycle.serve_on(engine)
 
 
 # wait: the unit's main process, whose exit status is the container's.
@@ -225,17 +224,21 @@ def test_start_refused_by_the_engine_exits_1_with_its_message(
     )
 
 
-def test_start_reads_a_listing_as_empty_or_not_whatever_its_fields_and_spacing(
-    engine: FakeEngine,
-) -> None:
-    # Fields in another order than Docker's, pretty-printed; empty answers padded with space.
-    listed = json.dumps(
-        [{"Status": "Up 2 seconds", "State": "running", "Names": ["/web"]}], indent=2
-    )
-    lifecycle = Lifecycle("web", State("running"), listed=listed, empty=" [ ]\r\n")
+@pytest.mark.parametrize("health", ["none", "healthy"])
+def test_start_reads_the_inspect_whatever_its_spacing(engine: FakeEngine, health: str) -> None:
+    lifecycle = Lifecycle("web", State("created"), State("running", health=health), indent=2)
     starting(engine, lifecycle)
     done = run_helper(engine, "start", "web")
     assert done.returncode == 0, done.stderr
+    assert lifecycle.reached_last
+
+
+def test_a_label_named_health_is_no_health_check(engine: FakeEngine) -> None:
+    labels = {"Health": '{"Status":"starting"}'}
+    starting(engine, Lifecycle("web", State("running"), labels=labels))
+    done = run_helper(engine, "start", "web")
+    assert done.returncode == 0, done.stderr
+    assert [r.path for r in engine.requests].count("/containers/web/json") == 1
 
 
 def test_start_waits_while_the_health_check_is_starting_then_exits_0(engine: FakeEngine) -> None:
@@ -262,8 +265,6 @@ def test_start_of_a_container_that_exited_non_zero_exits_1_with_its_exit_status(
     engine: FakeEngine,
 ) -> None:
     starting(engine, listing_of(State("exited", exit_code=7)))
-    inspect = '{"Id": "0123", "State": {"Status": "exited", "ExitCode": 7, "Error": ""}}'
-    engine.on("GET", "/containers/web/json", Reply(200, inspect))
     done = run_helper(engine, "start", "web")
     assert (done.returncode, done.stderr) == (
         1,
@@ -295,11 +296,10 @@ def test_every_request_after_the_ping_uses_the_announced_api_version(
 ) -> None:
     engine.api = api
     starting(engine, listing_of(State("exited", exit_code=7)))
-    engine.on("GET", "/containers/web/json", Reply(200, '{"State":{"ExitCode":7}}'))
     run_helper(engine, "start", "web")
     first, *later = engine.paths()
     assert first == "/_ping"
-    assert len(later) >= 4  # start, listings, inspect
+    assert len(later) >= 2  # start, inspect
     assert all(p.startswith(f"/v{api}/") for p in later), later
 
 
@@ -312,19 +312,15 @@ def test_requests_are_unversioned_when_the_engine_announces_no_version(
     assert engine.paths() == ["/_ping", "/containers/web/stop?t=10"]
 
 
-def test_the_listing_filter_anchors_the_name_and_escapes_its_dot(engine: FakeEngine) -> None:
-    starting(engine, listing_of(State("running"), name="web.1"))
+def test_readiness_asks_the_one_container_never_a_listing_of_them_all(
+    engine: FakeEngine,
+) -> None:
+    """A listing, even filtered, walks every container the engine has; at boot every unit of
+    a level asks at once (issue 24: nothing per unit grows with the number of units)."""
+    starting(engine, listing_of(State("created"), State("running"), polls=2, name="web.1"))
     assert run_helper(engine, "start", "web.1").returncode == 0
-    listing = next(r for r in engine.requests if r.path == "/containers/json")
-    assert listing.filters == {
-        "name": ["^/web\\.1$"],
-        "status": ["running"],
-        "health": ["none", "healthy"],
-    }
-    pattern = listing.filters["name"][0]
-    assert re.search(pattern, "/web.1")
-    assert not re.search(pattern, "/webx1")
-    assert not re.search(pattern, "/web.10")
+    asked = [r.path for r in engine.requests if r.method == "GET" and r.path != "/_ping"]
+    assert asked == ["/containers/web.1/json"] * 3
 
 
 # stop: ExecStop.
@@ -439,9 +435,9 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
     done = run_helper(engine, "restart", "web")
     assert done.returncode == 1
     assert done.stderr == (
-        f"usage: {HELPER} start NAME | wait NAME | stop NAME SECONDS"
-        " | network PATHNAME MEMBER... | policy NAME POLICY"
-        " | recreate NAME RECORD SECONDS | discard NAME SECONDS\n"
+        f"usage: {HELPER} run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS"
+        " | network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS"
+        " | discard NAME SECONDS\n"
     )
     assert engine.requests == []
 
@@ -450,6 +446,7 @@ def test_help_prints_the_usage_lines(engine: FakeEngine) -> None:
     done = run_helper(engine, "--help")
     assert (done.returncode, done.stderr) == (0, "")
     assert [line.split()[:2] for line in done.stdout.splitlines()] == [
+        ["container-v1", "run"],
         ["container-v1", "start"],
         ["container-v1", "wait"],
         ["container-v1", "stop"],
@@ -494,9 +491,13 @@ def test_the_helper_is_shellcheck_clean() -> None:
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
 
 
-def test_a_container_up_at_once_costs_one_listing(engine: FakeEngine) -> None:
+def test_a_container_up_at_once_costs_one_inspect(engine: FakeEngine) -> None:
     """At boot every unit starts at once, and each request costs the engine: the usual case,
-    running with no health check, is answered by a single filtered listing."""
+    running with no health check, is answered by a single inspect."""
     starting(engine, listing_of(State("running")))
     assert run_helper(engine, "start", "web").returncode == 0
-    assert [r.path for r in engine.requests].count("/containers/json") == 1
+    assert [r.path for r in engine.requests] == [
+        "/_ping",
+        "/containers/web/start",
+        "/containers/web/json",
+    ]

@@ -89,12 +89,15 @@ def web(tmp_path: Path) -> Path:
 
 
 def calls(engine: FakeEngine) -> list[str]:
-    """Each request but the ping and the readiness listings, as `METHOD target`."""
-    return [
-        f"{r.method} {r.target}"
-        for r in engine.requests
-        if r.path not in ("/_ping", "/containers/json")
-    ]
+    """Each request but the ping and the readiness inspects (after the start), as `METHOD
+    target`."""
+    made, started = [], False
+    for r in engine.requests:
+        if r.path == "/_ping" or (started and r.method == "GET" and r.path.endswith("/json")):
+            continue
+        started = started or (r.method == "POST" and r.path.endswith("/start"))
+        made.append(f"{r.method} {r.target}")
+    return made
 
 
 def serving(engine: FakeEngine, *, stop: Reply = GONE, create: tuple[Reply, ...] = ()) -> None:
@@ -104,7 +107,7 @@ def serving(engine: FakeEngine, *, stop: Reply = GONE, create: tuple[Reply, ...]
     engine.on("DELETE", "/containers/web", OK)
     engine.on("POST", "/containers/create", *(create or (CREATED,)))
     engine.on("POST", "/containers/web/start", OK)
-    engine.serve("GET", "/containers/json", Lifecycle("web", State("running")))
+    Lifecycle("web", State("running")).serve_on(engine)
 
 
 STOPPED = "POST /v1.41/containers/web/stop?t=10"
@@ -363,7 +366,7 @@ def test_recreate_ends_as_start_does_waiting_for_the_health_check(
 ) -> None:
     serving(engine)
     lifecycle = Lifecycle("web", State(health="starting"), State(health="healthy"), polls=4)
-    engine.serve("GET", "/containers/json", lifecycle)
+    lifecycle.serve_on(engine)
     done = run_helper(engine, "recreate", "web", str(web), "10")
     assert done.returncode == 0, done.stderr
     assert lifecycle.reached_last, "recreate did not wait for the health check"

@@ -84,7 +84,7 @@ def test_the_page_has_every_exit_code_and_the_restart_policies(page: str) -> Non
     assert {int(code) for code in tagged(exits)} == set(EXIT_CODES)
     restart = page.split(".SH RESTART POLICIES")[1].split("\n.SH ")[0]
     assert tagged(restart) == set(reference.RESTART_POLICIES)
-    assert "systemd >= 254: Restart=always RestartSec=100ms RestartSteps=10" in restart
+    assert "systemd >= 254: Restart=always RestartSec=100ms RestartMode=direct" in restart
 
 
 def test_the_page_has_files_environment_and_examples_and_never_sends_to_the_readme(

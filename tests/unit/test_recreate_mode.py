@@ -50,11 +50,12 @@ def test_a_recreate_mode_unit_runs_the_helpers_recreate_and_discard_verbs_with_i
     helper = "/var/lib/unitgen/helper/container-v1"
     record = "/etc/unitgen/recreate/seed-vpn.json"
     stop = unit.get("Service", "ExecStop") or ""
+    # One process per start: `run` with the record makes the container, then runs it.
+    assert unit.get("Service", "ExecStartPre") is None
     assert (
-        unit.get("Service", "ExecStartPre")
-        == f"{helper} recreate seed-vpn {record} " + (stop.rsplit(" ", 1)[1])
+        unit.get("Service", "ExecStart")
+        == f"{helper} run seed-vpn {record} " + (stop.rsplit(" ", 1)[1])
     )
-    assert unit.get("Service", "ExecStart") == f"{helper} wait seed-vpn"
     assert stop.startswith(f"{helper} discard seed-vpn ")
     assert unit.get("X-Unitgen", "Mode") == "recreate"
     assert unit.get("X-Unitgen", "Record") == record
@@ -92,7 +93,7 @@ def test_going_back_to_existing_mode_removes_the_record(tmp_path: Path) -> None:
     install(tmp_path, source, options=build(mode="existing"))
     assert not record_path(tmp_path).exists()
     unit = unit_of(tmp_path)
-    assert (unit.get("Service", "ExecStartPre") or "").endswith("start seed-vpn")
+    assert (unit.get("Service", "ExecStart") or "").endswith("run seed-vpn")
     assert unit.get("X-Unitgen", "ContainerId") == source.containers["seed-vpn"].id
 
 

@@ -109,9 +109,13 @@ def test_a_users_units_are_wanted_by_default_target_and_its_engine_and_run_its_h
     proxy = UnitFile.parse(units["docker-seed-proxy.service"])
     assert proxy.get("Install", "WantedBy") == "default.target docker.service"
     assert "multi-user.target" not in units["docker-seed-proxy.service"]
-    assert proxy.get("Service", "Environment") == "DOCKER_HOST=unix:///run/user/1000/docker.sock"
+    assert proxy.get_all("Service", "Environment")[0] == (
+        "DOCKER_HOST=unix:///run/user/1000/docker.sock"
+    )
+    # The helper's back-off and crash marks in the user's runtime directory, not root's /run.
+    assert "UNITGEN_RUN_DIR=%t/unitgen" in proxy.get_all("Service", "Environment")
     helper_path = f"{HOME}/.local/share/unitgen/helper/container-v1"
-    assert proxy.get("Service", "ExecStart") == f"{helper_path} wait seed-proxy"
+    assert proxy.get("Service", "ExecStart") == f"{helper_path} run seed-proxy"
     assert proxy.get("X-Unitgen", "Helper") == helper_path
     assert "Requires=docker.service" in units["docker-seed-proxy.service"]
     keys = dict(HARDENING)
@@ -141,7 +145,7 @@ def test_recreate_mode_records_of_a_user_are_in_its_config_directory() -> None:
     spec = graph.containers["seed-healthy"]
     renderer = Renderer(RenderOptions(scope=scope, system_templates=None))
     text = renderer.container(spec, graph, spec.restart_policy, UnitOptions(mode="recreate")).text
-    assert "recreate seed-healthy /cfg/unitgen/recreate/seed-healthy.json" in text
+    assert "run seed-healthy /cfg/unitgen/recreate/seed-healthy.json" in text
 
 
 def test_every_user_unit_passes_systemd_analyze_user_verify(tmp_path: Path) -> None:

@@ -186,7 +186,8 @@ def drift_kinds() -> list[tuple[str, str, str, str]]:
 RESTART_POLICIES = ("no", "always", "unless-stopped", "on-failure", "on-failure:3")
 _RESTART_NOTES = {
     "no": "the unit fails (or ends) with the container",
-    "always": "Docker backs off from 100 ms doubling to 1 min",
+    "always": "Docker's back-off, 100 ms doubling to 1 min, reset after 10 s up: the "
+    "helper's (UNITGEN_BACKOFF=1)",
     "unless-stopped": "as always; systemctl disable --now keeps it stopped across boots",
     "on-failure": "restart on a non-zero exit, as Docker",
     "on-failure:3": "3 restarts after the first start, then the unit stays failed until "
@@ -199,7 +200,9 @@ def restart_table() -> list[tuple[str, str, str, str]]:
     same function that writes the units."""
 
     def settings(policy: str, version: int) -> str:
-        unit, service = restart_settings(RestartPolicy.parse(policy), systemd_version=version)
+        unit, service = restart_settings(
+            RestartPolicy.parse(policy), systemd_version=version, helper_backoff=True
+        )
         return " ".join(f"{k}={v}" for k, v in [*service, *unit])
 
     return [

@@ -1,6 +1,7 @@
 #!/bin/sh
 # unitgen's unit helper, interface version 1: what every unit unitgen writes runs.
 #
+#   container-v1 run NAME [RECORD SECONDS]    start NAME, tell systemd once it is up, wait
 #   container-v1 start NAME                   start container NAME and wait until it is up
 #   container-v1 wait NAME                    block until NAME stops; exit with its status
 #   container-v1 stop NAME SECONDS            stop NAME, giving it SECONDS before SIGKILL
@@ -17,8 +18,17 @@
 # talks to the Docker engine over its Unix socket (DOCKER_HOST=unix://PATH, as the unit sets
 # it) with netcat-openbsd, one HTTP/1.0 request per step: no docker CLI, no unitgen, so the
 # units keep working after `apt remove unitgen`. A later unitgen may change this file and add
-# verbs (recreate and discard came with recreate mode) but never change the verbs and
-# arguments it has: a new interface gets a new name (container-v2).
+# verbs (recreate and discard came with recreate mode, run with Type=notify units) but never
+# change the verbs and arguments it has: a new interface gets a new name (container-v2).
+#
+# run is the main process of a Type=notify unit: one process per start, where units written
+# before it spawn two (ExecStartPre= start, ExecStart= wait), each paying for its sandbox. It
+# starts the container (with RECORD and SECONDS, recreated first, as recreate does), says
+# READY=1 with systemd-notify once it is up, then does what wait does. systemd-notify, not a
+# datagram from nc: a message from a process that has exited may find no unit (systemd looks
+# the sender's cgroup up when it reads the message), and systemd-notify waits until systemd
+# has read it (BARRIER=1, with a file descriptor nc cannot pass); the sender is a child, so
+# the unit says NotifyAccess=all (main would need CAP_SYS_ADMIN to send as the main PID).
 #
 # recreate reads RECORD (/etc/unitgen/recreate/NAME.json, written by `unitgen install
 # --recreate`) line by line, without a JSON parser: unitgen writes one top-level member a
@@ -26,8 +36,9 @@
 # /containers/create) and one "connect NET":BODY per further network (of POST
 # /networks/NET/connect, without "Container").
 #
-# The engine's answers are read without relying on field order or whitespace: readiness is
-# asked with filtered container listings, which answer `[]` (no) or a list (yes).
+# The engine's answers are read without relying on whitespace, nor on field order but where
+# state_of says: readiness comes from one inspect of the container (its "State" member), not
+# a listing of them all.
 set -u
 LC_ALL=C # ${#body} must count bytes, for Content-Length
 export LC_ALL
@@ -42,11 +53,21 @@ say() { printf '%s\n' "$*" >&2; }
 # 0, so the wait verb finds no container and the unit fails and restarts as after a crash,
 # with Docker's back-off, while the boot goes on (a failing start would hold the boot's start
 # job under RestartMode=direct, as in start's 404 case).
+# SOFT=2 is the same for run: ready (the start job ends), then failed as after a crash.
 SOFT=0
 die() {
     say "$*"
-    [ "$SOFT" = 0 ] || exit 0
+    case $SOFT in
+    1) exit 0 ;;
+    2) notify_ready && exit 1 ;;
+    esac
     exit 1
+}
+
+# notify_ready: READY=1 to systemd, when a Type=notify unit runs this (NOTIFY_SOCKET set).
+notify_ready() {
+    [ -n "${NOTIFY_SOCKET:-}" ] || return 0
+    systemd-notify --ready || say "could not tell systemd that $name is up"
 }
 
 HOST=${DOCKER_HOST:-unix:///run/docker.sock}
@@ -155,31 +176,6 @@ $HEAD
 EOF
 }
 
-# A filter on exactly one container name, URL-encoded: {"name":["^/NAME$"],...}. Names are
-# [a-zA-Z0-9][a-zA-Z0-9_.-]* (Docker's rule); `.` is the one regex character, escaped.
-name_filter() {
-    rest=$1 esc=
-    while [ -n "$rest" ]; do
-        c=${rest%"${rest#?}"}
-        case $c in
-        .) esc="$esc%5C%5C." ;;
-        *) esc="$esc$c" ;;
-        esac
-        rest=${rest#?}
-    done
-    FILTER="%22name%22%3A%5B%22%5E%2F$esc%24%22%5D"
-}
-
-# listed EXTRA: does a container match the name filter and EXTRA (more filter members)?
-listed() {
-    request GET "/containers/json?all=1&filters=%7B$FILTER$1%7D"
-    [ "$STATUS" = 200 ] || die "cannot list containers (HTTP $STATUS): $(message)"
-    case $BODY in
-    *"{"*) return 0 ;; # a list of objects, however spaced
-    *) return 1 ;;     # [] (or [ ])
-    esac
-}
-
 # The number after "KEY": in BODY, whatever the spacing and the order of fields; else empty.
 number_of() {
     n=${BODY#*\""$1"\"}
@@ -194,7 +190,7 @@ number_of() {
     printf '%s' "${n%%[!0-9]*}"
 }
 
-# up NAME GONE: start NAME, wait until it is up and exit 0: how start and recreate end. GONE
+# up NAME GONE: start NAME and return once it is up: how run, start and recreate end. GONE
 # says what to do when there is no container NAME.
 up() {
     name=$1
@@ -206,46 +202,178 @@ up() {
         # fails and restarts as after a crash, with Docker's back-off, while the boot goes on
         # (a failing start would hold the boot's start job under RestartMode=direct).
         say "no container named $name: $2"
-        exit 0
+        return 0
         ;;
     *) die "could not start container $name (HTTP $STATUS): $(message)" ;;
     esac
     # Up means running, and healthy when it has a health check; TimeoutStartSec= bounds this.
-    name_filter "$name"
-    running=%2C%22status%22%3A%5B%22running%22%5D
-    ready=$running%2C%22health%22%3A%5B%22none%22%2C%22healthy%22%5D
+    # One inspect of NAME a round: a filtered listing would walk every container the engine
+    # has, and at boot every unit of a level asks at once.
     while :; do
-        # Running with no health check, or healthy: one listing in the usual case, since a
-        # start at boot runs beside every other unit's and each request costs the engine.
-        listed "$ready" && exit 0
-        if listed "$running"; then
-            listed "$running%2C%22health%22%3A%5B%22starting%22%5D" || {
-                listed "$running%2C%22health%22%3A%5B%22unhealthy%22%5D" &&
-                    die "container $name is unhealthy"
-                exit 0
-            }
-        elif listed "%2C%22status%22%3A%5B%22exited%22%2C%22dead%22%5D"; then
-            # A one-shot job that already finished with 0 counts as started; the wait verb
+        state_of "$name"
+        case $RUNSTATE/$HEALTH in
+        running/none | running/healthy) return 0 ;;
+        running/unhealthy) die "container $name is unhealthy" ;;
+        running/starting) ;;
+        running/*) return 0 ;; # a health status this helper does not know: up
+        exited/* | dead/*)
+            # A one-shot job that already finished with 0 counts as started; the wait
             # then returns at once with that 0.
-            listed "%2C%22exited%22%3A%5B%220%22%5D" && exit 0
-            request GET "/containers/$name/json"
-            die "container $name stopped while starting, exit status $(number_of ExitCode)"
-        fi
+            [ "$CODE" = 0 ] && return 0
+            die "container $name stopped while starting, exit status $CODE"
+            ;;
+        gone/*) return 0 ;; # removed meanwhile: the wait finds no container and fails
+        esac
         sleep 0.2
     done
+}
+
+# state_of NAME: from one GET /containers/NAME/json, RUNSTATE (Docker's State.Status:
+# running, exited, dead, created, restarting, ...; gone when there is no NAME), HEALTH
+# (State.Health.Status, none without a health check) and CODE (State.ExitCode). Read within
+# the "State" member whatever the spacing; its own members are read before its Health member,
+# which Docker writes last (Go keeps a struct's order; so since health checks came, 1.12), so
+# that the log's ExitCode is not taken for the state's.
+state_of() {
+    request GET "/containers/$1/json"
+    case $STATUS in
+    200) ;;
+    404)
+        RUNSTATE=gone HEALTH=none CODE=''
+        return 0
+        ;;
+    *) die "cannot inspect container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+    st=${BODY#*\"State\"}
+    HEALTH=none
+    case $st in
+    *\"Health\":\{* | *\"Health\":\ \{*) # an object: not null, not a label named so
+        h=${st#*\"Health\"}
+        h=${h#*\"Status\"}
+        h=${h#*:}
+        h=${h#*\"}
+        HEALTH=${h%%\"*}
+        st=${st%%\"Health\"*}
+        ;;
+    esac
+    s=${st#*\"Status\"}
+    s=${s#*:}
+    s=${s#*\"}
+    RUNSTATE=${s%%\"*}
+    c=${st#*\"ExitCode\"}
+    c=${c#*:}
+    while :; do
+        case $c in
+        [\ "$CR$NL$TAB"]*) c=${c#?} ;;
+        *) break ;;
+        esac
+    done
+    CODE=${c%%[!0-9]*}
 }
 
 start() {
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     up "$1" "recreate it, then run: unitgen install $1"
+    exit 0
+}
+
+# Docker's restart back-off, which systemd lacks (252 has no RestartSteps=; 254's never
+# resets its step), for units that set UNITGEN_BACKOFF=1 and a short RestartSec=: every end
+# of a run that systemd did not ask for
+# is noted in /run/unitgen/backoff/NAME as `DELAY AT` (centiseconds of /proc/uptime), DELAY
+# 100 ms after a run that was up 10 s or more, else twice the last, 1 min at most (moby's
+# restartmanager); the next run sleeps until DELAY after AT before it starts the container.
+# /run is empty at boot: a boot never waits.
+RUN_DIR=${UNITGEN_RUN_DIR:-/run/unitgen} # a user's units: %t/unitgen; tests: their own
+BACKOFF=$RUN_DIR/backoff
+UP_AT=''
+
+# now_cs: NOW, centiseconds since boot, without a fork.
+now_cs() {
+    read -r up _ </proc/uptime
+    f=${up#*.}
+    NOW=$((${up%.*} * 100 + ${f#0}))
+}
+
+backoff_wait() {
+    [ -n "${UNITGEN_BACKOFF:-}" ] && [ -f "$BACKOFF/$1" ] || return 0
+    read -r delay at _ <"$BACKOFF/$1" || return 0
+    now_cs
+    left=$((at + delay - NOW))
+    [ "$left" -gt 0 ] || return 0
+    say "container $1 failed $(printf '%d.%02d' $(((NOW - at) / 100)) $(((NOW - at) % 100))) s ago:" \
+        "starting it in $(printf '%d.%02d' $((left / 100)) $((left % 100))) s (back-off)"
+    sleep "$(printf '%d.%02d' $((left / 100)) $((left % 100)))"
+}
+
+# backoff_note NAME: the EXIT trap of run.
+backoff_note() {
+    [ -n "${UNITGEN_BACKOFF:-}" ] || return 0
+    if [ "$stopping" = 1 ]; then
+        rm -f "$BACKOFF/$1" # a stop systemd asked for forgets the back-off
+        return 0
+    fi
+    now_cs
+    delay=0
+    [ -f "$BACKOFF/$1" ] && read -r delay _ <"$BACKOFF/$1"
+    if [ -n "$UP_AT" ] && [ $((NOW - UP_AT)) -ge 1000 ]; then
+        delay=10
+    elif [ "${delay:-0}" -gt 0 ] 2>/dev/null; then
+        delay=$((delay * 2))
+        [ "$delay" -le 6000 ] || delay=6000
+    else
+        delay=10
+    fi
+    [ -d "$BACKOFF" ] || mkdir -p "$BACKOFF"
+    printf '%s %s\n' "$delay" "$NOW" >"$BACKOFF/$1"
+}
+
+# run NAME [RECORD SECONDS]: ExecStart= of a Type=notify unit. A container that is gone, or
+# (with RECORD) could not be made, is said and the unit is ready, then fails in the wait as
+# after a crash: under RestartMode=direct a failing start would hold the boot's start job.
+run() {
+    name=$1 stopping=0 RUN=1
+    trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
+    trap 'backoff_note "$name"' EXIT
+    [ ! -e "$RUN_DIR/exited/$1" ] || rm -f "$RUN_DIR/exited/$1"
+    backoff_wait "$1"
+    if [ $# = 3 ]; then
+        SOFT=2
+        recreate_ "$1" "$2" "$3"
+        SOFT=0
+    else
+        negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+        up "$1" "recreate it, then run: unitgen install $1"
+    fi
+    notify_ready
+    [ -z "${UNITGEN_BACKOFF:-}" ] || {
+        now_cs
+        UP_AT=$NOW
+    }
+    wait_for "$1"
 }
 
 wait_() {
-    name=$1 stopping=0 lost=0
+    name=$1 stopping=0
     # The stop verb sends USR1 first: a stop that systemd asked for ends in a clean exit 0,
     # not the container's 143 or 137.
     trap 'stopping=1' USR1
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
+    wait_for "$1"
+}
+
+# exited NAME: run's word to the ExecStop= that systemd runs next, that the container has
+# stopped by itself: the stop then has nothing to ask the engine (a crash's restart waits
+# for it). wait, of units before run, says nothing, and their stop asks as it always did.
+RUN=0
+exited() {
+    [ -d "$RUN_DIR/exited" ] || mkdir -p "$RUN_DIR/exited"
+    : >"$RUN_DIR/exited/$1"
+}
+
+# wait_for NAME: the wait of wait and run, once the engine answered.
+wait_for() {
+    name=$1 lost=0
     while :; do
         request POST "/containers/$name/wait" ""
         [ "$stopping" = 1 ] && exit 0
@@ -261,6 +389,7 @@ wait_() {
             [ -n "$code" ] || die "the engine's answer to wait for $name has no StatusCode: $BODY"
             [ "$code" -le 255 ] || code=255
             say "container $name exited with status $code"
+            [ "$RUN" = 0 ] || exited "$name"
             exit "$code"
             ;;
         404) die "container $name no longer exists" ;;
@@ -284,6 +413,12 @@ stop() {
         say "container $name handed back to Docker: left running"
         exit 0 # systemd ends the waiter; the container is not in this unit's cgroup
     fi
+    # After run's container stopped by itself (systemd runs ExecStop= then too, without a
+    # MAINPID): stopped already. discard goes on to remove it.
+    if [ -z "${MAINPID:-}" ] && [ -e "$RUN_DIR/exited/$name" ]; then
+        rm -f "$RUN_DIR/exited/$name"
+        return 0
+    fi
     negotiate 5 || die "cannot reach the Docker engine at $SOCK to stop $name"
     request POST "/containers/$name/stop?t=$seconds" ""
     case $STATUS in
@@ -297,6 +432,7 @@ stop() {
 # creates it afresh from its record.
 discard() {
     stop "$1" "$2"
+    [ -n "$API" ] || negotiate 5 || die "cannot reach the Docker engine at $SOCK to remove $1"
     remove "$1"
 }
 
@@ -510,6 +646,13 @@ CONNECTS
 # recreate NAME RECORD SECONDS: ExecStartPre of a unit that owns its container (recreate mode).
 recreate() {
     SOFT=1
+    recreate_ "$1" "$2" "$3"
+    exit 0
+}
+
+# recreate_ NAME RECORD SECONDS: what recreate and `run NAME RECORD SECONDS` do, SOFT (set by
+# the caller) until the container exists.
+recreate_() {
     read_record "$1" "$2"
     negotiate 30 || die "cannot reach the Docker engine at $SOCK"
     clear_name "$1" "$3"
@@ -561,6 +704,7 @@ network() {
 verb=${1:-}
 [ $# -gt 0 ] && shift
 case $verb/$# in
+run/1 | run/3) run "$@" ;;
 start/1) start "$1" ;;
 wait/1) wait_ "$1" ;;
 stop/2) stop "$1" "$2" ;;
@@ -568,9 +712,10 @@ network/[2-9] | network/[1-9][0-9]) network "$@" ;;
 policy/2) policy "$1" "$2" ;;
 recreate/3) recreate "$1" "$2" "$3" ;;
 discard/2) discard "$1" "$2" ;;
---help/0 | -h/0) sed -n '4,10s/^# *//p' "$0" ;; # the usage lines at the top
+--help/0 | -h/0) sed -n '4,11s/^# *//p' "$0" ;; # the usage lines at the top
 *)
-    die "usage: $0 start NAME | wait NAME | stop NAME SECONDS | network PATHNAME MEMBER..." \
-        "| policy NAME POLICY | recreate NAME RECORD SECONDS | discard NAME SECONDS"
+    die "usage: $0 run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS" \
+        "| network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS" \
+        "| discard NAME SECONDS"
     ;;
 esac

@@ -34,8 +34,10 @@ from unitgen.units.names import (
 )
 from unitgen.units.network_body import network_create_members
 from unitgen.units.restart import (
+    HELPER_BACKOFF,
     PULL_SECONDS,
     STOP_MARGIN,
+    helper_backs_off,
     restart_settings,
     start_timeout,
     stop_timeout,
@@ -152,6 +154,7 @@ def _container_context(
             for d in deps
         ),
         start_seconds=start_seconds,
+        helper_backoff=True,
     )
     stop_after = stop_timeout(spec, unit_options.stop_timeout)
     record = (("Options", escape_specifiers(recorded, f"{what}: options")),) if recorded else ()
@@ -168,11 +171,16 @@ def _container_context(
         dependencies=tuple(deps.pairs),
         mounts_for=tuple(quote_path_list_item(p, f"{what}: bind mount") for p in spec.binds),
         unit_limits=tuple(unit_limits),
-        environment=_docker_host(options),
+        environment=(
+            _docker_host(options),
+            *((HELPER_BACKOFF,) if helper_backs_off(policy, unit_options.restart_sec) else ()),
+            # A user's helper keeps its back-off and crash marks in the user's runtime
+            # directory (%t): it cannot write root's /run/unitgen.
+            *(("UNITGEN_RUN_DIR=%t/unitgen",) if options.scope.name == "user" else ()),
+        ),
         syslog_identifier=_syslog_identifier(unit_name),
-        exec_start_pre=exec_line(steps[0], what),
-        exec_start=exec_line(steps[1], what),
-        exec_stop=exec_line(steps[2], what),
+        exec_start=exec_line(steps[0], what),
+        exec_stop=exec_line(steps[1], what),
         service_restart=tuple(service_restart),
         timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
@@ -198,20 +206,17 @@ def _engine_key(engine: EngineFacts) -> tuple[tuple[str, str], ...]:
 
 def _steps(
     name: str, stop_after: int, *, recreate: bool, scope: Scope = SYSTEM
-) -> tuple[list[str], ...]:
-    """ExecStartPre=, ExecStart= and ExecStop=: the helper's verbs (unitgen/units/helper.sh)."""
+) -> tuple[list[str], list[str]]:
+    """ExecStart= and ExecStop=: the helper's verbs (unitgen/units/helper.sh). One process per
+    start: `run` starts (in recreate mode: makes) the container, says READY=1 once it is up
+    and waits for it; each spawn pays for the unit's sandbox, ten or more at once at boot."""
     helper_path, stop = str(scope.helper), str(stop_after)
     if recreate:
         return (
-            [helper_path, "recreate", name, str(record_path(name, scope)), stop],
-            [helper_path, "wait", name],
+            [helper_path, "run", name, str(record_path(name, scope)), stop],
             [helper_path, "discard", name, stop],
         )
-    return (
-        [helper_path, "start", name],
-        [helper_path, "wait", name],
-        [helper_path, "stop", name, stop],
-    )
+    return ([helper_path, "run", name], [helper_path, "stop", name, stop])
 
 
 def _origin(

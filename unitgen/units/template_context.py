@@ -49,10 +49,12 @@ class ContainerContext:
     mounts_for: tuple[str, ...] = field(metadata=EACH)
     unit_limits: Pairs = field(metadata=EACH)
     # [Service]
-    service_type: str = field(default="exec", metadata=ONE)
-    environment: str = field(metadata=ONE)
+    # notify: the helper's `run` says READY=1 once the container is up (one process per
+    # start); its child systemd-notify sends it, hence NotifyAccess=all.
+    service_type: str = field(default="notify", metadata=ONE)
+    notify_access: str = field(default="all", metadata=ONE)
+    environment: tuple[str, ...] = field(metadata=EACH)
     syslog_identifier: str = field(metadata=ONE)
-    exec_start_pre: str = field(metadata=ONE)
     exec_start: str = field(metadata=ONE)
     exec_stop: str = field(metadata=ONE)
     service_restart: Pairs = field(metadata=EACH)
