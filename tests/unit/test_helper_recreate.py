@@ -55,6 +55,8 @@ def record(
     image: str = "127.0.0.1:5000/app:1",
     create: Mapping[str, Any] | None = CREATE,
     connect: Mapping[str, Mapping[str, Any]] | None = None,
+    api: str = "",
+    registry_auth: str = "",
 ) -> Path:
     """A record as unitgen writes it: valid JSON, one compact ASCII member a line."""
     members: dict[str, Any] = {
@@ -65,6 +67,10 @@ def record(
     }
     if create is not None:
         members["create"] = create
+    if api:
+        members["api"] = api
+    if registry_auth:
+        members["registry-auth"] = registry_auth
     for net, body in (connect or {}).items():
         members[f"connect {net}"] = body
     lines = [
@@ -198,6 +204,59 @@ def test_recreate_pulls_a_missing_image_then_creates_the_container(
     )
     pull = "POST /v1.41/images/create?fromImage=127.0.0.1%3A5000%2Fapp&tag=1"
     assert calls(engine) == [STOPPED, CREATE_IT, pull, CREATE_IT, STARTED]
+
+
+def test_recreate_posts_the_create_at_the_api_version_the_record_was_written_at(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    web = record(tmp_path / "web.json", api="1.40")
+    serving(engine)
+    done = run_helper(engine, "recreate", "web", str(web), "10")
+    assert done.returncode == 0, done.stderr
+    creates = [c for c in calls(engine) if "/containers/create" in c]
+    assert creates == ["POST /v1.40/containers/create?name=web"]
+    assert STARTED in calls(engine)  # the rest at the engine's own version
+
+
+def test_an_engine_that_no_longer_takes_the_records_version_gets_the_create_at_its_own(
+    tmp_path: Path,
+) -> None:
+    """Docker 29.0-29.2 refuse below 1.44: the container must still come back at boot."""
+    engine = FakeEngine(tmp_path / "new.sock", api="1.51", min_api="1.44").start()
+    try:
+        web = record(tmp_path / "web.json", api="1.41")
+        serving(engine)
+        done = run_helper(engine, "recreate", "web", str(web), "10")
+        assert done.returncode == 0, done.stderr
+        creates = [c for c in calls(engine) if "/containers/create" in c]
+        assert creates == [
+            "POST /v1.41/containers/create?name=web",
+            "POST /v1.51/containers/create?name=web",
+        ]
+        assert "the engine no longer takes API 1.41" in done.stderr
+        assert "unitgen install --recreate web" in done.stderr
+    finally:
+        engine.stop()
+
+
+def test_the_pull_of_a_missing_image_sends_the_login_the_record_carries(
+    engine: FakeEngine, tmp_path: Path
+) -> None:
+    web = record(tmp_path / "web.json", registry_auth="eyJ1c2VybmFtZSI6ImRlcGxveSJ9")
+    serving(engine, create=(NO_IMAGE, CREATED))
+    engine.on("POST", "/images/create", PULLED)
+    assert run_helper(engine, "recreate", "web", str(web), "10").returncode == 0
+    [pull] = [r for r in engine.requests if r.path == "/images/create"]
+    assert pull.headers["x-registry-auth"] == "eyJ1c2VybmFtZSI6ImRlcGxveSJ9"
+    others = [r for r in engine.requests if r.path != "/images/create"]
+    assert not any("x-registry-auth" in r.headers for r in others)
+
+
+def test_without_a_login_in_the_record_the_pull_sends_none(engine: FakeEngine, web: Path) -> None:
+    serving(engine, create=(NO_IMAGE, CREATED))
+    engine.on("POST", "/images/create", PULLED)
+    assert run_helper(engine, "recreate", "web", str(web), "10").returncode == 0
+    assert not any("x-registry-auth" in r.headers for r in engine.requests)
 
 
 def pulled_as(request: Request) -> tuple[str, str]:

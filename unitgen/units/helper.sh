@@ -77,14 +77,15 @@ unix://?*) SOCK=${HOST#unix://} ;;
 esac
 [ -x "$NC" ] || die "$NC is missing: install netcat-openbsd"
 API= # /vX.Y once negotiated
+HEADER='' # one more header line (with its CRLF) for the next request: a pull's login
 
 # request METHOD PATH [BODY]: sets STATUS (000 when the engine did not answer) and BODY.
 request() {
     if [ $# -ge 3 ]; then
-        out=$(printf '%s %s HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s' \
-            "$1" "$API$2" "${#3}" "$3" | "$NC" -U "$SOCK" 2>/dev/null)
+        out=$(printf '%s %s HTTP/1.0\r\n%sContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s' \
+            "$1" "$API$2" "$HEADER" "${#3}" "$3" | "$NC" -U "$SOCK" 2>/dev/null)
     else
-        out=$(printf '%s %s HTTP/1.0\r\n\r\n' "$1" "$API$2" | "$NC" -U "$SOCK" 2>/dev/null)
+        out=$(printf '%s %s HTTP/1.0\r\n%s\r\n' "$1" "$API$2" "$HEADER" | "$NC" -U "$SOCK" 2>/dev/null)
     fi
     case $out in
     HTTP/1.?\ [0-9][0-9][0-9]*)
@@ -468,7 +469,7 @@ clear_name() {
 # NET as the record writes it, JSON-escaped) from RECORD, which must be NAME's. Read before the
 # engine is asked anything: a record that cannot serve changes nothing.
 read_record() {
-    RECORD=$2 owner=none CREATE='' IMAGE='' CONNECTS=''
+    RECORD=$2 owner=none CREATE='' IMAGE='' CONNECTS='' RECORD_API='' LOGIN=''
     fix="rewrite it with: unitgen install --recreate $1"
     if [ ! -f "$RECORD" ] || [ ! -r "$RECORD" ]; then
         die "cannot read $RECORD, the record container $1 is created from: $fix"
@@ -483,6 +484,14 @@ read_record() {
             IMAGE=${IMAGE%\"}
             ;;
         \"create\":*) CREATE=${line#*:} ;;
+        \"api\":\"[0-9]*.[0-9]*\")
+            RECORD_API=${line#*:\"}
+            RECORD_API=/v${RECORD_API%\"}
+            ;;
+        \"registry-auth\":\"*\")
+            LOGIN=${line#*:\"}
+            LOGIN=${LOGIN%\"}
+            ;;
         \"connect\ *) connect_line "${line#\"connect }" ;;
         esac
     done <"$RECORD"
@@ -570,11 +579,25 @@ urlencode() {
 # is pulled, once; a name still taken (a removal that raced this one, or a container made
 # meanwhile) is cleared again, three times at most.
 create() {
-    pulled=0 conflicts=0
+    pulled=0 conflicts=0 engine=$API
+    # The bodies mean what they meant at the version they were read at (the record's "api",
+    # none in older records): posted there while the engine takes it. An engine that no longer
+    # does (Docker 29.0-29.2 refuse below 1.44) gets them at its own version, said, rather
+    # than no container until someone rewrites the record.
+    [ -z "$RECORD_API" ] || API=$RECORD_API
     while :; do
         request POST "/containers/create?name=$1" "$CREATE"
         case $STATUS/$(message) in
-        201/*) return 0 ;;
+        201/*)
+            API=$engine
+            return 0
+            ;;
+        400/*"too old"* | 400/*"not supported"*)
+            [ "$API" != "$engine" ] || break
+            say "the engine no longer takes API ${API#/v}, which $RECORD was written at:" \
+                "creating $1 at its own ${engine#/v} (unitgen install --recreate $1 rewrites the record)"
+            API=$engine
+            ;;
         404/"No such image"*)
             [ "$pulled" = 0 ] || break
             pull
@@ -588,6 +611,7 @@ create() {
         *) break ;;
         esac
     done
+    API=$engine
     die "could not create container $1 (HTTP $STATUS): $(message)"
 }
 
@@ -610,7 +634,12 @@ pull() {
         ;;
     esac
     say "image $IMAGE is missing: pulling it"
+    # The login Docker's CLI would send for the image's registry, as the record carries it.
+    [ -z "$LOGIN" ] || HEADER="X-Registry-Auth: $LOGIN$CR$NL"
+    api=$API
+    API=$engine # a pull has nothing of the record's version in it
     request POST "/images/create?fromImage=$(urlencode "$repo")&tag=$(urlencode "${tag:-latest}")" ""
+    HEADER='' API=$api
     [ "$STATUS" = 200 ] || die "could not pull image $IMAGE (HTTP $STATUS): $(message)"
     # The engine answers 200 before it starts, then streams its progress, one JSON object a
     # line: a failure is the member "error" of the last one.
