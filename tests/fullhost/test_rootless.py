@@ -120,7 +120,7 @@ def test_install_user_puts_a_linked_pair_under_its_manager_and_both_come_back_in
     assert "Wants=docker-db.service\nAfter=docker-db.service\n" in unit
     assert "WantedBy=default.target docker.service\n" in unit
     assert f"Environment=DOCKER_HOST=unix://{RUNTIME}/docker.sock\n" in unit
-    assert f"ExecStart={HELPER} wait app\n" in unit
+    assert f"ExecStart={HELPER} run app\n" in unit
     assert "multi-user.target" not in unit and "ProtectHome" not in unit
     assert active(host, "docker-db.service", "docker-app.service")
     assert (
