@@ -208,6 +208,19 @@ class FullHost(SystemdBox):
         self._loaded.clear()
         _remove_cgroups(inner)
 
+    def clean_up_units(self, *also: str) -> None:
+        """What a test module's units and containers leave: every unit unitgen made disabled,
+        stopped and removed, the helper's back-off state, the inner engine's containers, and
+        the files ALSO (a drop-in the test wrote); never raising."""
+        self.sh(
+            'for u in /etc/systemd/system/docker-*.service; do [ -e "$u" ] && '
+            'systemctl disable --now "$(basename "$u")" >/dev/null 2>&1; done; '
+            "rm -f /etc/systemd/system/docker-*.service /etc/systemd/system/unitgen-network-* "
+            f"{' '.join(also)}; systemctl daemon-reload; rm -rf /run/unitgen/backoff; "
+            "docker ps -aq | xargs -r docker rm -f >/dev/null",
+            check=False,
+        )
+
     def docker(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         """The INNER engine's CLI: ``docker ARGS`` run in the host; stripped stdout."""
         return self.run("docker", *args, check=check, timeout=timeout).stdout.strip()

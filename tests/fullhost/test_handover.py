@@ -23,13 +23,7 @@ def host(fullhost: FullHost) -> Iterator[FullHost]:
     """The module's host with unitgen installed; units and containers removed afterwards."""
     fullhost.install_unitgen()
     yield fullhost
-    fullhost.sh(
-        'for u in /etc/systemd/system/docker-*.service; do [ -e "$u" ] && '
-        'systemctl disable --now "$(basename "$u")" >/dev/null 2>&1; done; '
-        "rm -f /etc/systemd/system/docker-*.service /etc/systemd/system/unitgen-network-*; "
-        f"rm -f {LATE}; systemctl daemon-reload; docker ps -aq | xargs -r docker rm -f >/dev/null",
-        check=False,
-    )
+    fullhost.clean_up_units(LATE)
 
 
 def create(host: FullHost, name: str, *args: str) -> None:

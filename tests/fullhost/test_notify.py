@@ -25,13 +25,7 @@ def host(fullhost: FullHost) -> Iterator[FullHost]:
     """The module's host with unitgen installed; units and containers removed afterwards."""
     fullhost.install_unitgen()
     yield fullhost
-    fullhost.sh(
-        'for u in /etc/systemd/system/docker-*.service; do [ -e "$u" ] && '
-        'systemctl disable --now "$(basename "$u")" >/dev/null 2>&1; done; '
-        "rm -f /etc/systemd/system/docker-*.service; systemctl daemon-reload; "
-        "rm -rf /run/unitgen/backoff; docker ps -aq | xargs -r docker rm -f >/dev/null",
-        check=False,
-    )
+    fullhost.clean_up_units()
 
 
 def unit_of(name: str) -> str:
