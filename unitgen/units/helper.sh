@@ -579,24 +579,22 @@ urlencode() {
 # is pulled, once; a name still taken (a removal that raced this one, or a container made
 # meanwhile) is cleared again, three times at most.
 create() {
-    pulled=0 conflicts=0 engine=$API
+    pulled=0 conflicts=0 at=${RECORD_API:-$API}
     # The bodies mean what they meant at the version they were read at (the record's "api",
     # none in older records): posted there while the engine takes it. An engine that no longer
     # does (Docker 29.0-29.2 refuse below 1.44) gets them at its own version, said, rather
-    # than no container until someone rewrites the record.
-    [ -z "$RECORD_API" ] || API=$RECORD_API
+    # than no container until someone rewrites the record. Only the create itself goes at AT.
     while :; do
+        engine=$API API=$at
         request POST "/containers/create?name=$1" "$CREATE"
+        API=$engine
         case $STATUS/$(message) in
-        201/*)
-            API=$engine
-            return 0
-            ;;
+        201/*) return 0 ;;
         400/*"too old"* | 400/*"not supported"*)
-            [ "$API" != "$engine" ] || break
-            say "the engine no longer takes API ${API#/v}, which $RECORD was written at:" \
-                "creating $1 at its own ${engine#/v} (unitgen install --recreate $1 rewrites the record)"
-            API=$engine
+            [ "$at" != "$API" ] || break
+            say "the engine no longer takes API ${at#/v}, which $RECORD was written at:" \
+                "creating $1 at its own ${API#/v} (unitgen install --recreate $1 rewrites the record)"
+            at=$API
             ;;
         404/"No such image"*)
             [ "$pulled" = 0 ] || break
@@ -611,7 +609,6 @@ create() {
         *) break ;;
         esac
     done
-    API=$engine
     die "could not create container $1 (HTTP $STATUS): $(message)"
 }
 
@@ -636,10 +633,8 @@ pull() {
     say "image $IMAGE is missing: pulling it"
     # The login Docker's CLI would send for the image's registry, as the record carries it.
     [ -z "$LOGIN" ] || HEADER="X-Registry-Auth: $LOGIN$CR$NL"
-    api=$API
-    API=$engine # a pull has nothing of the record's version in it
     request POST "/images/create?fromImage=$(urlencode "$repo")&tag=$(urlencode "${tag:-latest}")" ""
-    HEADER='' API=$api
+    HEADER=''
     [ "$STATUS" = 200 ] || die "could not pull image $IMAGE (HTTP $STATUS): $(message)"
     # The engine answers 200 before it starts, then streams its progress, one JSON object a
     # line: a failure is the member "error" of the last one.
