@@ -43,12 +43,7 @@ def dependants_to_install(
     will run (MANAGED: the installed ones). Left with Docker, such a container would be
     started at boot before that unit, and its start would fail ("Cannot link to a non running
     container"), where Docker alone would have started both. Transitively."""
-    will_run = set(managed)
-    for name in names:
-        try:
-            will_run |= set(graph.closure([name]))
-        except UnitgenError:  # rendering reports it, and leaves its closure out
-            continue
+    will_run = set(managed).union(*(_closure_of(graph, name) for name in names))
     extra: list[str] = []
     notes: list[str] = []
     found = True
@@ -57,22 +52,28 @@ def dependants_to_install(
         for name, spec in sorted(graph.containers.items()):
             if name in will_run or spec.restart_policy.is_off or name in graph.broken:
                 continue
-            needs = [(dep, how) for dep, how in started_after(spec) if dep in will_run]
-            if not needs:
+            need = next(((d, how) for d, how in started_after(spec) if d in will_run), None)
+            if need is None:
                 continue
-            dep, how = needs[0]
+            dep, how = need
             extra.append(name)
             notes.append(
                 f"{name} is installed too: it {how} {dep}, which a unit runs, and with Docker's "
                 f"restart policy ({spec.restart_policy}) the engine would start it at boot "
                 f"before that unit, and fail"
             )
-            try:
-                will_run |= set(graph.closure([name]))
-            except UnitgenError:
-                will_run.add(name)
+            will_run |= _closure_of(graph, name) | {name}
             found = True
     return extra, notes
+
+
+def _closure_of(graph: Graph, name: str) -> set[str]:
+    """NAME and what it needs; nothing for one whose closure cannot be rendered (rendering
+    reports it, and leaves that closure out)."""
+    try:
+        return set(graph.closure([name]))
+    except UnitgenError:
+        return set()
 
 
 def handed_back_with(
@@ -88,18 +89,16 @@ def handed_back_with(
     notes: list[str] = []
     todo = sorted(doomed)
     while todo:
-        unit = installed.get(todo.pop())
-        spec = host.live.get(unit.container or "") if unit is not None else None
-        policy = unit.recorded_policy if unit is not None else None
+        unit = installed[todo.pop()]  # DOOMED and what joins it are installed units
+        spec = host.live.get(unit.container or "")
+        policy = unit.recorded_policy
         if spec is None or policy is None or policy.is_off:
             continue
         for dep, how in started_after(spec):
             dep_unit = container_unit_name(dep)
             if dep_unit not in installed or dep_unit in going:
                 continue
-            others = sorted(
-                n for n, u in installed.items() if n not in going and dep_unit in u.requires()
-            )
+            others = sorted(_users(installed, going | {dep_unit}).get(dep_unit, []))
             why = (
                 f"{spec.name} goes back to Docker's restart policy {policy} and {how} {dep}, "
                 "which the engine must find running when it starts it at boot"
