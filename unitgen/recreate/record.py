@@ -326,6 +326,10 @@ _MEMBER = re.compile(r'"([^"\\]*)":(.*)')
 _NAME = re.compile(CONTAINER_NAME_RE)
 _API = re.compile(r"[0-9]+\.[0-9]+")
 _AUTH = re.compile(r"[A-Za-z0-9_=-]+")  # base64, URL-safe alphabet: nothing to escape in sh
+_OPTIONAL = (
+    ("api", _API, "api {value!r} is not an API version (1.41)"),
+    ("registry-auth", _AUTH, "registry-auth is not an X-Registry-Auth value"),
+)
 
 
 def _refuse(where: str, problem: str, line: int = 0) -> RecordUnreadable:
@@ -392,16 +396,14 @@ def parse(text: str, where: str) -> Record:
     if not isinstance(networks, dict) or len(networks) > 1:
         raise _refuse(where, "create names more than one network", line["create"])
     rest = members[len(_HEAD) :]
-    api = ""
-    if rest and rest[0][1] == "api":
-        number, _, api = rest.pop(0)
-        if not isinstance(api, str) or not _API.fullmatch(api):
-            raise _refuse(where, f"api {api!r} is not an API version (1.41)", number)
-    registry_auth = ""
-    if rest and rest[0][1] == "registry-auth":
-        number, _, registry_auth = rest.pop(0)
-        if not isinstance(registry_auth, str) or not _AUTH.fullmatch(registry_auth):
-            raise _refuse(where, "registry-auth is not an X-Registry-Auth value", number)
+    # After create, in this order, each only when there is one (older records have neither).
+    optional: dict[str, str] = {}
+    for key, pattern, problem in _OPTIONAL:
+        if rest and rest[0][1] == key:
+            number, _, value = rest.pop(0)
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                raise _refuse(where, problem.format(value=value), number)
+            optional[key] = value
     connects: list[tuple[str, str]] = []
     for number, key, value in rest:
         net = key.removeprefix("connect ")
@@ -418,8 +420,8 @@ def parse(text: str, where: str) -> Record:
         values["image-id"],
         canonical(create),
         tuple(sorted(connects)),
-        api,
-        registry_auth,
+        optional.get("api", ""),
+        optional.get("registry-auth", ""),
     )
 
 
