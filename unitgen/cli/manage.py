@@ -87,10 +87,10 @@ def generate(
             click.echo(unit.text, nl=False)
     raise_failures(failed)
     if output is not None:
-        from unitgen.host.inventory import helper_digest
         from unitgen.plan.generated import output_note
+        from unitgen.units.names import helper_file
 
-        present = helper_digest(Path(host.root), host.scope) is not None
+        present = helper_file(host.root, host.scope).exists()
         started = [u.name for u in units if u.container]
         note = output_note(output, len(units), started, helper_present=present, scope=host.scope)
         # Without the helper the files cannot start as they stand: said even with --quiet.
