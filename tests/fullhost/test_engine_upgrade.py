@@ -7,13 +7,12 @@ and after the next boot. Docker's own `--restart always` container is the baseli
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import TEST_IMAGE
-from tests.fullhost import FORKY_ENGINE, FullHost, HarnessError, build_image, image_for
+from tests.fullhost import FORKY_ENGINE, FullHost, build_image, image_for
 from tests.topology import SERVE, wait_for
 
 pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
@@ -31,29 +30,12 @@ def host(fullhost: FullHost) -> Iterator[FullHost]:
     build_image("trixie-forky")
     fullhost.install_unitgen()
     fullhost.run("mkdir", "-p", "/root/forky-engine")
-    with subprocess.Popen(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--entrypoint",
-            "tar",
-            image_for("trixie-forky"),
-            "-C",
-            FORKY_ENGINE,
-            "-c",
-            ".",
-        ],
-        stdout=subprocess.PIPE,
-    ) as tar:
-        unpack = subprocess.run(
-            ["docker", "exec", "-i", fullhost.name, "tar", "-C", "/root/forky-engine", "-x"],
-            stdin=tar.stdout,
-            capture_output=True,
-            check=False,
-        )
-    if tar.returncode != 0 or unpack.returncode != 0:
-        raise HarnessError(f"copying forky's engine packages: {unpack.stderr.decode()}")
+    packed = ["docker", "run", "--rm", "--entrypoint", "tar", image_for("trixie-forky")]
+    fullhost.pipe_in(
+        [*packed, "-C", FORKY_ENGINE, "-c", "."],
+        *("tar", "-C", "/root/forky-engine", "-x"),
+        what="copying forky's engine packages",
+    )
     yield fullhost
 
 

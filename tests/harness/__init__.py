@@ -188,22 +188,26 @@ class SystemdBox:
 
     def pipe_image(self, image: str, *load: str) -> None:
         """``docker save IMAGE`` on the outer engine into LOAD run in the box (``docker load``
-        or ``podman load``): no registry is reachable. The pipe stays binary, no temporary
-        file on either side."""
-        with subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE) as save:
-            loaded = subprocess.run(
-                ["docker", "exec", "-i", self.name, *load],
-                stdin=save.stdout,
+        or ``podman load``): no registry is reachable."""
+        self.pipe_in(["docker", "save", image], *load, what=f"loading {image}")
+
+    def pipe_in(self, source: Sequence[str], *command: str, what: str) -> None:
+        """SOURCE's output (run on the outer machine) into COMMAND run in the box. The pipe
+        stays binary, no temporary file on either side; WHAT names it when it fails."""
+        with subprocess.Popen(list(source), stdout=subprocess.PIPE) as out:
+            into = subprocess.run(
+                ["docker", "exec", "-i", self.name, *command],
+                stdin=out.stdout,
                 capture_output=True,
                 check=False,
                 timeout=300,
             )
-            if save.stdout is not None:
-                save.stdout.close()
-        if save.returncode != 0 or loaded.returncode != 0:
+            if out.stdout is not None:
+                out.stdout.close()
+        if out.returncode != 0 or into.returncode != 0:
             raise HarnessError(
-                f"loading {image} into {self.name} failed (save {save.returncode}, "
-                f"load {loaded.returncode}):\n{loaded.stdout.decode()}{loaded.stderr.decode()}"
+                f"{what} into {self.name} failed ({source[0]} {out.returncode}, "
+                f"{command[0]} {into.returncode}):\n{into.stdout.decode()}{into.stderr.decode()}"
             )
 
     def unitgen(self, *args: str, check: bool = True) -> str:
