@@ -43,8 +43,9 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 # Networks that earlier test runs left behind (a harness's network unit recreates a test's
-# network after the test removed it): Docker has only ~30 address pools by default.
-docker network prune -f --filter label=unitgen.test >/dev/null
+# network after the test removed it): Docker has only ~30 address pools by default. The demo's
+# network stays: its containers, stopped when this machine restarts, still need it.
+docker network prune -f --filter label=unitgen.test --filter 'label!=unitgen.test=demo' >/dev/null
 
 tests/images/build.sh
 # The Debian roots, for Debian 12 and 13: the systemd harness, the full host, and the root the
