@@ -34,6 +34,9 @@ KEYS = {
     "requires": ("--requires", "unitgen.host.systemd.requires"),
     "mode": ("--mode", "unitgen.mode"),
     "logs": ("--logs", "unitgen.logs"),
+    "on_unhealthy": ("--on-unhealthy", "unitgen.on-unhealthy"),
+    "reload_signal": ("--reload-signal", "unitgen.reload-signal"),
+    "reload_cmd": ("--reload-cmd", "unitgen.reload-cmd"),
 }
 # How a unit holds its container (README, "Recreate mode"): `existing` starts and stops the
 # container Docker has; `recreate` owns it, creating it from a recorded request at each start.
@@ -41,6 +44,44 @@ MODES = ("existing", "recreate")
 # Where a recreated container's output goes: the journal, under its unit; or wherever its own
 # log driver sent it (`keep`: a host without journald, or an admin's choice).
 LOGS = ("journal", "keep")
+# What the unit does when its container's health check says unhealthy (README, "Health and
+# reload"): nothing, as Docker; restart it (a stop with the container's own timeout) or kill
+# it (SIGKILL), then systemd restarts the unit; or stop the unit.
+ON_UNHEALTHY = ("none", "kill", "restart", "stop")
+# The signals a reload may send: what `docker kill --signal` takes, by name (SIG optional).
+SIGNALS = (  # by number, from 1
+    "HUP",
+    "INT",
+    "QUIT",
+    "ILL",
+    "TRAP",
+    "ABRT",
+    "BUS",
+    "FPE",
+    "KILL",
+    "USR1",
+    "SEGV",
+    "USR2",
+    "PIPE",
+    "ALRM",
+    "TERM",
+    "STKFLT",
+    "CHLD",
+    "CONT",
+    "STOP",
+    "TSTP",
+    "TTIN",
+    "TTOU",
+    "URG",
+    "XCPU",
+    "XFSZ",
+    "VTALRM",
+    "PROF",
+    "WINCH",
+    "IO",
+    "PWR",
+    "SYS",
+)
 
 
 @dataclass(frozen=True)
@@ -55,13 +96,24 @@ class UnitOptions:
     requires: tuple[str, ...] = ()
     mode: str | None = None  # one of MODES; existing otherwise
     logs: str | None = None  # one of LOGS, for recreate mode; journal otherwise
+    on_unhealthy: str | None = None  # one of ON_UNHEALTHY; none otherwise
+    reload_signal: str | None = None  # SIGNAME: ExecReload= sends it to the container
+    reload_cmd: str | None = None  # a command line: ExecReload= runs it in the container
 
     def over(self, weaker: UnitOptions) -> UnitOptions:
-        """These options, falling back to `weaker` for what is not set here."""
+        """These options, falling back to `weaker` for what is not set here. A reload set
+        here, by signal or by command, replaces the weaker one's, whichever it was."""
+        if self.reload_signal or self.reload_cmd:
+            weaker = replace(weaker, reload_signal=None, reload_cmd=None)
         return replace(
             weaker,
             **{f.name: v for f in fields(self) if (v := getattr(self, f.name)) not in (None, ())},
         )
+
+    @property
+    def reload_argv(self) -> tuple[str, ...]:
+        """--reload-cmd's words, split as a shell would split them."""
+        return tuple(shlex.split(self.reload_cmd)) if self.reload_cmd else ()
 
     @property
     def target(self) -> str:
@@ -78,7 +130,7 @@ class UnitOptions:
             value = getattr(self, name)
             for item in value if isinstance(value, tuple) else [value]:
                 if item is not None:
-                    words.append(f"{flag}={item}")
+                    words.append(shlex.quote(f"{flag}={item}"))
         return " ".join(words)
 
 
@@ -93,6 +145,29 @@ def _seconds(raw: str, where: str) -> int:
 def _choice(raw: str, choices: tuple[str, ...], where: str) -> str:
     if raw not in choices:
         raise UsageError(f"{where}: {raw!r} is not one of {', '.join(choices)}", "fix the value")
+    return raw
+
+
+def _signal(raw: str, where: str) -> str:
+    """SIGNAME from NAME, SIGNAME or a number (any case)."""
+    name = raw.upper().removeprefix("SIG")
+    if raw.isdigit() and 1 <= int(raw) <= len(SIGNALS):
+        name = SIGNALS[int(raw) - 1]
+    if name not in SIGNALS:
+        raise UsageError(f"{where}: {raw!r} is not a signal", "give a name such as HUP or USR1")
+    return f"SIG{name}"
+
+
+def _command(raw: str, where: str) -> str:
+    """A command line to run in the container: split as a shell would, printable text."""
+    try:
+        words = shlex.split(raw)
+    except ValueError as exc:
+        raise UsageError(f"{where}: cannot split {raw!r}: {exc}", "fix the quoting") from exc
+    if not words or any(not c.isprintable() for c in raw):
+        raise UsageError(
+            f"{where}: {raw!r} is not a command line", "give a command and its arguments"
+        )
     return raw
 
 
@@ -117,9 +192,17 @@ def build(
     requires: Sequence[str] = (),
     mode: str | None = None,
     logs: str | None = None,
+    on_unhealthy: str | None = None,
+    reload_signal: str | None = None,
+    reload_cmd: str | None = None,
     where: str = "option",
 ) -> UnitOptions:
     """Validated options from raw strings (flags, labels or a recorded Options= line)."""
+    if reload_signal is not None and reload_cmd is not None:
+        raise UsageError(
+            f"{where}: a reload sends a signal or runs a command, not both",
+            "give reload-signal or reload-cmd",
+        )
     targets = _units([wanted_by], f"{where} wanted-by", target=True) if wanted_by else ()
     return UnitOptions(
         wanted_by=targets[0] if targets else None,
@@ -130,6 +213,13 @@ def build(
         requires=_units(requires, where),
         mode=None if mode is None else _choice(mode, MODES, f"{where} mode"),
         logs=None if logs is None else _choice(logs, LOGS, f"{where} logs"),
+        on_unhealthy=None
+        if on_unhealthy is None
+        else _choice(on_unhealthy, ON_UNHEALTHY, f"{where} on-unhealthy"),
+        reload_signal=None
+        if reload_signal is None
+        else _signal(reload_signal, f"{where} reload-signal"),
+        reload_cmd=None if reload_cmd is None else _command(reload_cmd, f"{where} reload-cmd"),
     )
 
 

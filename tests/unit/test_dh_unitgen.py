@@ -39,8 +39,8 @@ Description: other
 INSTALL = 'unitgen install ${_dh_unitgen_keep:+"$_dh_unitgen_keep"}'
 # What a refused option's message lists.
 OPTIONS = (
-    "(--after, --logs, --mode, --recreate, --requires, --restart-sec, --stop-timeout, "
-    "--wanted-by, --wants)"
+    "(--after, --logs, --mode, --on-unhealthy, --recreate, --reload-cmd, --reload-signal, "
+    "--requires, --restart-sec, --stop-timeout, --wanted-by, --wants)"
 )
 CHANGELOG = """\
 src (1.0) unstable; urgency=medium

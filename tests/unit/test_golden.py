@@ -12,9 +12,19 @@ import pytest
 
 from tests.conftest import FIXTURES, seed_graph
 from tests.fakes import point_units_at_a_helper_copy, systemd_verify
+from unitgen.options import UnitOptions, build
 from unitgen.units.render import RenderedUnit, Renderer
 
 GOLDEN = FIXTURES / "golden"
+# The unit of the seed's container with a health check, under each health and reload
+# option (README, "Health and reload"): golden/options/CASE.service.
+OPTION_CASES: dict[str, UnitOptions] = {
+    "on-unhealthy-restart": build(on_unhealthy="restart"),
+    "on-unhealthy-kill": build(on_unhealthy="kill"),
+    "on-unhealthy-stop": build(on_unhealthy="stop"),
+    "reload-signal": build(reload_signal="hup"),
+    "reload-cmd": build(reload_cmd="sh -c 'kill -HUP 1 && echo \"reloaded $HOSTNAME\"'"),
+}
 
 
 def rendered() -> list[RenderedUnit]:
@@ -37,6 +47,35 @@ def test_unit_matches_its_golden_file(unit: RenderedUnit) -> None:
         GOLDEN.mkdir(exist_ok=True)
         path.write_text(unit.text)
     assert unit.text == path.read_text()
+
+
+def with_option(case: str) -> RenderedUnit:
+    graph = seed_graph()
+    spec = graph.containers["seed-healthy"]
+    chosen = OPTION_CASES[case]
+    return Renderer().container(
+        spec, graph, spec.restart_policy, chosen, recorded=chosen.as_flags()
+    )
+
+
+@pytest.mark.parametrize("case", OPTION_CASES)
+def test_each_health_and_reload_option_has_its_golden_unit(case: str) -> None:
+    unit = with_option(case)
+    path = GOLDEN / "options" / f"{case}.service"
+    if os.environ.get("UNITGEN_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(unit.text)
+    assert unit.text == path.read_text()
+
+
+def test_every_option_golden_file_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    for case in OPTION_CASES:
+        text = (GOLDEN / "options" / f"{case}.service").read_text()
+        (tmp_path / f"docker-{case}.service").write_text(text)
+    point_units_at_a_helper_copy(tmp_path)
+    done = systemd_verify(tmp_path, list(tmp_path.glob("*.service")))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
 
 
 def golden_files() -> list[Path]:

@@ -437,7 +437,7 @@ def test_an_unknown_verb_exits_1_with_the_usage(engine: FakeEngine) -> None:
     assert done.stderr == (
         f"usage: {HELPER} run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS"
         " | network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS"
-        " | discard NAME SECONDS\n"
+        " | discard NAME SECONDS | signal NAME SIGNAL | exec NAME JSON-ARRAY\n"
     )
     assert engine.requests == []
 
@@ -454,6 +454,8 @@ def test_help_prints_the_usage_lines(engine: FakeEngine) -> None:
         ["container-v1", "policy"],
         ["container-v1", "recreate"],
         ["container-v1", "discard"],
+        ["container-v1", "signal"],
+        ["container-v1", "exec"],
     ]
 
 

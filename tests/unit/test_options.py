@@ -96,3 +96,59 @@ def test_a_bad_flag_is_a_usage_error_and_a_bad_label_an_unsafe_value(tmp_path: P
 def test_options_round_trip_through_their_recorded_flags() -> None:
     chosen = UnitOptions("graphical.target", 10, 2, ("a.mount",), ("b.service", "c.service"))
     assert from_flags(chosen.as_flags(), "test") == chosen
+
+
+def test_a_reload_command_with_quotes_round_trips_through_options() -> None:
+    chosen = build(
+        reload_cmd="""sh -c 'nginx -s reload && echo "done $HOST"'""", on_unhealthy="kill"
+    )
+    assert from_flags(chosen.as_flags(), "test") == chosen
+    assert chosen.reload_argv == ("sh", "-c", 'nginx -s reload && echo "done $HOST"')
+
+
+@pytest.mark.parametrize(
+    ("given", "signal"), [("hup", "SIGHUP"), ("SIGUSR1", "SIGUSR1"), ("15", "SIGTERM")]
+)
+def test_a_reload_signal_is_named_as_docker_kill_takes_it(given: str, signal: str) -> None:
+    assert build(reload_signal=given).reload_signal == signal
+
+
+def test_bad_health_and_reload_options_are_refused_with_what_to_give() -> None:
+    with pytest.raises(UsageError, match="'reboot' is not one of none, kill, restart, stop"):
+        build(on_unhealthy="reboot")
+    with pytest.raises(UsageError, match="'HUPP' is not a signal"):
+        build(reload_signal="HUPP")
+    with pytest.raises(UsageError, match="cannot split"):
+        build(reload_cmd="sh -c 'unclosed")
+    with pytest.raises(UsageError, match="not both"):
+        build(reload_signal="HUP", reload_cmd="nginx -s reload")
+
+
+def test_a_reload_given_by_flag_replaces_the_labels_other_kind_of_reload() -> None:
+    label = build(reload_cmd="nginx -s reload", on_unhealthy="stop")
+    flag = build(reload_signal="USR1")
+    chosen = flag.over(label)
+    assert (chosen.reload_signal, chosen.reload_cmd, chosen.on_unhealthy) == (
+        "SIGUSR1",
+        None,
+        "stop",
+    )
+
+
+def test_health_and_reload_labels_give_the_unit_its_watch_and_its_reload(tmp_path: Path) -> None:
+    source = FakeSource()
+    healthy = source.containers["seed-healthy"]
+    labels = (("unitgen.on-unhealthy", "restart"), ("unitgen.reload-signal", "HUP"))
+    source.containers["seed-healthy"] = replace(healthy, labels=(*healthy.labels, *labels))
+    install(tmp_path, source, ["seed-healthy"])
+    written = unit(tmp_path, "seed-healthy")
+    assert "UNITGEN_ON_UNHEALTHY=restart" in written.get_all("Service", "Environment")
+    assert written.get("Service", "RestartForceExitStatus") == "SIGUSR2"
+    assert written.get("Service", "ExecReload") == (
+        "/var/lib/unitgen/helper/container-v1 signal seed-healthy SIGHUP"
+    )
+
+
+def test_without_a_reload_option_the_unit_has_no_exec_reload(tmp_path: Path) -> None:
+    install(tmp_path, FakeSource(), ["seed-healthy"])
+    assert unit(tmp_path, "seed-healthy").get("Service", "ExecReload") is None

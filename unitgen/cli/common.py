@@ -114,19 +114,30 @@ def say(line: str) -> None:
         click.echo(line)
 
 
-_METAVARS = {"--wanted-by": "TARGET", "--mode": "MODE", "--logs": "WHERE"}
+_METAVARS = {
+    "--wanted-by": "TARGET",
+    "--mode": "MODE",
+    "--logs": "WHERE",
+    "--on-unhealthy": "ACTION",
+    "--reload-signal": "SIGNAL",
+    "--reload-cmd": "'CMD ARGS'",
+}
 
 
 def unit_options(func: F) -> F:
     """Generator options (README, "Generator options"; LABELS in unitgen(8)), for install
     and adopt."""
-    from unitgen.options import LOGS, MODES
+    from unitgen.options import LOGS, MODES, ON_UNHEALTHY
 
     for flag, help_ in reversed(
         (
             ("--wanted-by", "Target that pulls the unit in at boot (default multi-user.target)."),
             ("--stop-timeout", "Seconds the container gets to stop (default: its own)."),
-            ("--restart-sec", "Seconds between a stop and an automatic restart (default 1)."),
+            (
+                "--restart-sec",
+                "Seconds between a stop and an automatic restart (default: Docker's back-off, "
+                "from 100 ms).",
+            ),
             ("--after", "Also start after this systemd unit (a mount, a service); repeatable."),
             ("--wants", "Also pull in this systemd unit; repeatable."),
             ("--requires", "Also require this systemd unit; repeatable."),
@@ -136,10 +147,17 @@ def unit_options(func: F) -> F:
                 "the unit creates it anew from a recorded request at each start.",
             ),
             ("--logs", "In recreate mode: journal (default: under the unit) or keep."),
+            (
+                "--on-unhealthy",
+                "When the health check says unhealthy: none (default, as Docker), restart, "
+                "kill (then systemd restarts the unit) or stop the unit.",
+            ),
+            ("--reload-signal", "systemctl reload sends this signal to the container (HUP)."),
+            ("--reload-cmd", "systemctl reload runs this command in the container."),
         )
     ):
         multiple = flag in ("--after", "--wants", "--requires")
-        choices = {"--mode": MODES, "--logs": LOGS}.get(flag)
+        choices = {"--mode": MODES, "--logs": LOGS, "--on-unhealthy": ON_UNHEALTHY}.get(flag)
         func = click.option(
             flag,
             metavar=_METAVARS.get(flag, "UNIT" if multiple else "SECONDS"),
@@ -167,6 +185,9 @@ def generator_options(kwargs: dict[str, Any]) -> Any:
         requires=kwargs.pop("requires"),
         mode=_mode(kwargs.pop("recreate"), kwargs.pop("mode")),
         logs=kwargs.pop("logs"),
+        on_unhealthy=kwargs.pop("on_unhealthy"),
+        reload_signal=kwargs.pop("reload_signal"),
+        reload_cmd=kwargs.pop("reload_cmd"),
         where="command line",
     )
 

@@ -56,6 +56,20 @@ _OPTION_MEANINGS = {
         "recreate mode: the container logs to the journal under its unit (journalctl -u), "
         "or keeps its own log driver",
     ),
+    "on_unhealthy": (
+        "none|restart|kill|stop",
+        "when the container's health check says unhealthy: nothing (as Docker); restart it "
+        "(stopped with its own timeout) or kill it, and systemd restarts the unit with its "
+        "back-off; or stop the unit",
+    ),
+    "reload_signal": (
+        "SIGNAL",
+        "ExecReload=: systemctl reload sends SIGNAL (HUP, USR1, ...) to the container",
+    ),
+    "reload_cmd": (
+        "'CMD ARGS'",
+        "ExecReload=: systemctl reload runs CMD in the container and fails with its status",
+    ),
 }
 
 LABELS: tuple[Label, ...] = (

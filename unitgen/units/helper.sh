@@ -9,6 +9,8 @@
 #   container-v1 policy NAME POLICY           set Docker's restart policy (hand NAME back)
 #   container-v1 recreate NAME RECORD SECONDS replace NAME by a new one from RECORD; start it
 #   container-v1 discard NAME SECONDS         stop NAME as stop does, then remove it
+#   container-v1 signal NAME SIGNAL           send SIGNAL to NAME (a reload)
+#   container-v1 exec NAME JSON-ARRAY         run the command JSON-ARRAY in NAME (a reload)
 #
 # A stop or discard leaves the container running when /run/unitgen/release/NAME exists: that
 # is how `unitgen uninstall --keep-running` and purging the package hand a container back to
@@ -18,7 +20,8 @@
 # talks to the Docker engine over its Unix socket (DOCKER_HOST=unix://PATH, as the unit sets
 # it) with netcat-openbsd, one HTTP/1.0 request per step: no docker CLI, no unitgen, so the
 # units keep working after `apt remove unitgen`. A later unitgen may change this file and add
-# verbs (recreate and discard came with recreate mode, run with Type=notify units) but never
+# verbs (recreate and discard came with recreate mode, run with Type=notify units, signal and
+# exec with reloads) but never
 # change the verbs and arguments it has: a new interface gets a new name (container-v2).
 #
 # run is the main process of a Type=notify unit: one process per start, where units written
@@ -77,6 +80,7 @@ unix://?*) SOCK=${HOST#unix://} ;;
 esac
 [ -x "$NC" ] || die "$NC is missing: install netcat-openbsd"
 API= # /vX.Y once negotiated
+HEALTH=none # the container's health once up: none, healthy, ...
 HEADER='' # one more header line (with its CRLF) for the next request: a pull's login
 
 # request METHOD PATH [BODY]: sets STATUS (000 when the engine did not answer) and BODY.
@@ -112,6 +116,13 @@ string_of() {
     s=${s#*:}
     s=${s#*\"}
     s=${s%%"$NL"*}
+    json_string
+    printf '%s' "$text"
+}
+
+# json_string: TEXT, the JSON string that S starts with (after its opening quote), read as
+# string_of says; S is left after its closing quote. No fork: TEXT and S are set.
+json_string() {
     text=
     while :; do
         chunk=${s%%[\"\\]*}
@@ -134,7 +145,7 @@ string_of() {
         *) s=${s#??} ;;
         esac
     done
-    printf '%s' "$text"
+    s=${s#\"}
 }
 
 # Ask the engine which API version it speaks (GET /_ping, header Api-Version) and use it for
@@ -333,11 +344,17 @@ backoff_note() {
 # (with RECORD) could not be made, is said and the unit is ready, then fails in the wait as
 # after a crash: under RestartMode=direct a failing start would hold the boot's start job.
 run() {
-    name=$1 stopping=0 RUN=1
+    name=$1 stopping=0 RUN=1 since=''
     trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
     trap 'backoff_note "$name"' EXIT
     [ ! -e "$RUN_DIR/exited/$1" ] || rm -f "$RUN_DIR/exited/$1"
+    [ ! -e "$RUN_DIR/unhealthy/$1" ] || rm -f "$RUN_DIR/unhealthy/$1"
     backoff_wait "$1"
+    # The health events the watch asks for start here, before the start: none is missed.
+    case ${UNITGEN_ON_UNHEALTHY:-none} in
+    none) ;;
+    *) since=$(date +%s.%N) ;;
+    esac
     if [ $# = 3 ]; then
         SOFT=2
         recreate_ "$1" "$2" "$3"
@@ -351,7 +368,108 @@ run() {
         now_cs
         UP_AT=$NOW
     }
+    if [ -n "$since" ]; then
+        if [ "$HEALTH" = none ]; then
+            say "container $1 has no health check: on-unhealthy $UNITGEN_ON_UNHEALTHY has nothing to watch"
+        else
+            watch "$1" "$UNITGEN_ON_UNHEALTHY" "$since" &
+        fi
+    fi
     wait_for "$1"
+}
+
+# watch NAME ACTION SINCE: in the background of run (UNITGEN_ON_UNHEALTHY=ACTION), NAME's
+# health events since SINCE, from one events request held open as the wait is: no polling,
+# an sh and an nc per watched container. At an "unhealthy" that an inspect confirms, the
+# check and its last output are said, NAME is stopped (restart, stop: with its own stop
+# timeout) or killed (kill), and run, whose wait then returns, ends by UNHEALTHY_END for
+# the unit to act on. An events stream the engine ends (a restart) is asked for again, from
+# when it ended.
+watch() {
+    main=$$
+    filters=$(urlencode "{\"container\":[\"$1\"],\"event\":[\"health_status\"]}")
+    while kill -0 "$main" 2>/dev/null; do
+        printf 'GET %s/events?since=%s&filters=%s HTTP/1.0\r\n\r\n' "$API" "$3" "$filters" |
+            "$NC" -U "$SOCK" 2>/dev/null | {
+            while IFS= read -r line; do
+                # The event's own Action comes before its Actor's attributes (labels).
+                case ${line#*\"Action\":\"} in
+                "health_status: unhealthy\""*) ;;
+                *) continue ;;
+                esac
+                state_of "$1"
+                [ "$HEALTH" = unhealthy ] || continue
+                act_unhealthy "$1" "$2"
+                exit 3
+            done
+            exit 0
+        } && {
+            since=$(date +%s.%N)
+            sleep 1
+            set -- "$1" "$2" "$since"
+            continue
+        }
+        return 0
+    done
+}
+
+# act_unhealthy NAME ACTION: after state_of found NAME unhealthy (BODY: its inspect).
+act_unhealthy() {
+    say "container $1 is unhealthy: $(health_report); on-unhealthy $2:" \
+        "$([ "$2" = kill ] && echo killing || echo stopping) it"
+    [ -d "$RUN_DIR/unhealthy" ] || mkdir -p "$RUN_DIR/unhealthy"
+    : >"$RUN_DIR/unhealthy/$1"
+    case $2 in
+    kill) request POST "/containers/$1/kill" "" ;;
+    *) request POST "/containers/$1/stop" "" ;; # without t: the container's own timeout
+    esac
+    case $STATUS in
+    204 | 304 | 404 | 409) ;;
+    *) say "could not $([ "$2" = kill ] && echo kill || echo stop) container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+}
+
+# health_report: from the inspect in BODY, the health check's command and the exit status
+# and output (its first 300 bytes, on one line) of its last run.
+health_report() {
+    s=${BODY#*\"Healthcheck\":\{\"Test\":\[} check=''
+    if [ "$s" != "$BODY" ]; then
+        while :; do
+            case $s in
+            \"*) s=${s#?} ;;
+            *) break ;;
+            esac
+            json_string
+            case $text in
+            CMD | CMD-SHELL) ;;
+            *) check="$check${check:+ }$text" ;;
+            esac
+            case $s in
+            ,*) s=${s#,} ;;
+            *) break ;;
+            esac
+        done
+    fi
+    code='' out=''
+    s=${BODY#*\"Health\":\{}
+    s=${s#*\"Log\":\[}
+    while :; do
+        case $s in
+        \{*) ;;
+        *) break ;;
+        esac
+        e=${s#*\"ExitCode\":}
+        code=${e%%[!0-9-]*}
+        s=${s#*\"Output\":\"}
+        json_string
+        out=${text%"${text##*[! ]}"}
+        s=${s#\}}
+        case $s in
+        ,*) s=${s#,} ;;
+        *) break ;;
+        esac
+    done
+    printf 'health check "%s" failed, exit status %s: %.300s' "${check:-?}" "${code:-?}" "$out"
 }
 
 wait_() {
@@ -391,6 +509,13 @@ wait_for() {
             [ "$code" -le 255 ] || code=255
             say "container $name exited with status $code"
             [ "$RUN" = 0 ] || exited "$name"
+            if [ "$RUN" = 1 ] && [ -e "$RUN_DIR/unhealthy/$name" ]; then
+                rm -f "$RUN_DIR/unhealthy/$name"
+                say "ending by SIGUSR2: container $name was stopped for being unhealthy"
+                backoff_note "$name"
+                trap - EXIT USR2
+                kill -s USR2 $$
+            fi
             exit "$code"
             ;;
         404) die "container $name no longer exists" ;;
@@ -686,6 +811,59 @@ recreate_() {
     up "$1" "removed as it was being started; the unit's next start creates it again"
 }
 
+# signal NAME SIGNAL: ExecReload= of --reload-signal.
+signal() {
+    negotiate 5 || die "cannot reach the Docker engine at $SOCK to reload $1"
+    request POST "/containers/$1/kill?signal=$2" ""
+    case $STATUS in
+    204) say "sent $2 to container $1" ;;
+    409) die "container $1 is not running: nothing to reload" ;;
+    *) die "could not send $2 to container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+}
+
+# exec NAME JSON-ARRAY: ExecReload= of --reload-cmd. The command's output goes to the journal
+# (a terminal's, Tty: one stream, no framing), its exit status is the reload's.
+exec_() {
+    case $2 in
+    \[*\]) ;;
+    *) die "exec: $2 is not a JSON array of words" ;;
+    esac
+    negotiate 5 || die "cannot reach the Docker engine at $SOCK to reload $1"
+    request POST "/containers/$1/exec" \
+        "{\"Cmd\":$2,\"AttachStdout\":true,\"AttachStderr\":true,\"Tty\":true}"
+    case $STATUS in
+    201) ;;
+    409) die "container $1 is not running: nothing to reload" ;;
+    *) die "could not run $2 in container $1 (HTTP $STATUS): $(message)" ;;
+    esac
+    id=$(string_of Id)
+    request POST "/exec/$id/start" '{"Detach":false,"Tty":true}'
+    [ "$STATUS" = 200 ] || [ "$STATUS" = 101 ] ||
+        die "could not run $2 in container $1 (HTTP $STATUS): $(message)"
+    printf '%s\n' "$BODY" | tr -d '\r' | while IFS= read -r line; do
+        [ -z "$line" ] || say "$line"
+    done
+    # The stream ends with the command; the engine may note its status a moment later.
+    left=50
+    while :; do
+        request GET "/exec/$id/json"
+        case $BODY in
+        *\"Running\":true*) [ "$left" -gt 0 ] || break ;;
+        *) break ;;
+        esac
+        left=$((left - 1))
+        sleep 0.1
+    done
+    code=$(number_of ExitCode)
+    [ -n "$code" ] || die "the engine did not say how $2 ended in container $1 (HTTP $STATUS)"
+    if [ "$code" != 0 ]; then
+        say "$2 in container $1 failed with exit status $code"
+        exit "$code"
+    fi
+    say "ran $2 in container $1"
+}
+
 policy() {
     name=$1 policy=$2 count=0
     case $policy in
@@ -736,10 +914,12 @@ network/[2-9] | network/[1-9][0-9]) network "$@" ;;
 policy/2) policy "$1" "$2" ;;
 recreate/3) recreate "$1" "$2" "$3" ;;
 discard/2) discard "$1" "$2" ;;
---help/0 | -h/0) sed -n '4,11s/^# *//p' "$0" ;; # the usage lines at the top
+signal/2) signal "$1" "$2" ;;
+exec/2) exec_ "$1" "$2" ;;
+--help/0 | -h/0) sed -n '4,13s/^# *//p' "$0" ;; # the usage lines at the top
 *)
     die "usage: $0 run NAME [RECORD SECONDS] | start NAME | wait NAME | stop NAME SECONDS" \
         "| network PATHNAME MEMBER... | policy NAME POLICY | recreate NAME RECORD SECONDS" \
-        "| discard NAME SECONDS"
+        "| discard NAME SECONDS | signal NAME SIGNAL | exec NAME JSON-ARRAY"
     ;;
 esac

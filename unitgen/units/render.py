@@ -9,6 +9,7 @@ added a line or a directive.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from unitgen.units.restart import (
     restart_settings,
     start_timeout,
     stop_timeout,
+    unhealthy_settings,
 )
 from unitgen.units.scope import SYSTEM, Scope
 from unitgen.units.template_context import ContainerContext, NetworkContext, directive_count
@@ -177,11 +179,17 @@ def _container_context(
             # A user's helper keeps its back-off and crash marks in the user's runtime
             # directory (%t): it cannot write root's /run/unitgen.
             *(("UNITGEN_RUN_DIR=%t/unitgen",) if options.scope.name == "user" else ()),
+            *(
+                (f"UNITGEN_ON_UNHEALTHY={unit_options.on_unhealthy}",)
+                if unit_options.on_unhealthy not in (None, "none")
+                else ()
+            ),
         ),
         syslog_identifier=_syslog_identifier(unit_name),
         exec_start=exec_line(steps[0], what),
         exec_stop=exec_line(steps[1], what),
-        service_restart=tuple(service_restart),
+        exec_reload=_reload(spec.name, unit_options, options.scope),
+        service_restart=(*service_restart, *unhealthy_settings(unit_options.on_unhealthy)),
         timeout_start=f"{start_seconds}s",
         timeout_stop=f"{stop_after + STOP_MARGIN}s",
         wanted_by=" ".join(wanted_by(unit_options, options.engine, options.scope)),
@@ -217,6 +225,18 @@ def _steps(
             [helper_path, "discard", name, stop],
         )
     return ([helper_path, "run", name], [helper_path, "stop", name, stop])
+
+
+def _reload(name: str, unit_options: UnitOptions, scope: Scope) -> tuple[str, ...]:
+    """ExecReload=: the helper sends --reload-signal to the container, or runs --reload-cmd in
+    it (its words as one compact JSON array, the engine's exec request's Cmd)."""
+    what, helper_path = f"container {name}: reload", str(scope.helper)
+    if unit_options.reload_signal:
+        return (exec_line([helper_path, "signal", name, unit_options.reload_signal], what),)
+    if unit_options.reload_argv:
+        argv = json.dumps(list(unit_options.reload_argv), ensure_ascii=True, separators=(",", ":"))
+        return (exec_line([helper_path, "exec", name, argv], what),)
+    return ()
 
 
 def _origin(

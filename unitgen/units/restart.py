@@ -74,6 +74,22 @@ def restart_settings(
     return [], [("Restart", "no")]
 
 
+# The helper's run ends by this signal, never a container's exit status, when it stopped or
+# killed its container for being unhealthy (UNITGEN_ON_UNHEALTHY): the unit says what that
+# end means, whatever its Restart= (a container with Docker's policy `no` has Restart=no).
+UNHEALTHY_END = "SIGUSR2"
+
+
+def unhealthy_settings(on_unhealthy: str | None) -> list[tuple[str, str]]:
+    """--on-unhealthy -> [Service] settings: restart and kill restart the unit (under its
+    back-off); stop leaves it inactive, neither failed nor restarted."""
+    if on_unhealthy in ("restart", "kill"):
+        return [("RestartForceExitStatus", UNHEALTHY_END)]
+    if on_unhealthy == "stop":
+        return [("SuccessExitStatus", UNHEALTHY_END), ("RestartPreventExitStatus", UNHEALTHY_END)]
+    return []
+
+
 def helper_backs_off(policy: RestartPolicy, restart_sec: int | None = None) -> bool:
     """Whether the unit asks the helper for Docker's back-off: a restarting policy, unless
     --restart-sec sets a fixed pace."""

@@ -57,6 +57,8 @@ class ContainerContext:
     syslog_identifier: str = field(metadata=ONE)
     exec_start: str = field(metadata=ONE)
     exec_stop: str = field(metadata=ONE)
+    # ExecReload=, with --reload-signal or --reload-cmd; none otherwise (reload refused)
+    exec_reload: tuple[str, ...] = field(default=(), metadata=EACH)
     service_restart: Pairs = field(metadata=EACH)
     timeout_start: str = field(metadata=ONE)
     timeout_stop: str = field(metadata=ONE)
