@@ -62,9 +62,11 @@ def test_on_unhealthy_restart_restarts_the_container_and_it_is_healthy_again(
     started = inspect(web, "{{.State.StartedAt}}")
     make_unhealthy(web)
     wait_for(
-        lambda: inspect(web, "{{.State.StartedAt}} {{.State.Health.Status}}")
-        not in (f"{started} healthy", f"{started} unhealthy")
-        and inspect(web, "{{.State.Health.Status}}") == "healthy",
+        lambda: (
+            inspect(web, "{{.State.StartedAt}} {{.State.Health.Status}}")
+            not in (f"{started} healthy", f"{started} unhealthy")
+            and inspect(web, "{{.State.Health.Status}}") == "healthy"
+        ),
         what="the container restarted and healthy again",
     )
     wait_for(lambda: state(harness, unit_of(web))["ActiveState"] == "active")
@@ -83,8 +85,10 @@ def test_on_unhealthy_kill_restarts_even_a_container_without_a_restart_policy(
     started = inspect(job, "{{.State.StartedAt}}")
     make_unhealthy(job)
     wait_for(
-        lambda: inspect(job, "{{.State.StartedAt}}") != started
-        and inspect(job, "{{.State.Health.Status}}") == "healthy",
+        lambda: (
+            inspect(job, "{{.State.StartedAt}}") != started
+            and inspect(job, "{{.State.Health.Status}}") == "healthy"
+        ),
         what="the killed container started again and healthy",
     )
     wait_for(lambda: state(harness, unit_of(job))["ActiveState"] == "active")

@@ -293,3 +293,15 @@ def test_limits_dns_ulimits_and_logging_are_written_as_compose_spells_them() -> 
 
 
 BASICS = ("container_name", "image", "restart", "network_mode")
+
+
+def test_on_unhealthy_and_a_reload_have_no_place_in_compose_and_are_warnings() -> None:
+    from unitgen.options import build
+
+    chosen = {"db": build(on_unhealthy="restart", reload_signal="HUP")}
+    export = export_compose(small(), ["web"], None, chosen)
+    assert "db: on-unhealthy restart (Compose has no action on an unhealthy container)" in (
+        export.warnings
+    )
+    assert "db: reload by SIGHUP (Compose has no reload)" in export.warnings
+    assert "#   db: reload by SIGHUP (Compose has no reload)" in export.files["compose.yaml"]

@@ -15,6 +15,7 @@ from unitgen.export.quadlet import export_quadlet, qualified_image
 from unitgen.graph import Graph
 from unitgen.model import Device, Mount, NetworkSpec, RestartPolicy
 from unitgen.model import RunConfig as Run
+from unitgen.options import build
 
 
 def values(text: str, key: str) -> list[str]:
@@ -272,3 +273,26 @@ def test_a_split_key_quotes_a_value_with_a_blank_or_a_single_quote() -> None:
     text = export.files["web.container"]
     assert values(text, "AddDevice") == ['"/dev/a b:/dev/x\'y:rwm"']
     assert values(text, "AddCapability") == ["NET_ADMIN"]
+
+
+def test_on_unhealthy_becomes_health_on_failure_and_a_reload_its_exec_reload() -> None:
+    chosen = {
+        "db": build(on_unhealthy="kill", reload_cmd="pg_ctl reload -D '/var/lib/my db'"),
+        "web": build(on_unhealthy="restart", reload_signal="HUP"),
+    }
+    files = export_quadlet(small(), ["web"], None, chosen).files
+    assert values(files["db.container"], "HealthOnFailure") == ["kill"]
+    assert values(files["db.container"], "ExecReload") == [
+        '/usr/bin/podman exec db pg_ctl reload -D "/var/lib/my db"'
+    ]
+    assert values(files["web.container"], "ExecReload") == [
+        "/usr/bin/podman kill --signal=SIGHUP web"
+    ]
+    # web has no health check: nothing to act on, and the file says so.
+    assert values(files["web.container"], "HealthOnFailure") == []
+    assert "web: on-unhealthy without a health check" in files["web.container"]
+
+
+def test_without_health_or_reload_options_there_is_neither_key() -> None:
+    db = export_quadlet(small(), ["db"], None, {"db": build()}).files["db.container"]
+    assert values(db, "HealthOnFailure") == [] and values(db, "ExecReload") == []

@@ -140,3 +140,14 @@ def test_docker_stack_config_accepts_the_files_and_reads_hostile_values_back(
     read = yaml.safe_load(done.stdout)["services"]["web"]
     assert read["command"] == list(HOSTILE)  # interpolated: each $$ is a $ again
     assert read["environment"] == dict(env)
+
+
+def test_on_unhealthy_and_a_reload_have_no_place_in_a_stack_and_are_warnings() -> None:
+    from unitgen.options import build
+
+    chosen = {"web": build(on_unhealthy="stop", reload_cmd="kill -HUP 1")}
+    warnings = export_stack(small(), ["web"], None, chosen).warnings
+    assert (
+        "web: on-unhealthy stop (a Swarm stack has no action on an unhealthy container)" in warnings
+    )
+    assert "web: reload by kill -HUP 1 (a Swarm stack has no reload)" in warnings

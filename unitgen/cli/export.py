@@ -60,10 +60,12 @@ def export(
       unitgen export --format compose web1 > compose.yaml
       unitgen export --format quadlet --all --output /etc/containers/systemd
     """
+    from unitgen.errors import UnitgenError
     from unitgen.export.compose import export_compose
     from unitgen.export.quadlet import export_quadlet
     from unitgen.export.stack import export_stack
-    from unitgen.plan.actions import effective_policy, require_names
+    from unitgen.options import UnitOptions
+    from unitgen.plan.actions import effective_policy, options_for, require_names
     from unitgen.units.names import container_unit_name
 
     require_names(containers, all_=all_, command="export")
@@ -77,8 +79,16 @@ def export(
         name: effective_policy(spec.restart_policy, installed.get(container_unit_name(name)))
         for name, spec in graph.containers.items()
     }
+    chosen = {}
+    for name, spec in graph.containers.items():
+        try:
+            chosen[name] = options_for(
+                spec, UnitOptions(), installed.get(container_unit_name(name))
+            )[1]
+        except UnitgenError as exc:  # a bad label: that container's options are not exported
+            log().warning("not exported: %s: its generator options: %s", name, exc.message)
     exporter = {"compose": export_compose, "quadlet": export_quadlet, "stack": export_stack}
-    result = exporter[format_](graph, None if all_ else names, policies)
+    result = exporter[format_](graph, None if all_ else names, policies, chosen)
     for warning in result.warnings:
         log().warning("not exported: %s", warning)
     if output is not None:

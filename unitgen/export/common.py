@@ -17,8 +17,12 @@ from unitgen import __version__
 from unitgen.errors import UnitgenError
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, PortBinding, RestartPolicy
+from unitgen.options import UnitOptions
 
 Policies = Mapping[str, RestartPolicy]
+# Each container's generator options in effect (recorded in its unit, over its labels): what
+# an export can write of them (health, reload), or warn about.
+Chosen = Mapping[str, UnitOptions]
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,24 @@ def policy(spec: ContainerSpec, policies: Policies | None) -> RestartPolicy:
     """The policy to write: Docker's, or the one an installed unit recorded when unitgen set
     Docker's to `no` (the caller looks those up; an export reads no files itself)."""
     return (policies or {}).get(spec.name, spec.restart_policy)
+
+
+def chosen_of(spec: ContainerSpec, chosen: Chosen | None) -> UnitOptions:
+    return (chosen or {}).get(spec.name, UnitOptions())
+
+
+def health_and_reload_warnings(spec: ContainerSpec, chosen: Chosen | None, fmt: str) -> list[str]:
+    """What Compose and Swarm have no place for: an action on unhealthy, a reload."""
+    options, found = chosen_of(spec, chosen), []
+    if options.on_unhealthy not in (None, "none"):
+        found.append(
+            f"{spec.name}: on-unhealthy {options.on_unhealthy} ({fmt} has no action on an "
+            "unhealthy container)"
+        )
+    if options.reload_signal or options.reload_cmd:
+        how = options.reload_signal or options.reload_cmd
+        found.append(f"{spec.name}: reload by {how} ({fmt} has no reload)")
+    return found
 
 
 def unexported(spec: ContainerSpec) -> list[str]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from unitgen.export.common import (
+    Chosen,
     Export,
     Policies,
     cpus,
     header,
+    health_and_reload_warnings,
     labels,
     policy,
     port_spec,
@@ -236,14 +238,19 @@ def externals(graph: Graph, order: Sequence[str]) -> dict[str, Node]:
     return found
 
 
-def export_compose(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
+def export_compose(
+    graph: Graph,
+    names: Sequence[str] | None,
+    policies: Policies | None,
+    chosen: Chosen | None = None,
+) -> Export:
     """The Compose file for NAMES and what they need (every container when None)."""
     order, left_out = selection(graph, names)
     warnings: list[str] = left_out
     services: dict[str, Node] = {}
     for name in order:
         spec = graph.containers[name]
-        warnings += unexported(spec)
+        warnings += unexported(spec) + health_and_reload_warnings(spec, chosen, "Compose")
         services[name] = _service(graph, spec, policies, warnings)
     document: dict[str, Node] = {"services": services} | externals(graph, order)
     head = header("Compose; check it with docker compose -f FILE config", order, warnings)

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 
 from unitgen.errors import UnsafeValue
 from unitgen.export.common import (
+    Chosen,
     Export,
     Policies,
+    chosen_of,
     cpus,
     header,
     labels,
@@ -40,13 +42,16 @@ from unitgen.export.common import (
 )
 from unitgen.graph import Graph
 from unitgen.model import ContainerSpec, NetworkSpec
+from unitgen.options import UnitOptions
 from unitgen.units.render import REQUIREMENT
 from unitgen.units.restart import restart_settings
+from unitgen.units.unitfile import exec_line
 
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_./:=,+@-]+")
 _C_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
 # An image pull may take minutes; Podman's documentation recommends this for Quadlet units.
 START_TIMEOUT = "900"
+PODMAN = "/usr/bin/podman"
 # Docker's IPAM driver "default" is Podman's default too.
 _DEFAULT_IPAM = ("default", "")
 
@@ -203,6 +208,25 @@ def _health(file: _File, spec: ContainerSpec) -> None:
     file.add("Container", "Notify", "healthy")
 
 
+def _health_and_reload(file: _File, spec: ContainerSpec, options: UnitOptions) -> None:
+    """HealthOnFailure= takes unitgen's words (Podman restarts the container itself on
+    `restart`; `kill` leaves it to systemd). A reload is written as the ExecReload= that
+    Quadlet 5.5's ReloadSignal=/ReloadCmd= make: Debian 13's Podman 5.4 refuses those keys,
+    and with them the whole file."""
+    if options.on_unhealthy not in (None, "none"):
+        if spec.health is None or not spec.health.test:
+            file.warnings.append(f"{spec.name}: on-unhealthy without a health check")
+        else:
+            file.add("Container", "HealthOnFailure", str(options.on_unhealthy))
+    what = f"container {spec.name}: reload"
+    if options.reload_signal:
+        argv = [PODMAN, "kill", f"--signal={options.reload_signal}", spec.name]
+        file.add("Service", "ExecReload", exec_line(argv, what))
+    elif options.reload_argv:
+        argv = [PODMAN, "exec", spec.name, *options.reload_argv]
+        file.add("Service", "ExecReload", exec_line(argv, what))
+
+
 def _container(graph: Graph, spec: ContainerSpec, policies: Policies | None) -> _File:
     run = spec.run
     file = _File(spec.name)
@@ -354,7 +378,12 @@ def _network_file(net: NetworkSpec) -> _File:
     return file
 
 
-def export_quadlet(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
+def export_quadlet(
+    graph: Graph,
+    names: Sequence[str] | None,
+    policies: Policies | None,
+    chosen: Chosen | None = None,
+) -> Export:
     """The Quadlet files for NAMES and what they need (every container when None)."""
     order, left_out = selection(graph, names)
     networks = sorted({net for name in order for net in graph.containers[name].networks})
@@ -374,6 +403,7 @@ def export_quadlet(graph: Graph, names: Sequence[str] | None, policies: Policies
     for name in order:
         spec = graph.containers[name]
         file = _container(graph, spec, policies)
+        _health_and_reload(file, spec, chosen_of(spec, chosen))
         mine = unexported(spec) + file.warnings
         warnings += mine
         files[f"{name}.container"] = file.text(mine, [name], "container")

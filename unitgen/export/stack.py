@@ -14,7 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from unitgen.export.common import Export, Policies, cpus, header, policy, seconds, selection
+from unitgen.export.common import (
+    Chosen,
+    Export,
+    Policies,
+    cpus,
+    header,
+    health_and_reload_warnings,
+    policy,
+    seconds,
+    selection,
+)
 from unitgen.export.common import unexported as unexported_settings
 from unitgen.export.compose import endpoint, externals, healthcheck, literal, literals, process
 from unitgen.export.yaml_text import Node, comment, dump
@@ -181,13 +191,19 @@ def _swarm_networks(graph: Graph, order: Sequence[str]) -> list[str]:
     ]
 
 
-def export_stack(graph: Graph, names: Sequence[str] | None, policies: Policies | None) -> Export:
+def export_stack(
+    graph: Graph,
+    names: Sequence[str] | None,
+    policies: Policies | None,
+    chosen: Chosen | None = None,
+) -> Export:
     """The stack file for NAMES and what they need (every container when None)."""
     order, warnings = selection(graph, names)
     services: dict[str, Node] = {}
     for name in order:
         spec = graph.containers[name]
         warnings += unexported_settings(spec) + _unsupported(graph, spec)
+        warnings += health_and_reload_warnings(spec, chosen, "a Swarm stack")
         services[name] = _service(spec, policies)
     warnings += _swarm_networks(graph, order)
     document: dict[str, Node] = {"version": VERSION, "services": services}
