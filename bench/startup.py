@@ -5,7 +5,13 @@ to no engine and import no SDK) against `python -c 'import click'` (the same int
 The commands take turns run by run and each ratio is the median of the run-by-run ratios, so
 that a slow spell of this shared VM slows a pair, not one side.
 
-    python -m bench.startup [--runs 20] [--create N]
+Then shell completion of a container name (TAB after `unitgen generate `, as bash's script
+asks it: `_UNITGEN_COMPLETE=bash_complete COMP_WORDS=... COMP_CWORD=2 unitgen`) with
+`--complete` (100) fixture containers created for it (removed afterwards), against `docker
+ps -a --format '{{.Names}}'`: the same names from one listing, by the Go CLI. No target
+(issue #22: report it).
+
+    python -m bench.startup [--runs 20] [--create N] [--complete N]
 
 Targets (issue #22): each <= 1.3 x its floor. Run it with the
 package byte-compiled (as Debian installs it: `python -m compileall unitgen`) and the
@@ -35,6 +41,9 @@ from bench._common import (
 HELP_TARGET = 1.3
 GENERATE_TARGET = 1.3
 SINGLE_PREFIX = "ugs"
+COMPLETE_PREFIX = "ugc"
+COMPLETE = "unitgen generate <TAB>"
+COMPLETE_FLOOR = "docker ps -a --format '{{.Names}}'"
 
 
 def pick_container(prefix: str | None) -> tuple[str, list[str]]:
@@ -53,6 +62,43 @@ def pick_container(prefix: str | None) -> tuple[str, list[str]]:
     return name, [SINGLE_PREFIX]
 
 
+def completion_argv() -> list[str]:
+    """What bash's completion script runs for `unitgen generate <TAB>` (the word being
+    completed empty: every container's name); `env` sets click's protocol variables, since
+    the timing helpers pass no environment of their own."""
+    protocol = ["_UNITGEN_COMPLETE=bash_complete", "COMP_WORDS=unitgen generate ", "COMP_CWORD=2"]
+    return ["env", *protocol, *unitgen_argv()]
+
+
+def time_completion(n: int, seed: int, runs: int, warmup: int) -> dict[str, Any]:
+    """N fixture containers created, unitgen's completion of a container name and its floor
+    timed taking turns, the fixtures removed again."""
+    print(f"creating {n} fixtures {COMPLETE_PREFIX}-c* for completion", file=sys.stderr)
+    with fixtures.fixtures(n, seed, COMPLETE_PREFIX):
+        offered = subprocess.run(completion_argv(), capture_output=True, text=True, check=True)
+        names = {line.partition(",")[2] for line in offered.stdout.splitlines()}
+        missing = set(fixtures.existing(COMPLETE_PREFIX)) - names
+        if missing:
+            raise RuntimeError(f"completion did not offer {len(missing)} of the fixtures")
+        total = fixtures.count_all_containers()
+        floor = ["docker", "ps", "-a", "--format", "{{.Names}}"]
+        subject, reference = time_interleaved(
+            [(COMPLETE, completion_argv(), None), (COMPLETE_FLOOR, floor, None)],
+            runs=runs,
+            warmup=warmup,
+        )
+    ratio = statistics.median(a / b for a, b in zip(subject.runs, reference.runs, strict=True))
+    return {
+        "fixtures": n,
+        "containers_on_engine": total,
+        "names_offered": len(names),
+        "subject": subject.as_json(),
+        "floor": reference.as_json(),
+        "ratio_median_of_pairs": ratio,
+        "ratio_best": subject.best / reference.best,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__)
     parser.add_argument("--runs", type=int, default=20, help="timed runs per command (>= 10)")
@@ -62,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         "--create", type=int, default=0, metavar="N", help="create N fixtures if none exist"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--complete",
+        type=int,
+        default=100,
+        metavar="N",
+        help="containers to create for the completion pair (0: skip it)",
+    )
     args = parser.parse_args(argv)
     runs = max(args.runs, 10)
 
@@ -123,6 +176,23 @@ def main(argv: list[str] | None = None) -> int:
         f"ratios); X = {container}: {units} units printed, {total} containers on the engine"
     )
     print(table(["command", "ms", "floor", "ms", "ratio", "target", ""], rows))
+    completion = (
+        time_completion(args.complete, args.seed, runs, args.warmup) if args.complete else None
+    )
+    if completion:
+        print(
+            f"\ncompletion (median of {runs} interleaved runs, ms): "
+            f"{completion['fixtures']} fixtures, {completion['containers_on_engine']} containers "
+            f"on the engine, {completion['names_offered']} names offered"
+        )
+        row = [
+            COMPLETE,
+            ms(completion["subject"]["median_s"]),
+            COMPLETE_FLOOR,
+            ms(completion["floor"]["median_s"]),
+            f"{completion['ratio_median_of_pairs']:.2f}",
+        ]
+        print(table(["command", "ms", "floor", "ms", "ratio"], [row]))
     path = write_result(
         "startup",
         {
@@ -131,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             "containers_on_engine": total,
             "runs": runs,
             "pairs": results,
+            "completion": completion,
         },
     )
     print(f"\nwrote {path}")

@@ -7,9 +7,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# docker-registry: the image registry `unitgen update`'s tests push to (tests/registry.py).
+# docker-registry: the image registry `unitgen update`'s tests push to (tests/registry.py);
+# apache2-utils: htpasswd, for the bcrypt login file of the full host's registry that wants a
+# login (tests/fullhost/test_registry.py).
 need_pkgs="docker.io busybox-static debootstrap netcat-openbsd shellcheck python3-venv python3-dev gcc
-libsystemd-dev pkg-config util-linux systemd graphviz docker-compose docker-registry zsh"
+libsystemd-dev pkg-config util-linux systemd graphviz docker-compose docker-registry apache2-utils zsh"
 missing=""
 for pkg in $need_pkgs; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"

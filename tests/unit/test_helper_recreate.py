@@ -321,6 +321,77 @@ def test_a_pull_the_engine_refuses_gives_up_with_its_message(engine: FakeEngine,
     assert calls(engine).count(CREATE_IT) == 1
 
 
+# How engines refuse a pull for want of a login (Docker 20.10's 500, later engines' 401, Docker
+# Hub's 404, a refusal inside the stream): the words tests/unit/test_docker_images.py gives
+# `unitgen update`'s pull.
+LOGIN_REFUSALS = {
+    "no-credentials": Reply(
+        500,
+        '{"message":"Head \\"http://127.0.0.1:5000/v2/app/manifests/1\\": '
+        'no basic auth credentials"}',
+    ),
+    "401": Reply(401, '{"message":"Head https://127.0.0.1:5000/v2/app/manifests/1: x"}'),
+    "pull-access-denied": Reply(
+        404,
+        '{"message":"pull access denied for 127.0.0.1:5000/app, repository does not exist or '
+        "may require 'docker login': denied: requested access to the resource is denied\"}",
+    ),
+    "in-the-stream": Reply(
+        200,
+        '{"status":"Pulling from app","id":"1"}\r\n'
+        '{"errorDetail":{"message":"unauthorized: authentication required"},'
+        '"error":"unauthorized: authentication required"}\r\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("refusal", LOGIN_REFUSALS.values(), ids=LOGIN_REFUSALS.keys())
+def test_a_pull_refused_for_want_of_a_login_says_docker_login_registry_in_the_journal(
+    engine: FakeEngine, web: Path, refusal: Reply
+) -> None:
+    serving(engine, create=(NO_IMAGE, CREATED))
+    engine.on("POST", "/images/create", refusal)
+    done = run_helper(engine, "recreate", "web", str(web), "10")
+    said = done.stderr.splitlines()[-1]
+    assert done.returncode == GIVES_UP
+    assert said.startswith("could not pull image 127.0.0.1:5000/app:1")
+    assert said.endswith(
+        "; log in first: docker login 127.0.0.1:5000, then unitgen install --recreate web"
+        " (the record carries the login)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("image", "registry"),
+    [
+        ("app:1", "docker.io"),
+        ("team/app:1", "docker.io"),
+        ("registry.example/team/app:1", "registry.example"),
+        ("localhost/app", "localhost"),
+        ("127.0.0.1:5000/app:1@sha256:" + "b" * 64, "127.0.0.1:5000"),
+    ],
+)
+def test_the_login_a_refused_pull_asks_for_is_the_registry_docker_login_names(
+    engine: FakeEngine, tmp_path: Path, image: str, registry: str
+) -> None:
+    from unitgen.engine.sdk import registry_of
+
+    assert registry_of(image) == registry  # what `unitgen update` would say
+    serving(engine, create=(NO_IMAGE, CREATED))
+    engine.on("POST", "/images/create", LOGIN_REFUSALS["no-credentials"])
+    done = run_helper(engine, "recreate", "web", str(record(tmp_path / "r", image=image)), "10")
+    assert f"; log in first: docker login {registry}, then " in done.stderr
+
+
+def test_a_pull_refused_for_another_reason_asks_for_no_login(engine: FakeEngine, web: Path) -> None:
+    serving(engine, create=(NO_IMAGE, CREATED))
+    engine.on("POST", "/images/create", Reply(404, '{"message":"manifest unknown"}'))
+    done = run_helper(engine, "recreate", "web", str(web), "10")
+    assert done.stderr.splitlines()[-1] == (
+        "could not pull image 127.0.0.1:5000/app:1 (HTTP 404): manifest unknown"
+    )
+
+
 def test_an_image_still_missing_after_its_pull_gives_up_without_pulling_again(
     engine: FakeEngine, web: Path
 ) -> None:

@@ -760,12 +760,38 @@ pull() {
     [ -z "$LOGIN" ] || HEADER="X-Registry-Auth: $LOGIN$CR$NL"
     request POST "/images/create?fromImage=$(urlencode "$repo")&tag=$(urlencode "${tag:-latest}")" ""
     HEADER=''
-    [ "$STATUS" = 200 ] || die "could not pull image $IMAGE (HTTP $STATUS): $(message)"
+    [ "$STATUS" = 200 ] || die "could not pull image $IMAGE (HTTP $STATUS): $(why_not "$(message)")"
     # The engine answers 200 before it starts, then streams its progress, one JSON object a
     # line: a failure is the member "error" of the last one.
     case $BODY in
-    *\"error\":*) die "could not pull image $IMAGE: $(string_of error)" ;;
+    *\"error\":*) die "could not pull image $IMAGE: $(why_not "$(string_of error)")" ;;
     esac
+}
+
+# why_not WORDS: the engine's reason a pull failed, and, when WORDS (or a 401) say the
+# registry wants a login, what to do (the words unitgen/engine/sdk.py's _NEEDS_LOGIN knows):
+# log in to the registry the docker CLI would name for $repo (its first path component when
+# that has a dot or a colon or is localhost, else Docker Hub), then write the record again:
+# the pull sends the login the record carries, not the one of root's ~/.docker now.
+why_not() {
+    case $STATUS/$1 in
+    401/* | *[Uu]nauthorized* | *"authentication required"* | *"no basic auth credentials"* | \
+        *"pull access denied"* | *"denied: "* | *"requested access to the resource is denied"*) ;;
+    *)
+        printf '%s' "$1"
+        return 0
+        ;;
+    esac
+    registry=docker.io
+    case $repo in
+    */*)
+        case ${repo%%/*} in
+        *.* | *:* | localhost) registry=${repo%%/*} ;;
+        esac
+        ;;
+    esac
+    printf '%s; log in first: docker login %s, then %s (the record carries the login)' \
+        "$1" "$registry" "${fix#rewrite it with: }"
 }
 
 # connect NAME: POST /networks/NET/connect for each "connect NET" line of the record. On a
