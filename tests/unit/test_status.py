@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, health_states
 from tests.fakes import FakeSource, drop_in, host, install_into
 from unitgen.cli.main import main
 from unitgen.commands.status import (
@@ -24,7 +24,7 @@ from unitgen.commands.status import (
 )
 from unitgen.engine.specs import state_from_inspect
 from unitgen.errors import ContainerNotFound, DockerUnavailable
-from unitgen.model import RestartPolicy
+from unitgen.model import HealthRun, RestartPolicy
 
 
 @pytest.fixture
@@ -215,6 +215,16 @@ def test_state_from_inspect_reads_health_restart_count_and_exit_code() -> None:
         3,
         False,
     )
+
+
+def test_state_from_inspect_reads_the_health_checks_last_run_in_one_line() -> None:
+    recorded = health_states()
+    # Recorded: the check printed "checking /data" and then "disk /data is full".
+    assert recorded["health-failing"].last_check == HealthRun(1, "disk /data is full")
+    assert recorded["health-starting"].health == "starting"
+    assert recorded["health-starting"].last_check is None
+    seed = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[0]
+    assert state_from_inspect(seed).last_check is None  # no health check
 
 
 def test_the_json_form_has_a_version_and_each_findings_severity(
