@@ -217,6 +217,66 @@ def test_state_from_inspect_reads_health_restart_count_and_exit_code() -> None:
     )
 
 
+def test_a_failing_health_check_shows_its_exit_code_and_the_last_line_it_printed(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    source.states["seed-vpn"] = health_states()["health-failing"]
+    lines = view(root, source)
+    assert section(lines, "DOCKER") == [
+        "seed-vpn: running, unhealthy; exit code 0; restart count 0 (Docker's own)"
+    ]
+    assert section(lines, "HEALTH") == ["unhealthy; the last check exited 1: disk /data is full"]
+    data = json.loads(status_json(gather(host(root), source, "seed-vpn")))
+    assert data["docker"]["last_check"] == {"exit_code": 1, "output": "disk /data is full"}
+
+
+def test_a_health_check_that_has_not_run_yet_says_so(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.states["seed-vpn"] = health_states()["health-starting"]
+    assert section(view(root, source), "HEALTH") == ["starting; no check has run yet"]
+
+
+def test_a_checks_output_cannot_drive_the_terminal_and_silence_is_said(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    failing = health_states()["health-failing"]
+    source.states["seed-vpn"] = replace(failing, last_check=HealthRun(1, "\x1b[2Jgone"))
+    assert section(view(root, source), "HEALTH") == [
+        "unhealthy; the last check exited 1: \\x1b[2Jgone"
+    ]
+    source.states["seed-vpn"] = replace(failing, last_check=HealthRun(-1, ""))
+    assert section(view(root, source), "HEALTH") == [
+        "unhealthy; the last check exited -1 and printed nothing"
+    ]
+
+
+def test_a_container_without_a_health_check_has_no_health_line(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    assert not any(line.startswith("HEALTH") for line in view(root, source))
+
+
+def test_a_unit_waiting_to_restart_says_auto_restart_and_counts_systemds_restarts(
+    tmp_path: Path,
+) -> None:
+    shown = {
+        "ActiveState": "activating",
+        "SubState": "auto-restart",
+        "Result": "signal",
+        "ExecMainStatus": "9",
+        "ExecMainExitTimestamp": "Thu 2026-12-03 08:40:00 UTC",
+        "NRestarts": "1",
+        "UnitFileState": "enabled",
+    }
+    unit = unit_view("docker-web.service", tmp_path, "unitgen", shown, enabled=True)
+    lines = status_lines(Status("web", unit, (), (), None, None, (), None, (), None))
+    assert section(lines, "SYSTEMD") == ["activating (auto-restart), enabled, result signal"]
+    assert section(lines, "EXIT")[0].endswith("; restarts by systemd: 1")
+
+
 def test_state_from_inspect_reads_the_health_checks_last_run_in_one_line() -> None:
     recorded = health_states()
     # Recorded: the check printed "checking /data" and then "disk /data is full".

@@ -143,12 +143,14 @@ def diff(
 def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
     """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
 
-    The unit's state, last exit and restarts (systemd), its drop-ins; the container's state,
-    health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
-    or Wants; its drift; the container's last 10 log lines. Without a running systemd it
-    shows what the files say and `offline`; with the engine down, the systemd side and
-    DOCKER unknown. CONTAINER is a name, /NAME, an id or a unique id prefix. Exit 4 when
-    there is neither a unit nor a container CONTAINER names.
+    The unit's state (activating (auto-restart): waiting to be started again), last exit and
+    restarts (systemd), its drop-ins; the container's state, exit code and restart count
+    (Docker); its health check's status and last run (exit code, the last line of its
+    output); the state of each unit it Requires, BindsTo or Wants; its drift; the
+    container's last 10 log lines. Without a running systemd it shows what the files say
+    and `offline`; with the engine down, the systemd side and DOCKER unknown. CONTAINER is a
+    name, /NAME, an id or a unique id prefix. Exit 4 when there is neither a unit nor a
+    container CONTAINER names.
 
     \b
     Examples:
