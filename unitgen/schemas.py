@@ -127,6 +127,24 @@ LIST = Document(
             "engine was not asked or did not answer",
         ),
         Field("units[].edited", "boolean", "changed by hand since unitgen wrote it"),
+        Field(
+            "units[].sub",
+            "string",
+            "systemd's SubState; auto-restart (or auto-restart-queued): its process died and "
+            'it waits to be started again; "" offline',
+        ),
+        Field(
+            "units[].restarts",
+            "integer|null",
+            "NRestarts: systemd's automatic restarts of the unit so far; null offline",
+        ),
+        Field(
+            "units[].health",
+            "string|null",
+            "the container's health: starting, healthy or unhealthy; null: no health check, "
+            "a network unit, or Docker not known (see docker)",
+        ),
+        *_under("units[]", _LAST_CHECK),
     ),
 )
 

@@ -24,11 +24,15 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     """The units unitgen made (containers' and networks'), and their states.
 
     \b
-    Columns: UNIT, CONTAINER (or the network), ACTIVE (systemd), ENABLED (- for a network
+    Columns: UNIT (docker-NAME.service, unitgen-network-NAME.service), ACTIVE (systemd's
+    ActiveState; auto-restart for a unit whose container died and which waits to be started
+    again), RESTARTS (systemd's automatic restarts, NRestarts), ENABLED (- for a network
     unit, which its containers pull in), DOCKER (container: running, stopped, gone; network:
-    present, gone; unknown when the engine was not asked or did not answer), EDITED (changed
-    by hand since unitgen wrote it). Works without the engine: what systemd and the unit
-    files say is listed, DOCKER is unknown, and the exit code is 21.
+    present, gone; unknown when the engine was not asked or did not answer), HEALTH (the
+    container's health check: starting, healthy, unhealthy; - without one; `unitgen status
+    NAME` and --json show its last run's exit code and output), EDITED (changed by hand
+    since unitgen wrote it). Works without the engine: what systemd and the unit files say
+    is listed, DOCKER and HEALTH are unknown, and the exit code is 21.
 
     \b
     Examples:
