@@ -22,7 +22,7 @@ from unitgen.commands.status import (
     status_lines,
     unit_view,
 )
-from unitgen.engine.specs import state_from_inspect
+from unitgen.engine.specs import last_line, state_from_inspect
 from unitgen.errors import ContainerNotFound, DockerUnavailable
 from unitgen.model import HealthRun, RestartPolicy
 
@@ -285,6 +285,12 @@ def test_state_from_inspect_reads_the_health_checks_last_run_in_one_line() -> No
     assert recorded["health-starting"].last_check is None
     seed = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[0]
     assert state_from_inspect(seed).last_check is None  # no health check
+
+
+def test_a_checks_output_is_its_last_line_that_is_not_blank() -> None:
+    meter = "  % Total    % Received\r  0     0    0\ncurl: (7) Failed to connect\n\n"
+    assert last_line(meter) == "curl: (7) Failed to connect"
+    assert last_line("  \n") == ""
 
 
 def test_the_json_form_has_a_version_and_each_findings_severity(
