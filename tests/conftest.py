@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.topology import Topology
-from unitgen.engine.specs import network_from_inspect, spec_from_inspect
+from unitgen.engine.specs import network_from_inspect, spec_from_inspect, state_from_inspect
 from unitgen.graph import Graph
 from unitgen.units import render
 
@@ -24,6 +24,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 if TYPE_CHECKING:
     from tests.harness import Harness
     from tests.registry import Registry
+    from unitgen.model import ContainerState
 TEST_IMAGE = "unitgen-test/busybox:latest"
 
 
@@ -35,6 +36,13 @@ def seed_graph() -> Graph:
         [spec_from_inspect(c, names_by_id) for c in containers],
         [network_from_inspect(n) for n in networks],
     )
+
+
+def health_states() -> dict[str, ContainerState]:
+    """The recorded states of health-failing (its check failed, printing two lines) and
+    health-starting (its first check not run yet): tests/fixtures/record-health.sh."""
+    recorded = json.loads((FIXTURES / "inspect/health-containers.json").read_text())
+    return {c["Name"].lstrip("/"): state_from_inspect(c) for c in recorded}
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,10 @@ class FakeSource:
         self.networks: list[NetworkSpec] = list(graph.networks.values())
         self.policy_calls: list[tuple[str, str]] = []
         self.log_lines: dict[str, list[str]] = {}
+        # What the engine says of a container now, where a test says so (a health check's
+        # last run, say); else made up from its spec. Inspects (state, snapshot, closure)
+        # all answer with it, as one engine would.
+        self.states: dict[str, ContainerState] = {}
         self.down = False  # the engine does not answer
         self.record_changes: dict[str, int] = {}  # container -> a memory limit set since
         self.calls: dict[str, int] = {}
@@ -70,6 +74,8 @@ class FakeSource:
         spec = self.containers.get(name)
         if spec is None:
             return None
+        if name in self.states:
+            return self.states[name]
         return ContainerState(
             status="running" if spec.running else "exited",
             health=("healthy" if spec.running else "unhealthy") if spec.health else None,
@@ -101,7 +107,11 @@ class FakeSource:
     def snapshot(self) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         self._asked("snapshot")
         self._answer()
-        return list(self.containers.values()), self.networks
+        return [self._inspected(spec) for spec in self.containers.values()], self.networks
+
+    def _inspected(self, spec: ContainerSpec) -> ContainerSpec:
+        state = self.states.get(spec.name)
+        return spec if state is None else replace(spec, state=state)
 
     def closure(self, names: Sequence[str]) -> tuple[list[ContainerSpec], list[NetworkSpec]]:
         self._asked("closure")
@@ -109,7 +119,7 @@ class FakeSource:
         found = self.containers
 
         def fetch(level: list[str]) -> list[ContainerSpec]:
-            return [found[n] for n in level if n in found]
+            return [self._inspected(found[n]) for n in level if n in found]
 
         specs, networks = walk(names, fetch, compose_index(found.values()))
         return specs, [n for n in self.networks if n.name in networks]

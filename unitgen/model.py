@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 from unitgen.errors import UsageError
@@ -239,6 +239,10 @@ class ContainerSpec:
     running: bool
     spec_hash: str  # hash of the inspect fields the unit depends on, for drift
     run: RunConfig = RunConfig()
+    # What the engine said of it when it was inspected (health, exit code), for `list`: no
+    # unit is made from it, and two inspects of one container differ in it with every health
+    # check, so it is left out of comparisons.
+    state: ContainerState | None = field(default=None, compare=False)
 
     def label(self, key: str) -> str | None:
         for name, value in self.labels:
@@ -256,8 +260,16 @@ class ContainerSpec:
 
 
 @dataclass(frozen=True)
+class HealthRun:
+    """The health check's last run, as the engine logged it (State.Health.Log's last entry)."""
+
+    exit_code: int  # 0 passed, 1 failed; -1 when it could not run or timed out (Docker's)
+    output: str  # the last line of what it printed, stripped ("" for nothing)
+
+
+@dataclass(frozen=True)
 class ContainerState:
-    """What the engine says about a container now (`unitgen status`)."""
+    """What the engine says about a container now (`unitgen status`, `unitgen list`)."""
 
     status: str  # created, running, paused, restarting, exited, dead
     health: str | None  # starting, healthy, unhealthy; None without a health check
@@ -266,6 +278,7 @@ class ContainerState:
     tty: bool  # with a TTY the engine's log stream is raw, without it multiplexed
     started_at: str
     finished_at: str
+    last_check: HealthRun | None = None  # None: no health check, or it has not run yet
 
 
 # A unit's ActiveState as systemd reports it, "unknown" when it reports none, and "offline" when

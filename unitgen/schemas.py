@@ -49,6 +49,22 @@ class Document:
 
 _VERSION = Field("version", "integer", f"{VERSION}; a new version only for an incompatible change")
 
+_LAST_CHECK = (
+    Field(
+        "last_check",
+        "object|null",
+        "the health check's last run (State.Health.Log's last entry); null: no health check, "
+        "or it has not run yet",
+    ),
+    Field("last_check.exit_code", "integer", "0 passed, 1 failed, -1 could not run or timed out"),
+    Field(
+        "last_check.output",
+        "string",
+        'the last line of what it printed, stripped ("" for nothing)',
+    ),
+)
+
+
 _FAILED = (
     Field("failed", "array", "containers whose dependency closure was left out, and why"),
     Field("failed[]", "object", "one left-out container"),
@@ -111,6 +127,24 @@ LIST = Document(
             "engine was not asked or did not answer",
         ),
         Field("units[].edited", "boolean", "changed by hand since unitgen wrote it"),
+        Field(
+            "units[].sub",
+            "string",
+            "systemd's SubState; auto-restart (or auto-restart-queued): its process died and "
+            'it waits to be started again; "" offline',
+        ),
+        Field(
+            "units[].restarts",
+            "integer|null",
+            "NRestarts: systemd's automatic restarts of the unit so far; null offline",
+        ),
+        Field(
+            "units[].health",
+            "string|null",
+            "the container's health: starting, healthy or unhealthy; null: no health check, "
+            "a network unit, or Docker not known (see docker)",
+        ),
+        *_under("units[]", _LAST_CHECK),
     ),
 )
 
@@ -162,6 +196,7 @@ STATUS = Document(
         Field("docker.tty", "boolean", "whether it has a TTY"),
         Field("docker.started_at", "string", "when it last started (Docker's timestamp)"),
         Field("docker.finished_at", "string", "when it last stopped (Docker's timestamp)"),
+        *_under("docker", _LAST_CHECK),
         Field("docker_error", "string|null", "why the engine did not answer; null if it did"),
         Field("findings", "array|null", "its drift findings; null if drift could not be read"),
         Field("findings[]", "object", "one finding, as in drift --json"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import update_fakes
+from tests.conftest import health_states
 from tests.fakes import FakeSource, cli_over, drop_in, image_root, run_cli
 from tests.schema_check import problems
 from unitgen import schemas
@@ -40,6 +41,7 @@ RUNS: list[tuple[str, list[str], int]] = [
     ("status", ["status", "--json", "seed-vpn"], 0),
     ("status", ["status", "--json", "seed-onfail"], 0),
     ("status", ["status", "--json", "seed-reader"], 0),
+    ("status", ["status", "--json", "seed-healthy"], 0),
     ("graph", ["graph", "--json", "seed-container1", "seed-reader", "seed-proxy"], 0),
     ("update", ["update", "--json"], 22),
     ("update", ["update", "--dry-run", "--json", "web"], 0),
@@ -59,18 +61,21 @@ ONLINE = Plan(
 def host(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[FakeSource]:
-    """seed-vpn (running, with logs and a drop-in) and seed-onfail installed; seed-vpn's
-    policy set back to `always` behind unitgen's back (drift); seed-sidecar's unit orphaned;
-    seed-container1 needs a container that does not exist (a left-out closure)."""
+    """seed-vpn (running, with logs and a drop-in), seed-onfail and seed-healthy (its health
+    check failing) installed; seed-vpn's policy set back to `always` behind unitgen's back
+    (drift); seed-sidecar's unit orphaned; seed-container1 needs a container that does not
+    exist (a left-out closure)."""
     fake = FakeSource()
     cli_over(fake, monkeypatch)
     image_root(tmp_path)
-    argv = ["install", "--root", str(tmp_path), "seed-vpn", "seed-onfail", "seed-sidecar"]
+    installed = ["seed-vpn", "seed-onfail", "seed-sidecar", "seed-healthy"]
+    argv = ["install", "--root", str(tmp_path), *installed]
     assert run_cli(argv, capsys)[0] == 0
     fake.containers["seed-vpn"] = replace(
         fake.containers["seed-vpn"], running=True, restart_policy=RestartPolicy("always")
     )
     fake.containers["seed-healthy"] = replace(fake.containers["seed-healthy"], running=True)
+    fake.states["seed-healthy"] = health_states()["health-failing"]
     fake.log_lines["seed-vpn"] = ["hello"]
     del fake.containers["seed-sidecar"]
     broken = fake.containers["seed-container1"]

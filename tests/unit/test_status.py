@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, health_states
 from tests.fakes import FakeSource, drop_in, host, install_into
 from unitgen.cli.main import main
 from unitgen.commands.status import (
@@ -22,9 +22,9 @@ from unitgen.commands.status import (
     status_lines,
     unit_view,
 )
-from unitgen.engine.specs import state_from_inspect
+from unitgen.engine.specs import last_line, state_from_inspect
 from unitgen.errors import ContainerNotFound, DockerUnavailable
-from unitgen.model import RestartPolicy
+from unitgen.model import HealthRun, RestartPolicy
 
 
 @pytest.fixture
@@ -215,6 +215,82 @@ def test_state_from_inspect_reads_health_restart_count_and_exit_code() -> None:
         3,
         False,
     )
+
+
+def test_a_failing_health_check_shows_its_exit_code_and_the_last_line_it_printed(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    source.states["seed-vpn"] = health_states()["health-failing"]
+    lines = view(root, source)
+    assert section(lines, "DOCKER") == [
+        "seed-vpn: running, unhealthy; exit code 0; restart count 0 (Docker's own)"
+    ]
+    assert section(lines, "HEALTH") == ["unhealthy; the last check exited 1: disk /data is full"]
+    data = json.loads(status_json(gather(host(root), source, "seed-vpn")))
+    assert data["docker"]["last_check"] == {"exit_code": 1, "output": "disk /data is full"}
+
+
+def test_a_health_check_that_has_not_run_yet_says_so(installed: tuple[Path, FakeSource]) -> None:
+    root, source = installed
+    source.states["seed-vpn"] = health_states()["health-starting"]
+    assert section(view(root, source), "HEALTH") == ["starting; no check has run yet"]
+
+
+def test_a_checks_output_cannot_drive_the_terminal_and_silence_is_said(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    failing = health_states()["health-failing"]
+    source.states["seed-vpn"] = replace(failing, last_check=HealthRun(1, "\x1b[2Jgone"))
+    assert section(view(root, source), "HEALTH") == [
+        "unhealthy; the last check exited 1: \\x1b[2Jgone"
+    ]
+    source.states["seed-vpn"] = replace(failing, last_check=HealthRun(-1, ""))
+    assert section(view(root, source), "HEALTH") == [
+        "unhealthy; the last check exited -1 and printed nothing"
+    ]
+
+
+def test_a_container_without_a_health_check_has_no_health_line(
+    installed: tuple[Path, FakeSource],
+) -> None:
+    root, source = installed
+    assert not any(line.startswith("HEALTH") for line in view(root, source))
+
+
+def test_a_unit_waiting_to_restart_says_auto_restart_and_counts_systemds_restarts(
+    tmp_path: Path,
+) -> None:
+    shown = {
+        "ActiveState": "activating",
+        "SubState": "auto-restart",
+        "Result": "signal",
+        "ExecMainStatus": "9",
+        "ExecMainExitTimestamp": "Thu 2026-12-03 08:40:00 UTC",
+        "NRestarts": "1",
+        "UnitFileState": "enabled",
+    }
+    unit = unit_view("docker-web.service", tmp_path, "unitgen", shown, enabled=True)
+    lines = status_lines(Status("web", unit, (), (), None, None, (), None, (), None))
+    assert section(lines, "SYSTEMD") == ["activating (auto-restart), enabled, result signal"]
+    assert section(lines, "EXIT")[0].endswith("; restarts by systemd: 1")
+
+
+def test_state_from_inspect_reads_the_health_checks_last_run_in_one_line() -> None:
+    recorded = health_states()
+    # Recorded: the check printed "checking /data" and then "disk /data is full".
+    assert recorded["health-failing"].last_check == HealthRun(1, "disk /data is full")
+    assert recorded["health-starting"].health == "starting"
+    assert recorded["health-starting"].last_check is None
+    seed = json.loads((FIXTURES / "inspect/seed-containers.json").read_text())[0]
+    assert state_from_inspect(seed).last_check is None  # no health check
+
+
+def test_a_checks_output_is_its_last_line_that_is_not_blank() -> None:
+    meter = "  % Total    % Received\r  0     0    0\ncurl: (7) Failed to connect\n\n"
+    assert last_line(meter) == "curl: (7) Failed to connect"
+    assert last_line("  \n") == ""
 
 
 def test_the_json_form_has_a_version_and_each_findings_severity(

@@ -24,11 +24,15 @@ def list_(as_json: bool, no_docker: bool, root: str | None, templates: tuple[Pat
     """The units unitgen made (containers' and networks'), and their states.
 
     \b
-    Columns: UNIT, CONTAINER (or the network), ACTIVE (systemd), ENABLED (- for a network
+    Columns: UNIT (docker-NAME.service, unitgen-network-NAME.service), ACTIVE (systemd's
+    ActiveState; auto-restart for a unit whose container died and which waits to be started
+    again), RESTARTS (systemd's automatic restarts, NRestarts), ENABLED (- for a network
     unit, which its containers pull in), DOCKER (container: running, stopped, gone; network:
-    present, gone; unknown when the engine was not asked or did not answer), EDITED (changed
-    by hand since unitgen wrote it). Works without the engine: what systemd and the unit
-    files say is listed, DOCKER is unknown, and the exit code is 21.
+    present, gone; unknown when the engine was not asked or did not answer), HEALTH (the
+    container's health check: starting, healthy, unhealthy; - without one; `unitgen status
+    NAME` and --json show its last run's exit code and output), EDITED (changed by hand
+    since unitgen wrote it). Works without the engine: what systemd and the unit files say
+    is listed, DOCKER and HEALTH are unknown, and the exit code is 21.
 
     \b
     Examples:
@@ -143,12 +147,14 @@ def diff(
 def status(container: str, as_json: bool, root: str | None, templates: tuple[Path, ...]) -> None:
     """One view of CONTAINER: its unit, the container, what it needs, drift, logs.
 
-    The unit's state, last exit and restarts (systemd), its drop-ins; the container's state,
-    health, exit code and restart count (Docker); the state of each unit it Requires, BindsTo
-    or Wants; its drift; the container's last 10 log lines. Without a running systemd it
-    shows what the files say and `offline`; with the engine down, the systemd side and
-    DOCKER unknown. CONTAINER is a name, /NAME, an id or a unique id prefix. Exit 4 when
-    there is neither a unit nor a container CONTAINER names.
+    The unit's state (activating (auto-restart): waiting to be started again), last exit and
+    restarts (systemd), its drop-ins; the container's state, exit code and restart count
+    (Docker); its health check's status and last run (exit code, the last line of its
+    output); the state of each unit it Requires, BindsTo or Wants; its drift; the
+    container's last 10 log lines. Without a running systemd it shows what the files say
+    and `offline`; with the engine down, the systemd side and DOCKER unknown. CONTAINER is a
+    name, /NAME, an id or a unique id prefix. Exit 4 when there is neither a unit nor a
+    container CONTAINER names.
 
     \b
     Examples:

@@ -19,7 +19,7 @@ from unitgen.commands.view import Engine, Host, HostView
 from unitgen.commands.view import gather as gather_view
 from unitgen.errors import DockerUnavailable
 from unitgen.graph import Graph
-from unitgen.model import ActiveState
+from unitgen.model import ActiveState, ContainerState, HealthRun
 from unitgen.units.installed import InstalledUnit
 
 # Whether the engine was asked, and answered.
@@ -30,6 +30,9 @@ NOT_ASKED: EngineAnswer = "not-asked"
 # What the engine says of a unit's container (running, stopped; recorded: recreate mode, no
 # container while the unit is stopped) or network (present); gone; unknown without an answer.
 DockerState = Literal["running", "stopped", "recorded", "present", "gone", "unknown"]
+# systemd's SubStates of a unit whose process died and which waits to be started again
+# (auto-restart-queued: systemd 254 and later, once its restart job is queued).
+WAITING_TO_RESTART = frozenset({"auto-restart", "auto-restart-queued"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,14 @@ class Row:
     enabled: bool | None  # None for a network unit: never enabled, its containers pull it in
     docker: DockerState
     edited: bool
+    sub: str  # systemd's SubState ("" offline)
+    restarts: int | None  # NRestarts: systemd's automatic restarts; None offline
+    health: str | None  # the container's health status; None: no check, a network, unknown
+    last_check: HealthRun | None  # the health check's last run
+
+    @property
+    def waiting_to_restart(self) -> bool:
+        return self.sub in WAITING_TO_RESTART
 
 
 @dataclass(frozen=True)
@@ -64,17 +75,36 @@ def docker_state(unit: InstalledUnit, graph: Graph | None) -> DockerState:
     return "running" if spec.running else "stopped"
 
 
+def container_state(unit: InstalledUnit, graph: Graph | None) -> ContainerState | None:
+    """What the engine said of the unit's container when it was inspected; None for a network
+    unit, a container that is gone, or without an answer."""
+    if graph is None or unit.network is not None:
+        return None
+    spec = graph.containers.get(unit.container or "")
+    return None if spec is None else spec.state
+
+
+def restarts(shown: Mapping[str, str]) -> int | None:
+    """systemd's NRestarts, None when it said none (offline, or a systemd without it)."""
+    value = shown.get("NRestarts", "")
+    return int(value) if value.isdigit() else None
+
+
 def rows(
     installed: Mapping[str, InstalledUnit],
     active: Mapping[str, ActiveState],
     enabled: Mapping[str, bool],
     graph: Graph | None,
+    shown: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Row, ...]:
-    """One row per unit file, by unit name (container units before network units)."""
+    """One row per unit file, by unit name (container units before network units). SHOWN:
+    `systemctl show` of each unit (None offline)."""
     found = []
     for name in sorted(installed, key=lambda n: (installed[n].network is not None, n)):
         unit = installed[name]
         network = unit.network is not None
+        said = {} if shown is None else shown.get(name, {})
+        state = container_state(unit, graph)
         found.append(
             Row(
                 unit=name,
@@ -85,6 +115,10 @@ def rows(
                 enabled=None if network else enabled[name],
                 docker=docker_state(unit, graph),
                 edited=unit.edited,
+                sub=said.get("SubState", ""),
+                restarts=restarts(said),
+                health=None if state is None else state.health,
+                last_check=None if state is None else state.last_check,
             )
         )
     return tuple(found)
@@ -97,7 +131,8 @@ def listing_of(view: HostView, docker: EngineAnswer, error: str | None = None) -
     active = {n: units[n].active for n in installed}
     enabled = {n: units[n].enabled_for(u.target) for n, u in installed.items()}
     graph = view.graph if docker == ANSWERED else None
-    return Listing(docker, error, rows(installed, active, enabled, graph))
+    shown = view.state.shown if view.online else None
+    return Listing(docker, error, rows(installed, active, enabled, graph, shown))
 
 
 def gather(host: Host, engine: Engine, *, with_docker: bool = True) -> Listing:
@@ -111,16 +146,19 @@ def gather(host: Host, engine: Engine, *, with_docker: bool = True) -> Listing:
 
 
 def table(listing: Listing) -> list[str]:
-    """UNIT, CONTAINER (or the network), ACTIVE, ENABLED, DOCKER, EDITED; `-` where a column
-    does not apply."""
-    header = ("UNIT", "CONTAINER", "ACTIVE", "ENABLED", "DOCKER", "EDITED")
+    """UNIT, ACTIVE, RESTARTS, ENABLED, DOCKER, HEALTH, EDITED; `-` where a column does not
+    apply. The unit's name says its container's or network's (docker-NAME.service,
+    unitgen-network-NAME.service): within 100 columns for names like the seed's."""
+    header = ("UNIT", "ACTIVE", "RESTARTS", "ENABLED", "DOCKER", "HEALTH", "EDITED")
     body = [
         (
             r.unit,
-            r.container if r.container is not None else f"(network {r.network})",
-            r.active,
+            # "activating" alone reads as a start under way: say that it waits to restart.
+            "auto-restart" if r.waiting_to_restart else r.active,
+            "-" if r.restarts is None else str(r.restarts),
             "-" if r.enabled is None else ("yes" if r.enabled else "no"),
             r.docker,
+            _health(r),
             "yes" if r.edited else "no",
         )
         for r in listing.rows
@@ -131,6 +169,12 @@ def table(listing: Listing) -> list[str]:
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in cells
     ]
+
+
+def _health(row: Row) -> str:
+    if row.health is not None:
+        return row.health
+    return "unknown" if row.kind == "container" and row.docker == "unknown" else "-"
 
 
 def as_json(listing: Listing) -> str:

@@ -298,6 +298,17 @@ def _docker_line(s: Status) -> str:
     )
 
 
+def health_line(c: ContainerState) -> str | None:
+    """The health check's status and its last run; None without a health check."""
+    if c.health is None:
+        return None
+    check = c.last_check
+    if check is None:
+        return f"{c.health}; no check has run yet"
+    said = f": {printable(check.output)}" if check.output else " and printed nothing"
+    return f"{c.health}; the last check exited {check.exit_code}{said}"
+
+
 def status_lines(s: Status) -> list[str]:
     """The view, one labelled section a line (continuations indented under the value)."""
     rows: list[tuple[str, Sequence[str]]] = [
@@ -310,6 +321,8 @@ def status_lines(s: Status) -> list[str]:
         rows.append(("EXIT", [exit_line]))
     rows.append(("DROP-INS", [str(d) for d in s.drop_ins] or ["none"]))
     rows.append(("DOCKER", [_docker_line(s)]))
+    if s.docker is not None and (health := health_line(s.docker)) is not None:
+        rows.append(("HEALTH", [health]))
     rows.append(("NEEDS", [f"{d.unit} {d.active} ({d.relation})" for d in s.dependencies]))
     if s.findings is None:
         drift = [str(s.drift_error)]

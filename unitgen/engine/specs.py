@@ -20,6 +20,7 @@ from unitgen.model import (
     ContainerSpec,
     ContainerState,
     HealthCheck,
+    HealthRun,
     NetworkSpec,
     RestartPolicy,
 )
@@ -181,21 +182,41 @@ def spec_from_inspect(data: Inspect, names_by_id: Mapping[str, str]) -> Containe
         running=bool((data.get("State") or {}).get("Running")),
         spec_hash=spec_hash(data),
         run=run_config(data, lambda ref: _resolve(ref, names_by_id)),
+        state=state_from_inspect(data),
     )
 
 
 def state_from_inspect(data: Inspect) -> ContainerState:
     """One container's inspect object -> its state now (pure)."""
     state = data.get("State") or {}
+    # Docker writes Health only for a container with a health check (null before 1.12).
+    health = state.get("Health")
+    health = health if isinstance(health, Mapping) else {}
     return ContainerState(
         status=state.get("Status") or "unknown",
-        health=(state.get("Health") or {}).get("Status"),
+        health=health.get("Status"),
         restart_count=int(data.get("RestartCount") or 0),
         exit_code=int(state.get("ExitCode") or 0),
         tty=bool((data.get("Config") or {}).get("Tty")),
         started_at=state.get("StartedAt") or "",
         finished_at=state.get("FinishedAt") or "",
+        last_check=_last_check(health.get("Log") or []),
     )
+
+
+def _last_check(log: list[Inspect]) -> HealthRun | None:
+    """The newest entry of State.Health.Log (the engine keeps the last five, oldest first)."""
+    if not log:
+        return None
+    last = log[-1]
+    return HealthRun(int(last.get("ExitCode") or 0), last_line(str(last.get("Output") or "")))
+
+
+def last_line(output: str) -> str:
+    """A check's output in one line: its last line that is not blank, stripped. A check that
+    prints progress or a traceback says what failed last (curl's error after its meter)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def network_from_inspect(data: Inspect) -> NetworkSpec:
