@@ -152,7 +152,10 @@ def unit_options(func: F) -> F:
                 "When the health check says unhealthy: none (default, as Docker), restart, "
                 "kill (then systemd restarts the unit) or stop the unit.",
             ),
-            ("--reload-signal", "systemctl reload sends this signal to the container (HUP)."),
+            (
+                "--reload-signal",
+                "systemctl reload sends this signal (HUP, USR1...) to the container.",
+            ),
             ("--reload-cmd", "systemctl reload runs this command in the container."),
         )
     ):

@@ -256,6 +256,11 @@ state_of() {
         ;;
     *) die "cannot inspect container $1 (HTTP $STATUS): $(message)" ;;
     esac
+    read_state
+}
+
+# read_state: what state_of says, from the inspect in BODY.
+read_state() {
     st=${BODY#*\"State\"}
     HEALTH=none
     case $st in
@@ -346,7 +351,7 @@ backoff_note() {
 run() {
     name=$1 stopping=0 RUN=1 since=''
     trap 'stopping=1' USR1 # before READY=1: a stop may follow at once
-    trap 'backoff_note "$name"' EXIT
+    trap 'backoff_note "$name"; end_watch' EXIT
     [ ! -e "$RUN_DIR/exited/$1" ] || rm -f "$RUN_DIR/exited/$1"
     [ ! -e "$RUN_DIR/unhealthy/$1" ] || rm -f "$RUN_DIR/unhealthy/$1"
     backoff_wait "$1"
@@ -373,44 +378,64 @@ run() {
             say "container $1 has no health check: on-unhealthy $UNITGEN_ON_UNHEALTHY has nothing to watch"
         else
             watch "$1" "$UNITGEN_ON_UNHEALTHY" "$since" &
+            WATCH=$!
         fi
     fi
     wait_for "$1"
 }
 
+# end_watch: the watch of run, if any, ended (with its events request).
+WATCH=''
+end_watch() {
+    [ -z "$WATCH" ] || kill "$WATCH" 2>/dev/null
+    WATCH=''
+}
+
 # watch NAME ACTION SINCE: in the background of run (UNITGEN_ON_UNHEALTHY=ACTION), NAME's
 # health events since SINCE, from one events request held open as the wait is: no polling,
-# an sh and an nc per watched container. At an "unhealthy" that an inspect confirms, the
-# check and its last output are said, NAME is stopped (restart, stop: with its own stop
-# timeout) or killed (kill), and run, whose wait then returns, ends by UNHEALTHY_END for
-# the unit to act on. An events stream the engine ends (a restart) is asked for again, from
-# when it ended.
+# an sh and an nc per watched container, the nc writing into a FIFO this sh reads (so that
+# run can end both: it sends TERM to this sh, which ends its nc). At an "unhealthy" that an
+# inspect confirms, the check and its last output are said, NAME is stopped (restart, stop:
+# with its own stop timeout) or killed (kill), and run, whose wait then returns, ends by
+# UNHEALTHY_END for the unit to act on. A stream that ends otherwise (the engine restarted,
+# an inspect failed) is asked for again from SINCE: Docker says a health status only when it
+# changes, so an event not acted on is replayed rather than lost (an inspect tells whether
+# it still holds).
 watch() {
-    main=$$
+    main=$$ events='' fifo="$RUN_DIR/watch/$1"
+    trap '[ -z "$events" ] || kill "$events" 2>/dev/null; rm -f "$fifo"; exit 0' TERM
+    [ -d "$RUN_DIR/watch" ] || mkdir -p "$RUN_DIR/watch"
+    rm -f "$fifo"
+    mkfifo -m 0600 "$fifo" || {
+        say "cannot watch the health of container $1: mkfifo $fifo failed"
+        return 0
+    }
     filters=$(urlencode "{\"container\":[\"$1\"],\"event\":[\"health_status\"]}")
     while kill -0 "$main" 2>/dev/null; do
         printf 'GET %s/events?since=%s&filters=%s HTTP/1.0\r\n\r\n' "$API" "$3" "$filters" |
-            "$NC" -U "$SOCK" 2>/dev/null | {
-            while IFS= read -r line; do
-                # The event's own Action comes before its Actor's attributes (labels).
-                case ${line#*\"Action\":\"} in
-                "health_status: unhealthy\""*) ;;
-                *) continue ;;
-                esac
-                state_of "$1"
-                [ "$HEALTH" = unhealthy ] || continue
-                act_unhealthy "$1" "$2"
-                exit 3
-            done
-            exit 0
-        } && {
-            since=$(date +%s.%N)
-            sleep 1
-            set -- "$1" "$2" "$since"
-            continue
-        }
-        return 0
+            "$NC" -U "$SOCK" >"$fifo" 2>/dev/null &
+        events=$! acted=0
+        while IFS= read -r line; do
+            # The event's own Action comes before its Actor's attributes (labels).
+            a=${line#*\"Action\":}
+            case ${a#"${a%%[! ]*}"} in
+            \"health_status:\ unhealthy\"*) ;;
+            *) continue ;;
+            esac
+            request GET "/containers/$1/json"
+            [ "$STATUS" = 200 ] || continue # gone, or an engine going away: asked again
+            read_state
+            [ "$HEALTH" = unhealthy ] || continue
+            act_unhealthy "$1" "$2"
+            acted=1
+            break
+        done <"$fifo"
+        kill "$events" 2>/dev/null
+        events=''
+        [ "$acted" = 0 ] || break
+        sleep 1
     done
+    rm -f "$fifo"
 }
 
 # act_unhealthy NAME ACTION: after state_of found NAME unhealthy (BODY: its inspect).
@@ -513,6 +538,7 @@ wait_for() {
                 rm -f "$RUN_DIR/unhealthy/$name"
                 say "ending by SIGUSR2: container $name was stopped for being unhealthy"
                 backoff_note "$name"
+                end_watch
                 trap - EXIT USR2
                 kill -s USR2 $$
             fi
