@@ -30,18 +30,20 @@ deb=$(build_deb dist)
 UNITGEN_HARNESS_DEB="$deb" .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/systemd -k "not chaos"
 echo "== Debian 13: the packages built there, then the packaging, systemd, full-host smoke,"
-echo "   handover, recreate-mode, registry-login and dh-unitgen tests against them in Debian"
-echo "   13's harness and full host"
+echo "   handover, recreate-mode, registry-login, health and dh-unitgen tests against them in"
+echo "   Debian 13's harness and full host"
 deb=$(build_deb --release trixie dist/trixie)
 UNITGEN_HARNESS_RELEASE=trixie UNITGEN_FULLHOST_RELEASE=trixie UNITGEN_HARNESS_DEB="$deb" \
     .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/packaging tests/systemd tests/fullhost/test_fullhost_smoke.py \
     tests/fullhost/test_handover.py tests/fullhost/test_recreate.py \
-    tests/fullhost/test_registry.py tests/fullhost/test_dh_unitgen.py -k "not chaos"
+    tests/fullhost/test_registry.py tests/fullhost/test_health_reload.py \
+    tests/fullhost/test_dh_unitgen.py -k "not chaos"
 echo "== Debian 13 with the newest engine Debian carries (forky's docker.io 28.5): full-host"
-echo "   smoke, handover, recreate-mode and invariant tests, and the upgrade from 26.1 to it"
+echo "   smoke, handover, recreate-mode, invariant and health tests, and the upgrade from 26.1"
+echo "   to it"
 UNITGEN_FULLHOST_RELEASE=trixie-forky UNITGEN_HARNESS_DEB="$deb" \
     .venv/bin/python -m pytest -p no:cacheprovider -q \
     tests/fullhost/test_fullhost_smoke.py tests/fullhost/test_handover.py \
     tests/fullhost/test_recreate.py tests/fullhost/test_invariant.py \
-    tests/fullhost/test_engine_upgrade.py
+    tests/fullhost/test_health_reload.py tests/fullhost/test_engine_upgrade.py

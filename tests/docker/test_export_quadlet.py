@@ -115,3 +115,24 @@ def test_aliases_and_a_fixed_address_reach_podman_run(tmp_path: Path) -> None:
     argv = exec_start(services["web.service"])
     networks = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--network"]
     assert networks == ["app:alias=www,alias=w2,ip=10.9.0.5", "back"]
+
+
+def test_podman_54s_quadlet_takes_health_on_failure_and_the_reload(tmp_path: Path) -> None:
+    """HealthOnFailure= is Podman 4.3's; ReloadSignal=/ReloadCmd= would be refused by 5.4 (and
+    the whole file with them), so the reload is the [Service] ExecReload= that 5.5 writes."""
+    from unitgen.options import build
+
+    chosen = {
+        "seed-healthy": build(on_unhealthy="kill", reload_cmd="sh -c 'kill -HUP 1'"),
+        "seed-proxy": build(reload_signal="USR1"),
+    }
+    export = export_quadlet(seed_graph(), ["seed-healthy", "seed-proxy"], None, chosen)
+    services = quadlet(export.files, tmp_path)
+    healthy, proxy = services["seed-healthy.service"], services["seed-proxy.service"]
+    argv = exec_start(healthy)
+    assert argv[argv.index("--health-on-failure") + 1] == "kill"
+    reload = [line for line in healthy.split("\n") if line.startswith("ExecReload=")]
+    assert systemd_unquote_words(reload[0].removeprefix("ExecReload=")) == [
+        "/usr/bin/podman", "exec", "seed-healthy", "sh", "-c", "kill -HUP 1"
+    ]  # fmt: skip
+    assert "ExecReload=/usr/bin/podman kill --signal=SIGUSR1 seed-proxy\n" in proxy
