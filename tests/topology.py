@@ -12,6 +12,23 @@ from pathlib import Path
 IMAGE = "unitgen-test/busybox:latest"
 # A command that stops promptly on SIGTERM even as PID 1 (busybox sleep would ignore it).
 SERVE = ("sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait")
+# A health check on a file SERVE_CHECKED makes: `docker exec NAME rm /tmp/ok` turns the
+# container unhealthy a second later, as a hung service's failing check would. SERVE_CHECKED
+# also writes each SIGHUP it gets to /tmp/hups (a reload's signal).
+CHECKED = (
+    "--health-cmd",
+    'test -e /tmp/ok || { echo "/tmp/ok is gone"; exit 1; }',
+    "--health-interval",
+    "1s",
+    "--health-retries",
+    "1",
+)
+SERVE_CHECKED = (
+    "sh",
+    "-c",
+    "touch /tmp/ok; trap 'echo hup >> /tmp/hups' HUP; trap 'exit 0' TERM; "
+    "while :; do sleep 1 & wait; done",
+)
 
 
 def docker(*args: str, check: bool = True) -> str:

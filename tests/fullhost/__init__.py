@@ -221,6 +221,12 @@ class FullHost(SystemdBox):
             check=False,
         )
 
+    def booted(self) -> bool:
+        """Whether the boot has finished (`is-system-running`: running, or degraded by a unit
+        that failed): what a failing unit must not hold up."""
+        state = self.run("systemctl", "is-system-running", check=False).stdout.strip()
+        return state in ("running", "degraded")
+
     def docker(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         """The INNER engine's CLI: ``docker ARGS`` run in the host; stripped stdout."""
         return self.run("docker", *args, check=check, timeout=timeout).stdout.strip()

@@ -13,24 +13,9 @@ import pytest
 
 from tests.conftest import TEST_IMAGE
 from tests.fullhost import FullHost
-from tests.topology import wait_for
+from tests.topology import CHECKED, SERVE_CHECKED, wait_for
 
 pytestmark = [pytest.mark.fullhost, pytest.mark.docker]
-
-CHECK = (
-    "--health-cmd",
-    'test -e /tmp/ok || { echo "/tmp/ok is gone"; exit 1; }',
-    "--health-interval",
-    "1s",
-    "--health-retries",
-    "1",
-)
-SERVE = (
-    "sh",
-    "-c",
-    "touch /tmp/ok; trap 'echo hup >> /tmp/hups' HUP; trap 'exit 0' TERM; "
-    "while :; do sleep 1 & wait; done",
-)
 
 
 @pytest.fixture
@@ -64,7 +49,9 @@ def unhealthy_restarts_it(host: FullHost, name: str) -> None:
 def test_after_a_reboot_an_unhealthy_container_is_restarted_and_the_journal_says_why(
     host: FullHost,
 ) -> None:
-    host.docker("create", "--name", "web", "--restart", "always", *CHECK, TEST_IMAGE, *SERVE)
+    host.docker(
+        "create", "--name", "web", "--restart", "always", *CHECKED, TEST_IMAGE, *SERVE_CHECKED
+    )
     host.run("unitgen", "install", "--on-unhealthy", "restart", "web")
     host.reboot()
     wait_for(lambda: host.show(unit_of("web"), "ActiveState")["ActiveState"] == "active")
@@ -79,7 +66,9 @@ def test_the_watch_outlives_an_engine_restart_under_live_restore(
     live_restore: FullHost,
 ) -> None:
     host = live_restore
-    host.docker("create", "--name", "web", "--restart", "always", *CHECK, TEST_IMAGE, *SERVE)
+    host.docker(
+        "create", "--name", "web", "--restart", "always", *CHECKED, TEST_IMAGE, *SERVE_CHECKED
+    )
     host.run("unitgen", "install", "--on-unhealthy", "kill", "web")
     before = started_at(host, "web")
     host.restart_engine()
@@ -105,7 +94,9 @@ def test_the_watch_outlives_an_engine_restart_under_live_restore(
 
 
 def test_systemctl_reload_sends_the_signal_to_the_container(host: FullHost) -> None:
-    host.docker("create", "--name", "web", "--restart", "always", *CHECK, TEST_IMAGE, *SERVE)
+    host.docker(
+        "create", "--name", "web", "--restart", "always", *CHECKED, TEST_IMAGE, *SERVE_CHECKED
+    )
     host.run("unitgen", "install", "--reload-signal", "HUP", "web")
     host.run("systemctl", "reload", unit_of("web"))
     wait_for(

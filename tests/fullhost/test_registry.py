@@ -209,12 +209,5 @@ def test_a_record_written_without_a_login_says_docker_login_registry_in_the_jour
         " (the record carries the login)"
     )
     # The unit fails and is retried with back-off; the boot is not held up by it.
-    wait_for(
-        lambda: (
-            host.run("systemctl", "is-system-running", check=False).stdout.strip()
-            in ("running", "degraded")
-        ),
-        timeout=120,
-        what="the boot to finish",
-    )
+    wait_for(host.booted, timeout=120, what="the boot to finish")
     assert running_id(host, "web") == ""

@@ -2,9 +2,8 @@
 (--on-unhealthy), and `systemctl reload` (--reload-signal, --reload-cmd). README, "Health and
 reload".
 
-Each container's health check is `test -e /tmp/ok`, which its command creates: removing the
-file with `docker exec` makes the container unhealthy a second later, as a hung service's
-failing check would.
+Each container's health check is tests/topology.py's CHECKED: `docker exec NAME rm /tmp/ok`
+makes it unhealthy.
 """
 
 from __future__ import annotations
@@ -14,28 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.topology import Topology, docker, inspect, wait_for
+from tests.topology import CHECKED, SERVE_CHECKED, Topology, docker, inspect, wait_for
 
 if TYPE_CHECKING:
     from tests.harness import Harness
 
 pytestmark = [pytest.mark.systemd, pytest.mark.docker, pytest.mark.usefixtures("docker_engine")]
-
-CHECKED = (
-    "--health-cmd",
-    'test -e /tmp/ok || { echo "/tmp/ok is gone"; exit 1; }',
-    "--health-interval",
-    "1s",
-    "--health-retries",
-    "1",
-)
-# Makes /tmp/ok, then serves until stopped; a HUP is written to /tmp/hups.
-SERVE_CHECKED = (
-    "sh",
-    "-c",
-    "touch /tmp/ok; trap 'echo hup >> /tmp/hups' HUP; trap 'exit 0' TERM; "
-    "while :; do sleep 1 & wait; done",
-)
 
 
 def unit_of(name: str) -> str:
